@@ -1,0 +1,139 @@
+"""Endpoint spec: one scoring URL with up to `max_versions` model versions behind it.
+
+Holds the endpoint-level parameters of the seed (`auth_enabled`, `token_auth_enabled`,
+`enable_app_insights`, ...) and the rules that span versions: unique names, one default, at most
+one control, traffic shares that fit in 100%.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from components.spec.names import Namespace, ResourceName
+from components.spec.traffic import effective_traffic
+from components.spec.version import VersionSpec
+
+__all__ = ["EndpointSpec", "SEED_MAX_VERSIONS"]
+
+SEED_MAX_VERSIONS = 6
+
+
+class EndpointSpec(BaseModel):
+    """An endpoint and its versions (Azure ML: `AksEndpoint`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: ResourceName = Field(description="Endpoint name; Kubernetes objects are `<name>-<version>`.")
+    namespace: Namespace | None = Field(
+        default=None,
+        description="Kubernetes namespace of the endpoint: up to 63 lowercase alphanumerics and "
+        "'-', not starting or ending with '-'. Defaults to the endpoint name.",
+    )
+    create_namespace: bool = Field(
+        default=True,
+        description="Kubernetes: create the namespace. Turn off to deploy into an existing one.",
+    )
+    auth_enabled: bool = Field(default=True, description="Require an API key (Bearer) on requests.")
+    token_auth_enabled: bool = Field(
+        default=False, description="Accept signed JWTs on requests (either credential works)."
+    )
+    enable_app_insights: bool = Field(
+        default=False, description="Request metrics and one structured log line per request."
+    )
+    description: str = Field(default="", description="A description of the endpoint.")
+    tags: dict[str, str] = Field(default_factory=dict, description="Key-value tags.")
+    properties: dict[str, str] = Field(
+        default_factory=dict, description="Key-value properties; add-only after deployment."
+    )
+    max_versions: int = Field(
+        default=SEED_MAX_VERSIONS,
+        ge=1,
+        description="Most versions behind the endpoint (the seed allows six).",
+    )
+    autoscaler: Literal["hpa", "keda"] = Field(
+        default="hpa",
+        description="Kubernetes: autoscaling engine for autoscaled versions. `hpa`: a "
+        "HorizontalPodAutoscaler v2 on CPU utilization with the seed's fast-up/slow-down "
+        "behavior. `keda`: a KEDA ScaledObject on the router's in-flight requests per version "
+        "(the seed's busy-replica utilization; needs KEDA and Prometheus).",
+    )
+    prometheus_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]+$",
+        description="Prometheus server that scrapes the router; required when autoscaler is `keda`.",
+    )
+    versions: list[VersionSpec] = Field(
+        min_length=1, description="The model versions; the first is the default unless one sets is_default."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> EndpointSpec:
+        names = [version.name for version in self.versions]
+        repeated = sorted(name for name, count in Counter(names).items() if count > 1)
+        if repeated:
+            raise ValueError(f"versions: names must be unique; repeated: {', '.join(repeated)}")
+        if len(self.versions) > self.max_versions:
+            raise ValueError(
+                f"versions: {len(self.versions)} versions, more than max_versions "
+                f"({self.max_versions})"
+            )
+        defaults = [v.name for v in self.versions if v.is_default]
+        if len(defaults) > 1:
+            raise ValueError(
+                f"versions: exactly one version may set is_default; found {', '.join(defaults)}"
+            )
+        controls = [v.name for v in self.versions if v.is_control_version_type]
+        if len(controls) > 1:
+            raise ValueError(
+                "versions: at most one version may set is_control_version_type (one control, "
+                f"any number of treatments); found {', '.join(controls)}"
+            )
+        total = sum(round(v.traffic_percentile * 100) for v in self.versions) / 100
+        if total > 100:
+            shares = ", ".join(f"{v.name}={v.traffic_percentile:g}" for v in self.versions)
+            raise ValueError(
+                f"versions: traffic_percentile values sum to {total:g}, more than 100 ({shares})"
+            )
+        if self.autoscaler == "keda" and not self.prometheus_url:
+            raise ValueError("prometheus_url is required when autoscaler is 'keda'")
+        return self
+
+    @property
+    def effective_namespace(self) -> str:
+        return self.namespace or self.name
+
+    @property
+    def default_version(self) -> str:
+        """The version that receives unassigned traffic: the flagged one, else the first."""
+        return next((v.name for v in self.versions if v.is_default), self.versions[0].name)
+
+    @property
+    def control_version(self) -> str | None:
+        return next((v.name for v in self.versions if v.is_control_version_type), None)
+
+    def version(self, name: str) -> VersionSpec:
+        for version in self.versions:
+            if version.name == name:
+                return version
+        raise KeyError(name)
+
+    def effective_traffic(self) -> dict[str, float]:
+        """`{version: percent}` summing to 100, the remainder going to the default version."""
+        shares = {v.name: v.traffic_percentile for v in self.versions}
+        return effective_traffic(shares, self.default_version)
+
+    def serialize(self) -> dict[str, Any]:
+        """The seed's `serialize()`: a JSON-ready dict of the endpoint, versions and traffic."""
+        data = self.model_dump(mode="json")
+        data["namespace"] = self.effective_namespace
+        default = self.default_version
+        for version in data["versions"]:
+            version["is_default"] = version["name"] == default
+            version["autoscale_enabled"] = version["num_replicas"] is None
+        data["default_version"] = default
+        data["control_version"] = self.control_version
+        data["effective_traffic"] = self.effective_traffic()
+        return data

@@ -1,0 +1,229 @@
+"""Version spec: one model version behind an endpoint, with the seed's `create_version` parameters.
+
+Field names and defaults are Azure ML's `AksEndpoint.create_version` / `deploy_configuration`, so a
+user migrating from the retired SDK recognises them; Kubernetes-only additions (`image`, `port`,
+`node_pool`, ...) are marked as such in their descriptions.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from components.spec.names import ResourceName
+
+__all__ = [
+    "InferenceConfig",
+    "VersionSpec",
+    "DEFAULT_SCORING_BASE_IMAGE",
+    "SCORING_SERVER_PORT",
+    "TRAFFIC_STEPS_PER_PERCENT",
+]
+
+# Traffic is routed in 0.01% steps (the router draws rand(10000)).
+TRAFFIC_STEPS_PER_PERCENT = 100
+SCORING_SERVER_PORT = 5001  # azmlinfsrv's default port
+DEFAULT_SCORING_BASE_IMAGE = "python:3.11-slim"
+
+
+def _check_traffic_resolution(value: float) -> float:
+    steps = value * TRAFFIC_STEPS_PER_PERCENT
+    if abs(steps - round(steps)) > 1e-6:
+        raise ValueError(f"{value} has more precision than the router's 0.01% step")
+    return round(steps) / TRAFFIC_STEPS_PER_PERCENT
+
+
+Percentile = Annotated[float, Field(ge=0, le=100), AfterValidator(_check_traffic_resolution)]
+
+
+class InferenceConfig(BaseModel):
+    """Run a scoring script with the generic inference server instead of a prebuilt image.
+
+    The entry script defines `init()` and `run(data)`, as for Azure ML's inference server
+    (`azmlinfsrv`), which serves it on `/score` with a health check on `/`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entry_script: str = Field(
+        min_length=1,
+        pattern=r"^[A-Za-z0-9_./-]+\.py$",
+        description="Path of the scoring script (with `init()` and `run(data)`), relative to the "
+        "stack's directory.",
+    )
+    requirements: list[str] = Field(
+        default_factory=list,
+        description="pip requirement specifiers the script needs, installed at container start.",
+    )
+    base_image: str = Field(
+        default=DEFAULT_SCORING_BASE_IMAGE,
+        min_length=1,
+        description="Container image with Python in which the inference server runs.",
+    )
+
+    @model_validator(mode="after")
+    def _requirements_are_single_lines(self) -> InferenceConfig:
+        for index, requirement in enumerate(self.requirements):
+            if not requirement.strip() or "\n" in requirement or requirement.lstrip().startswith("-"):
+                raise ValueError(
+                    f"requirements[{index}]: {requirement!r} must be one pip requirement "
+                    "specifier (no options, no newlines)"
+                )
+        return self
+
+
+class VersionSpec(BaseModel):
+    """One model version of an endpoint (Azure ML: `AksEndpoint.create_version`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: ResourceName = Field(description="Version name (the seed's `version_name`).")
+    # --- traffic and A/B roles
+    traffic_percentile: Percentile = Field(
+        default=0.0,
+        description="Percent of the endpoint's traffic this version takes, in 0.01 steps. "
+        "Traffic no version claims goes to the default version.",
+    )
+    is_default: bool = Field(
+        default=False,
+        description="Make this the default version, which receives the unassigned traffic. "
+        "When no version sets it, the first version is the default.",
+    )
+    is_control_version_type: bool = Field(
+        default=False,
+        description="Mark this version as the A/B control; the others are treatments. At most "
+        "one control per endpoint.",
+    )
+    # --- what runs
+    image: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Kubernetes: container image serving the model (scoring on `/score`). "
+        "Exactly one of `image` and `inference_config`.",
+    )
+    inference_config: InferenceConfig | None = Field(
+        default=None,
+        description="Entry script + requirements served by the generic inference server. "
+        "Exactly one of `image` and `inference_config`.",
+    )
+    port: int = Field(
+        default=SCORING_SERVER_PORT, ge=1, le=65535, description="Kubernetes: container port."
+    )
+    health_path: str = Field(
+        default="/",
+        pattern=r"^/[A-Za-z0-9_./-]*$",
+        description="Kubernetes: HTTP path of the liveness and readiness probes.",
+    )
+    env: dict[str, str] = Field(
+        default_factory=dict, description="Kubernetes: environment variables of the container."
+    )
+    node_pool: str | None = Field(
+        default=None,
+        description="Kubernetes: name of the node pool to run on (its SKU gives the GPU or FPGA).",
+    )
+    # --- scaling (seed semantics: autoscaling on unless num_replicas is set)
+    autoscale_enabled: bool | None = Field(
+        default=None, description="Autoscale this version. Defaults to True if num_replicas is unset."
+    )
+    autoscale_min_replicas: int = Field(default=1, ge=1, description="Fewest replicas when autoscaling.")
+    autoscale_max_replicas: int = Field(default=10, ge=1, description="Most replicas when autoscaling.")
+    autoscale_refresh_seconds: int = Field(
+        default=1, ge=1, le=1800, description="How often the autoscaler attempts to scale, in seconds."
+    )
+    autoscale_target_utilization: int = Field(
+        default=70,
+        ge=1,
+        le=100,
+        description="Target utilization (percent of busy replicas) the autoscaler maintains.",
+    )
+    num_replicas: int | None = Field(
+        default=None, ge=1, description="Fixed number of replicas; setting it turns autoscaling off."
+    )
+    # --- resources
+    cpu_cores: float = Field(default=0.1, gt=0, description="CPU cores requested per replica.")
+    memory_gb: float = Field(default=0.5, gt=0, description="Memory (GB) requested per replica.")
+    cpu_cores_limit: float | None = Field(
+        default=None, gt=0, description="Most CPU cores a replica may use (>= cpu_cores)."
+    )
+    memory_gb_limit: float | None = Field(
+        default=None, gt=0, description="Most memory (GB) a replica may use (>= memory_gb)."
+    )
+    gpu_cores: int = Field(
+        default=0, ge=0, description="GPUs per replica; > 0 only on a node pool whose SKU has GPUs."
+    )
+    # --- request handling (enforced by the router)
+    scoring_timeout_ms: int = Field(
+        default=60000, ge=1, description="Timeout of a scoring call, in ms; slower calls get 504."
+    )
+    replica_max_concurrent_requests: int = Field(
+        default=1, ge=1, description="Most requests one replica handles at once."
+    )
+    max_request_wait_time: int = Field(
+        default=500, ge=1, description="Most time (ms) a request waits in the queue before a 503."
+    )
+    # --- liveness probe (seed minimums)
+    period_seconds: int = Field(default=10, ge=1, description="How often (s) the liveness probe runs.")
+    initial_delay_seconds: int = Field(
+        default=310, ge=0, description="Seconds after container start before liveness probes begin."
+    )
+    timeout_seconds: int = Field(default=2, ge=1, description="Seconds after which a probe times out.")
+    success_threshold: int = Field(
+        default=1,
+        ge=1,
+        description="Consecutive successes for a probe to count as passing after a failure. "
+        "Kubernetes requires 1 for liveness probes, so it applies to the readiness probe.",
+    )
+    failure_threshold: int = Field(
+        default=3, ge=1, description="Consecutive failures before Kubernetes gives up on a probe."
+    )
+    # --- metadata
+    collect_model_data: bool = Field(
+        default=False, description="Record scoring inputs and outputs of this version."
+    )
+    tags: dict[str, str] = Field(default_factory=dict, description="Key-value tags.")
+    properties: dict[str, str] = Field(
+        default_factory=dict, description="Key-value properties; add-only after deployment."
+    )
+    description: str = Field(default="", description="A description of this version.")
+
+    @model_validator(mode="after")
+    def _check(self) -> VersionSpec:
+        if (self.image is None) == (self.inference_config is None):
+            raise ValueError("set exactly one of image and inference_config")
+        if self.autoscale_enabled and self.num_replicas is not None:
+            raise ValueError(
+                f"autoscale_enabled is true but num_replicas is {self.num_replicas}: a fixed "
+                "replica count turns autoscaling off; unset one of them"
+            )
+        if self.autoscale_enabled is False and self.num_replicas is None:
+            raise ValueError("autoscale_enabled is false: set num_replicas")
+        if self.autoscale_min_replicas > self.autoscale_max_replicas:
+            raise ValueError(
+                f"autoscale_min_replicas ({self.autoscale_min_replicas}) must be <= "
+                f"autoscale_max_replicas ({self.autoscale_max_replicas})"
+            )
+        if self.cpu_cores_limit is not None and self.cpu_cores_limit < self.cpu_cores:
+            raise ValueError(
+                f"cpu_cores_limit ({self.cpu_cores_limit}) must be >= cpu_cores ({self.cpu_cores})"
+            )
+        if self.memory_gb_limit is not None and self.memory_gb_limit < self.memory_gb:
+            raise ValueError(
+                f"memory_gb_limit ({self.memory_gb_limit}) must be >= memory_gb ({self.memory_gb})"
+            )
+        return self
+
+    @property
+    def autoscaled(self) -> bool:
+        """Whether an autoscaler owns the replica count (seed: on unless num_replicas is set)."""
+        return self.num_replicas is None
+
+    @property
+    def max_replicas(self) -> int:
+        """The most replicas this version can run: capacity planning uses it."""
+        return self.autoscale_max_replicas if self.autoscaled else int(self.num_replicas or 0)
+
+    @property
+    def role(self) -> str:
+        """`control` or `treatment`, the A/B role the router reports."""
+        return "control" if self.is_control_version_type else "treatment"
