@@ -1,0 +1,31 @@
+# The two commands of the README: `make demo` and `make test`. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SYSTEM_PACKAGES := haproxy
+
+.PHONY: test demo bench setup clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+	./scripts/install-system-packages.sh $(SYSTEM_PACKAGES)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+demo: setup
+	$(BIN)/python -m offline.demo
+
+bench: setup
+	./scripts/install-system-packages.sh wrk
+	$(BIN)/python benchmarks/mocked_topology.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
