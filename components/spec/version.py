@@ -76,7 +76,8 @@ class InferenceConfig(BaseModel):
 class VersionSpec(BaseModel):
     """One model version of an endpoint (Azure ML: `AksEndpoint.create_version`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: an infinite cpu_cores/memory_gb (YAML `.inf`) is no Kubernetes quantity.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: ResourceName = Field(description="Version name (the seed's `version_name`).")
     # --- traffic and A/B roles

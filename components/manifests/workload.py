@@ -1,0 +1,184 @@
+"""A version's Deployment (and, for an inference config, the ConfigMap holding its code)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import posixpath
+from collections.abc import Mapping
+from typing import Any
+
+from components.manifests.labels import object_name, version_labels, version_selector
+from components.manifests.quantities import cpu_quantity, memory_quantity
+from components.spec.endpoint import EndpointSpec
+from components.spec.node_pool import NodePoolSpec
+from components.spec.placement import accelerator_request
+from components.spec.version import VersionSpec
+
+__all__ = ["CODE_MOUNT_PATH", "code_config_map", "deployment", "scoring_command"]
+
+CODE_MOUNT_PATH = "/var/azureml-app"
+CONTAINER_NAME = "model"
+# Time a replica gets after SIGTERM beyond its scoring timeout, so in-flight requests finish.
+TERMINATION_GRACE_MARGIN_SECONDS = 5
+
+
+def _metadata_annotations(version: VersionSpec) -> dict[str, str]:
+    annotations = {"model-endpoints.io/role": version.role}
+    if version.description:
+        annotations["model-endpoints.io/description"] = version.description
+    if version.tags:
+        annotations["model-endpoints.io/tags"] = json.dumps(version.tags, sort_keys=True)
+    if version.properties:
+        annotations["model-endpoints.io/properties"] = json.dumps(version.properties, sort_keys=True)
+    return annotations
+
+
+def code_files(version: VersionSpec, entry_script_text: str) -> dict[str, str]:
+    """The files an inference-config version mounts: its entry script and requirements."""
+    config = version.inference_config
+    if config is None:
+        return {}
+    return {
+        posixpath.basename(config.entry_script): entry_script_text,
+        "requirements.txt": "".join(f"{line}\n" for line in config.requirements),
+    }
+
+
+def code_config_map(
+    endpoint: EndpointSpec, version: VersionSpec, entry_script_text: str
+) -> dict[str, Any]:
+    """ConfigMap with the scoring script and requirements of an inference-config version."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": f"{object_name(endpoint.name, version.name)}-code",
+            "namespace": endpoint.effective_namespace,
+            "labels": version_labels(endpoint.name, version.name),
+        },
+        "data": code_files(version, entry_script_text),
+    }
+
+
+def scoring_command(version: VersionSpec) -> list[str]:
+    """Container command that serves an inference config with Azure ML's inference server."""
+    config = version.inference_config
+    assert config is not None
+    script = posixpath.join(CODE_MOUNT_PATH, posixpath.basename(config.entry_script))
+    install = (
+        "pip install --no-cache-dir --disable-pip-version-check azureml-inference-server-http "
+        f"-r {CODE_MOUNT_PATH}/requirements.txt"
+    )
+    serve = f"exec azmlinfsrv --entry_script {script} --port {version.port}"
+    return ["/bin/sh", "-c", f"{install} && {serve}"]
+
+
+def _resources(version: VersionSpec, pool: NodePoolSpec | None) -> dict[str, Any]:
+    requests: dict[str, str] = {
+        "cpu": cpu_quantity(version.cpu_cores),
+        "memory": memory_quantity(version.memory_gb),
+    }
+    limits: dict[str, str] = {}
+    if version.cpu_cores_limit is not None:
+        limits["cpu"] = cpu_quantity(version.cpu_cores_limit)
+    if version.memory_gb_limit is not None:
+        limits["memory"] = memory_quantity(version.memory_gb_limit)
+    accelerator = accelerator_request(version, pool)
+    if accelerator is not None:
+        # Extended resources cannot be overcommitted: request and limit must be equal.
+        requests[accelerator.resource] = str(accelerator.count)
+        limits[accelerator.resource] = str(accelerator.count)
+    return {"requests": requests, **({"limits": limits} if limits else {})}
+
+
+def _probe(version: VersionSpec, *, liveness: bool) -> dict[str, Any]:
+    return {
+        "httpGet": {"path": version.health_path, "port": "http"},
+        # Liveness waits out the seed's start-up delay; readiness starts at once so a replica
+        # takes traffic as soon as it answers.
+        "initialDelaySeconds": version.initial_delay_seconds if liveness else 0,
+        "periodSeconds": version.period_seconds,
+        "timeoutSeconds": version.timeout_seconds,
+        # Kubernetes requires successThreshold 1 on liveness probes.
+        "successThreshold": 1 if liveness else version.success_threshold,
+        "failureThreshold": version.failure_threshold,
+    }
+
+
+def _container(version: VersionSpec, pool: NodePoolSpec | None) -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "name": CONTAINER_NAME,
+        "image": version.image or version.inference_config.base_image,  # type: ignore[union-attr]
+        "ports": [{"name": "http", "containerPort": version.port, "protocol": "TCP"}],
+        "resources": _resources(version, pool),
+        "livenessProbe": _probe(version, liveness=True),
+        "readinessProbe": _probe(version, liveness=False),
+    }
+    env = [{"name": key, "value": value} for key, value in sorted(version.env.items())]
+    if version.collect_model_data:
+        env.append({"name": "MODEL_ENDPOINTS_COLLECT_MODEL_DATA", "value": "true"})
+    if env:
+        container["env"] = env
+    if version.inference_config is not None:
+        container["command"] = scoring_command(version)
+        container["volumeMounts"] = [{"name": "code", "mountPath": CODE_MOUNT_PATH, "readOnly": True}]
+    return container
+
+
+def deployment(
+    endpoint: EndpointSpec,
+    version: VersionSpec,
+    pool: NodePoolSpec | None,
+    code: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The version's Deployment. Without `replicas` when autoscaled, so `up` never resets the
+    count the autoscaler chose."""
+    name = object_name(endpoint.name, version.name)
+    labels = version_labels(endpoint.name, version.name)
+    pod_annotations: dict[str, str] = {}
+    if code:
+        digest = hashlib.sha256(json.dumps(dict(code), sort_keys=True).encode()).hexdigest()
+        pod_annotations["model-endpoints.io/code-sha256"] = digest  # new code rolls the pods
+    pod_spec: dict[str, Any] = {
+        "containers": [_container(version, pool)],
+        "terminationGracePeriodSeconds": math.ceil(version.scoring_timeout_ms / 1000)
+        + TERMINATION_GRACE_MARGIN_SECONDS,
+    }
+    if pool is not None:
+        pod_spec["nodeSelector"] = pool.node_selector
+        tolerations = [
+            {"key": t.key, "operator": "Equal", "value": t.value, "effect": t.effect}
+            if t.value
+            else {"key": t.key, "operator": "Exists", "effect": t.effect}
+            for t in pool.effective_taints
+        ]
+        if tolerations:
+            pod_spec["tolerations"] = tolerations
+    if version.inference_config is not None:
+        pod_spec["volumes"] = [
+            {"name": "code", "configMap": {"name": f"{name}-code"}},
+        ]
+    spec: dict[str, Any] = {
+        "selector": {"matchLabels": version_selector(endpoint.name, version.name)},
+        # Keep serving capacity during a rollout: add new replicas before removing old ones.
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        "template": {
+            "metadata": {"labels": labels, **({"annotations": pod_annotations} if pod_annotations else {})},
+            "spec": pod_spec,
+        },
+    }
+    if not version.autoscaled:
+        spec["replicas"] = version.num_replicas
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": name,
+            "namespace": endpoint.effective_namespace,
+            "labels": labels,
+            "annotations": _metadata_annotations(version),
+        },
+        "spec": spec,
+    }

@@ -1,0 +1,28 @@
+"""Validation errors as a user reads them: one line per problem, the config path first."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+__all__ = ["format_validation_error"]
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def format_validation_error(error: ValidationError, prefix: str = "") -> str:
+    """`prefix` + one line per error: `<path>: <message> (got <value>)`."""
+    lines = []
+    for item in error.errors(include_url=False):
+        path = _path(tuple(item["loc"]))
+        message = item["msg"].removeprefix("Value error, ")
+        where = f"{prefix}{'.' if prefix and path else ''}{path}" or prefix or "config"
+        got = ""
+        if item["type"] not in ("value_error", "missing") and not isinstance(item.get("input"), dict):
+            got = f" (got {item.get('input')!r})"
+        lines.append(f"{where}: {message}{got}")
+    return "\n".join(lines)

@@ -1,0 +1,86 @@
+"""The config-driven program behind `stacks/__main__.py`: stack config in, components out.
+
+Kept out of `__main__.py` so the same code runs under `pulumi up`, under mocks in the tests, in
+the benchmark and in the demo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pydantic import ValidationError
+
+from components.endpoint import Endpoint
+from components.node_pool import NodePool
+from components.spec.errors import format_validation_error
+from components.spec.stack import StackSpec
+
+__all__ = ["CONFIG_NAMESPACE", "Deployed", "load_stack_spec", "deploy_stack", "run_program"]
+
+CONFIG_NAMESPACE = "model-endpoints"
+
+
+@dataclass
+class Deployed:
+    """What a stack built, by name."""
+
+    node_pools: dict[str, NodePool]
+    endpoints: dict[str, Endpoint]
+
+
+def load_stack_spec(endpoints: Any, node_pools: Any) -> StackSpec:
+    """Validate the raw config values; a bad config raises `pulumi.RunError` with one line per
+    problem (config key and path first), which Pulumi prints without a traceback."""
+    try:
+        return StackSpec.model_validate({"endpoints": endpoints, "nodePools": node_pools})
+    except ValidationError as error:
+        raise pulumi.RunError(
+            f"invalid stack config:\n{format_validation_error(error, CONFIG_NAMESPACE)}"
+        ) from None
+
+
+def deploy_stack(spec: StackSpec, source_dir: str | Path) -> Deployed:
+    """Build every node pool and endpoint of the stack."""
+    pools = {pool.name: NodePool(pool.name, pool) for pool in spec.node_pools}
+    endpoints: dict[str, Endpoint] = {}
+    for index, endpoint in enumerate(spec.endpoints):
+        try:
+            endpoints[endpoint.name] = Endpoint(
+                endpoint.name, endpoint, node_pools=list(pools.values()), source_dir=source_dir
+            )
+        except ValueError as error:  # e.g. an entry script that cannot be read
+            raise pulumi.RunError(
+                f"invalid stack config:\n{CONFIG_NAMESPACE}:endpoints[{index}].{error}"
+            ) from None
+    return Deployed(node_pools=pools, endpoints=endpoints)
+
+
+def _export(deployed: Deployed) -> None:
+    traffic: Mapping[str, pulumi.Output[Any]] = {
+        name: endpoint.effective_traffic for name, endpoint in deployed.endpoints.items()
+    }
+    pulumi.export("effective_traffic", pulumi.Output.all(**traffic) if traffic else {})
+    pulumi.export(
+        "endpoints",
+        {
+            name: {
+                "namespace": endpoint.namespace,
+                "default_version": endpoint.default_version,
+                "version_hosts": endpoint.version_hosts,
+            }
+            for name, endpoint in deployed.endpoints.items()
+        },
+    )
+
+
+def run_program(source_dir: str | Path) -> Deployed:
+    """Read `model-endpoints:endpoints` and `model-endpoints:nodePools`, validate, build, export."""
+    config = pulumi.Config(CONFIG_NAMESPACE)
+    spec = load_stack_spec(config.require_object("endpoints"), config.get_object("nodePools") or [])
+    deployed = deploy_stack(spec, source_dir)
+    _export(deployed)
+    return deployed

@@ -1,0 +1,113 @@
+"""A mock monitor that records every registered resource: type, name, parent, dependencies, inputs.
+
+`pulumi.runtime.Mocks` alone sees neither parents nor dependencies, so tests could not assert the
+graph; the monitor sees the engine's view of each registration.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime.mocks import MockMonitor
+
+__all__ = ["RecordedResource", "RecordingMocks", "RecordingMonitor", "Graph"]
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    """One registration as the engine received it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    dependencies: tuple[str, ...]
+    custom: bool
+    inputs: dict[str, Any]
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """A Kubernetes resource's inputs as a manifest, integral floats back to ints.
+
+        The wire format has only doubles (3 -> 3.0); the Kubernetes provider restores integers
+        against the schema, so validation here does the same for whole numbers.
+        """
+        return _ints(self.inputs)
+
+
+def _ints(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_ints(v) for v in value]
+    return value
+
+
+@dataclass
+class Graph:
+    """Every resource a program registered, in registration order."""
+
+    resources: list[RecordedResource] = field(default_factory=list)
+
+    def by_urn(self, urn: str) -> RecordedResource:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def of_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> RecordedResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+    def kubernetes(self) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type.startswith("kubernetes:")]
+
+    def children(self, parent: RecordedResource) -> list[RecordedResource]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Mocks that echo inputs as outputs and give each resource a stable id."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        outputs = dict(args.inputs)
+        if args.typ.startswith("kubernetes:"):
+            outputs.setdefault("status", {})
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any] | None]:
+        return {}, None
+
+
+class RecordingMonitor(MockMonitor):
+    """MockMonitor that appends every registration to `graph`."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.graph = Graph()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = json.loads(
+                json.dumps(pulumi.runtime.rpc.deserialize_properties(request.object), default=str)
+            )
+            self.graph.resources.append(
+                RecordedResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    dependencies=tuple(request.dependencies),
+                    custom=request.custom,
+                    inputs=inputs,
+                )
+            )
+        return response

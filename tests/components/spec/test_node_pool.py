@@ -1,0 +1,179 @@
+"""Tests for components.spec.node_pool: SKU resolution, taints, selectors and pool-level rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from components.spec.node_pool import INSTANCE_TYPE_LABEL, NodePoolSpec, Taint
+from components.spec.skus import SKU_CATALOG, AcceleratorKind, SkuSpec
+
+CPU_SKU: dict[str, Any] = {"name": "Standard_D4s_v3"}
+
+
+def _pool(**fields: Any) -> NodePoolSpec:
+    return NodePoolSpec.model_validate({"name": "pool", "sku": "Standard_NC6s_v3", **fields})
+
+
+def test_defaults() -> None:
+    pool = _pool()
+    assert pool.min_nodes == 0
+    assert pool.max_nodes == 1
+    assert pool.labels == {}
+    assert pool.taints is None
+    assert pool.accelerator_resource_name is None
+    assert pool.install_device_plugin is True
+    assert pool.device_plugin_namespace == "kube-system"
+
+
+def test_instance_type_label() -> None:
+    assert INSTANCE_TYPE_LABEL == "node.kubernetes.io/instance-type"
+
+
+def test_gpu_pool_from_catalog() -> None:
+    pool = _pool(name="gpu", sku="Standard_NC24s_v3")
+    assert pool.sku_spec is SKU_CATALOG["Standard_NC24s_v3"]
+    assert pool.accelerator is AcceleratorKind.GPU
+    assert pool.accelerators_per_node == 4
+    assert pool.resource_name == "nvidia.com/gpu"
+    assert pool.node_selector == {"node.kubernetes.io/instance-type": "Standard_NC24s_v3"}
+    assert pool.effective_taints == [Taint(key="nvidia.com/gpu", value="present", effect="NoSchedule")]
+
+
+def test_fpga_pool_from_catalog() -> None:
+    pool = _pool(name="fpga", sku="f1.2xlarge")
+    assert pool.accelerator is AcceleratorKind.FPGA
+    assert pool.accelerators_per_node == 1
+    assert pool.resource_name == SKU_CATALOG["f1.2xlarge"].resource_name
+    assert pool.resource_name.startswith("xilinx.com/fpga-")
+    assert pool.effective_taints == [Taint(key="fpga", value="present", effect="NoSchedule")]
+
+
+def test_cpu_pool_with_inline_sku_has_no_accelerator_and_no_taint() -> None:
+    pool = _pool(name="cpu", sku=CPU_SKU)
+    assert isinstance(pool.sku, SkuSpec)
+    assert pool.accelerator is AcceleratorKind.NONE
+    assert pool.accelerators_per_node == 0
+    assert pool.resource_name == ""
+    assert pool.effective_taints == []
+    assert pool.node_selector == {"node.kubernetes.io/instance-type": "Standard_D4s_v3"}
+
+
+def test_custom_gpu_sku_inline() -> None:
+    pool = _pool(
+        sku={
+            "name": "custom.gpu",
+            "accelerator": "gpu",
+            "accelerators_per_node": 2,
+            "resource_name": "nvidia.com/gpu",
+            "device_plugin": "nvidia",
+            "taint_key": "nvidia.com/gpu",
+        }
+    )
+    assert pool.sku_spec.name == "custom.gpu"
+    assert pool.accelerator is AcceleratorKind.GPU
+    assert pool.accelerators_per_node == 2
+    assert pool.node_selector == {INSTANCE_TYPE_LABEL: "custom.gpu"}
+
+
+def test_inconsistent_inline_sku_is_rejected() -> None:
+    with pytest.raises(
+        ValidationError, match=r"sku\.function-after.*\n.*SKU custom\.gpu: a gpu SKU needs accelerators_per_node >= 1"
+    ):
+        _pool(sku={"name": "custom.gpu", "accelerator": "gpu", "resource_name": "nvidia.com/gpu"})
+
+
+def test_unknown_sku_name_is_rejected_listing_known_skus() -> None:
+    with pytest.raises(ValidationError, match=r"\nsku\n  Value error, unknown SKU 'Standard_NC6'; known SKUs: ") as info:
+        _pool(sku="Standard_NC6")
+    assert "Standard_NC6s_v3" in str(info.value)
+    assert "g5.xlarge" in str(info.value)
+
+
+def test_labels_are_added_to_the_selector() -> None:
+    pool = _pool(labels={"accelerator-pool": "a", "example.com/tier": "gold"})
+    assert pool.node_selector == {
+        "node.kubernetes.io/instance-type": "Standard_NC6s_v3",
+        "accelerator-pool": "a",
+        "example.com/tier": "gold",
+    }
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("bad key", "x"), ("-key", "x"), ("key", "bad value"), ("key", "x" * 64), ("key", "a\n"), ("Example.com/k", "v")],
+)
+def test_invalid_labels_are_rejected(key: str, value: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(f"labels: {key!r}: {value!r} is not a valid Kubernetes label")):
+        _pool(labels={key: value})
+
+
+def test_explicit_taints_replace_the_sku_taint() -> None:
+    pool = _pool(taints=[{"key": "dedicated", "value": "ml", "effect": "NoExecute"}])
+    assert pool.effective_taints == [Taint(key="dedicated", value="ml", effect="NoExecute")]
+
+
+def test_empty_taints_mean_no_taints() -> None:
+    assert _pool(taints=[]).effective_taints == []
+
+
+def test_taint_defaults_and_rules() -> None:
+    taint = Taint(key="k")
+    assert (taint.value, taint.effect) == ("", "NoSchedule")
+    with pytest.raises(ValidationError, match=r"effect\n  Input should be 'NoSchedule', 'PreferNoSchedule' or 'NoExecute'"):
+        Taint(key="k", effect="NoRun")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"key\n  String should match pattern"):
+        Taint(key="bad key")
+    with pytest.raises(ValidationError, match=r"value\n  String should match pattern"):
+        Taint(key="k", value="a;b")
+    with pytest.raises(ValidationError, match=r"operator\n  Extra inputs are not permitted"):
+        Taint.model_validate({"key": "k", "operator": "Exists"})
+
+
+def test_min_nodes_above_max_nodes_is_rejected() -> None:
+    with pytest.raises(ValidationError, match=re.escape("min_nodes (3) must be <= max_nodes (2)")):
+        _pool(min_nodes=3, max_nodes=2)
+
+
+def test_min_nodes_equal_to_max_nodes_is_accepted() -> None:
+    pool = _pool(min_nodes=2, max_nodes=2)
+    assert (pool.min_nodes, pool.max_nodes) == (2, 2)
+
+
+def test_node_count_bounds() -> None:
+    with pytest.raises(ValidationError, match=r"max_nodes\n  Input should be greater than or equal to 1"):
+        _pool(max_nodes=0)
+    with pytest.raises(ValidationError, match=r"min_nodes\n  Input should be greater than or equal to 0"):
+        _pool(min_nodes=-1)
+
+
+def test_accelerator_resource_name_overrides_the_sku() -> None:
+    override = "xilinx.com/fpga-xilinx_u250_gen3x16_xdma_shell_3_1-0"
+    pool = _pool(sku="Standard_NP10s", accelerator_resource_name=override)
+    assert pool.resource_name == override
+    assert pool.sku_spec.resource_name != override
+
+
+def test_accelerator_resource_name_on_a_cpu_sku_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="accelerator_resource_name is set but the SKU has no accelerator"):
+        _pool(sku=CPU_SKU, accelerator_resource_name="nvidia.com/gpu")
+
+
+def test_accelerator_resource_name_pattern() -> None:
+    with pytest.raises(ValidationError, match=r"accelerator_resource_name\n  String should match pattern"):
+        _pool(accelerator_resource_name="gpu")
+
+
+@pytest.mark.parametrize("field", ["max_node", "maxNodes", "instance_type", "taint"])
+def test_unknown_fields_are_rejected(field: str) -> None:
+    with pytest.raises(ValidationError, match=rf"\n{field}\n  Extra inputs are not permitted"):
+        _pool(**{field: 1})
+
+
+def test_pool_is_frozen() -> None:
+    pool = _pool()
+    with pytest.raises(ValidationError, match=r"max_nodes\n  Instance is frozen"):
+        pool.max_nodes = 5  # type: ignore[misc]
