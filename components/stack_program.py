@@ -39,7 +39,7 @@ def load_stack_spec(endpoints: Any, node_pools: Any) -> StackSpec:
         return StackSpec.model_validate({"endpoints": endpoints, "nodePools": node_pools})
     except ValidationError as error:
         raise pulumi.RunError(
-            f"invalid stack config:\n{format_validation_error(error, CONFIG_NAMESPACE)}"
+            f"invalid stack config:\n{format_validation_error(error, CONFIG_NAMESPACE + ':')}"
         ) from None
 
 

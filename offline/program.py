@@ -38,7 +38,8 @@ def run_under_mocks(
 ) -> Graph:
     """Run `program` as a Pulumi program under mocks; return every registration it made.
 
-    Raises whatever the program raises (e.g. `pulumi.RunError` for a bad config).
+    The graph's `exports` holds the stack outputs (`pulumi.export`), resolved. Raises whatever
+    the program raises (e.g. `pulumi.RunError` for a bad config).
     """
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
@@ -46,7 +47,17 @@ def run_under_mocks(
     pulumi.runtime.set_all_config(
         {key: value if isinstance(value, str) else json.dumps(value) for key, value in (config or {}).items()}
     )
-    pulumi.runtime.test(program)()
+
+    def program_and_exports() -> pulumi.Output[Any]:
+        stack_resource = pulumi.runtime.get_root_resource()
+        stack_resource.outputs.clear()  # the mocks keep one root stack across runs
+        result = pulumi.Output.from_input(program())
+        exports = pulumi.Output.from_input(dict(stack_resource.outputs))
+        return pulumi.Output.all(result, exports).apply(
+            lambda both: monitor.graph.exports.update(both[1])
+        )
+
+    pulumi.runtime.test(program_and_exports)()
     return monitor.graph
 
 
@@ -55,6 +66,8 @@ def run_stack(
 ) -> Graph:
     """Run `stacks/__main__.py` with `config` (as in a `Pulumi.<stack>.yaml`) under mocks."""
     program = stacks_dir / "__main__.py"
-    return run_under_mocks(
-        lambda: runpy.run_path(str(program), run_name="__main__"), config, preview=preview
-    )
+
+    def run_main() -> None:
+        runpy.run_path(str(program), run_name="__main__")  # its globals are not an output
+
+    return run_under_mocks(run_main, config, preview=preview)

@@ -53,6 +53,7 @@ class Graph:
     """Every resource a program registered, in registration order."""
 
     resources: list[RecordedResource] = field(default_factory=list)
+    exports: dict[str, Any] = field(default_factory=dict)
 
     def by_urn(self, urn: str) -> RecordedResource:
         return next(r for r in self.resources if r.urn == urn)

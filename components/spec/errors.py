@@ -15,12 +15,13 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 
 def format_validation_error(error: ValidationError, prefix: str = "") -> str:
-    """`prefix` + one line per error: `<path>: <message> (got <value>)`."""
+    """One line per error: `<prefix><path>: <message> (got <value>)`, e.g. with prefix
+    `model-endpoints:` -> `model-endpoints:endpoints[0].versions[1].gpu_cores: ...`."""
     lines = []
     for item in error.errors(include_url=False):
         path = _path(tuple(item["loc"]))
         message = item["msg"].removeprefix("Value error, ")
-        where = f"{prefix}{'.' if prefix and path else ''}{path}" or prefix or "config"
+        where = f"{prefix}{path}" or "config"
         got = ""
         if item["type"] not in ("value_error", "missing") and not isinstance(item.get("input"), dict):
             got = f" (got {item.get('input')!r})"

@@ -1,0 +1,123 @@
+"""The Endpoint component under Pulumi's mocks: its resource graph and outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from components import Endpoint, InferenceConfig, NodePool
+from offline.program import run_under_mocks
+from offline.recording import Graph
+from tests.kubernetes_schema import validate_manifest
+from tests.specs import endpoint, pool, version
+
+TYPE = "model-endpoints:index:Endpoint"
+
+
+def _build(spec, **kwargs) -> tuple[Graph, dict]:  # type: ignore[no-untyped-def]
+    outputs: dict = {}
+
+    def program() -> pulumi.Output:
+        pools = kwargs.pop("pools", [])
+        nodes = [NodePool(p.name, p) for p in pools]
+        ep = Endpoint(spec.name, spec, node_pools=nodes, **kwargs)
+        return pulumi.Output.all(
+            traffic=ep.effective_traffic, default=ep.default_version, hosts=ep.version_hosts, ns=ep.namespace
+        ).apply(outputs.update)
+
+    return run_under_mocks(program, preview=kwargs.pop("preview", False)), outputs
+
+
+def test_graph_parents_every_child_to_its_component() -> None:
+    graph, _ = _build(endpoint(version("v1", traffic_percentile=20), version("v2", traffic_percentile=10)))
+    (ep,) = graph.of_type(TYPE)
+    versions = graph.of_type("model-endpoints:index:Version")
+    assert {v.name for v in versions} == {"ep-v1", "ep-v2"}
+    assert all(v.parent == ep.urn for v in versions)
+    namespace = graph.named("ep-namespace")
+    assert namespace.parent == ep.urn
+    assert graph.named("ep-network-policy").parent == ep.urn
+    for v in versions:
+        kinds = sorted(child.type.rsplit(":", 1)[-1] for child in graph.children(v))
+        assert kinds == ["Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service"]
+        for child in graph.children(v):
+            assert child.name.startswith(f"{v.name}-")
+
+
+def test_objects_wait_for_the_namespace_and_autoscaler_for_its_deployment() -> None:
+    graph, _ = _build(endpoint(version("v1")))
+    namespace = graph.named("ep-namespace")
+    for name in ("ep-v1-deployment", "ep-v1-service", "ep-v1-pdb", "ep-network-policy"):
+        assert namespace.urn in graph.named(name).dependencies, name
+    assert graph.named("ep-v1-deployment").urn in graph.named("ep-v1-autoscaler").dependencies
+
+
+def test_existing_namespace_is_not_created() -> None:
+    graph, _ = _build(endpoint(version("v1"), namespace="shared", create_namespace=False))
+    assert not graph.of_type("kubernetes:core/v1:Namespace")
+    assert graph.named("ep-v1-deployment").manifest["metadata"]["namespace"] == "shared"
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_outputs_are_the_effective_traffic_and_version_hosts(preview: bool) -> None:
+    spec = endpoint(version("versiona", traffic_percentile=20), version("versionb", traffic_percentile=10))
+    graph, outputs = _build(spec, preview=preview)
+    assert outputs["traffic"] == {"versiona": 90.0, "versionb": 10.0}
+    assert outputs["default"] == "versiona"
+    assert outputs["ns"] == "ep"
+    assert outputs["hosts"] == {
+        "versiona": "ep-versiona.ep.svc.cluster.local",
+        "versionb": "ep-versionb.ep.svc.cluster.local",
+    }
+    for resource in graph.kubernetes():
+        validate_manifest(resource.manifest)
+
+
+def test_fixed_replicas_and_keda_never_both_autoscalers() -> None:
+    spec = endpoint(
+        version("fixed", num_replicas=2),
+        version("scaled"),
+        autoscaler="keda",
+        prometheus_url="http://prom:9090",
+    )
+    graph, _ = _build(spec)
+    assert not graph.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+    (scaled,) = graph.of_type("kubernetes:keda.sh/v1alpha1:ScaledObject")
+    assert scaled.name == "ep-scaled-autoscaler"
+    assert scaled.inputs["kind"] == "ScaledObject"
+    validate_manifest(scaled.manifest)
+    assert graph.named("ep-fixed-deployment").manifest["spec"]["replicas"] == 2
+    assert "replicas" not in graph.named("ep-scaled-deployment").manifest["spec"]
+
+
+def test_versions_on_a_pool_wait_for_its_device_plugin() -> None:
+    gpu = pool("gpu", "Standard_NC6s_v3", max_nodes=2)
+    graph, _ = _build(endpoint(version("v1", node_pool="gpu", gpu_cores=1, autoscale_max_replicas=2)), pools=[gpu])
+    plugin = graph.named("gpu-device-plugin")
+    assert plugin.urn in graph.named("ep-v1-deployment").dependencies
+    manifest = graph.named("ep-v1-deployment").manifest
+    assert manifest["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] == {"nvidia.com/gpu": "1"}
+
+
+def test_placement_errors_stop_before_any_resource() -> None:
+    gpu = pool("gpu", "Standard_NC6s_v3", max_nodes=2)
+    spec = endpoint(version("v1", node_pool="gpu", gpu_cores=1, autoscale_max_replicas=3))
+    with pytest.raises(ValueError, match=r"versions\[0\]\.autoscale_max_replicas: 3 replicas"):
+        Endpoint("ep", spec, node_pools=[gpu])
+
+
+def test_inference_config_code_is_read_from_source_dir(tmp_path: Path) -> None:
+    (tmp_path / "score.py").write_text("def init(): pass\ndef run(d): return d\n")
+    spec = endpoint(version("v1", image=None, inference_config=InferenceConfig(entry_script="score.py")))
+    graph, _ = _build(spec, source_dir=tmp_path)
+    code = graph.named("ep-v1-code")
+    assert code.inputs["data"]["score.py"] == "def init(): pass\ndef run(d): return d\n"
+    assert code.urn in graph.named("ep-v1-deployment").dependencies
+
+
+def test_missing_entry_script_is_a_clear_error(tmp_path: Path) -> None:
+    spec = endpoint(version("v1", image=None, inference_config=InferenceConfig(entry_script="nope.py")))
+    with pytest.raises(ValueError, match=r"versions\[0\]\.inference_config\.entry_script: cannot read .*nope\.py"):
+        Endpoint("ep", spec, source_dir=tmp_path)

@@ -1,0 +1,47 @@
+"""The recording monitor and mock runner the other tests rely on."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from offline.program import run_under_mocks
+from offline.recording import RecordedResource
+
+
+def test_records_parent_dependencies_inputs_and_exports() -> None:
+    class Box(pulumi.ComponentResource):
+        def __init__(self, name: str) -> None:
+            super().__init__("test:index:Box", name, None, None)
+            self.register_outputs({})
+
+    def program() -> None:
+        import pulumi_kubernetes as k8s
+
+        box = Box("box")
+        ns = k8s.core.v1.Namespace("ns", metadata={"name": "n"}, opts=pulumi.ResourceOptions(parent=box))
+        k8s.core.v1.ConfigMap(
+            "cm", metadata={"name": "c", "namespace": "n"}, data={"k": "v"},
+            opts=pulumi.ResourceOptions(parent=box, depends_on=[ns]),
+        )
+        pulumi.export("answer", {"n": 3})
+
+    graph = run_under_mocks(program)
+    box, ns, cm = graph.named("box"), graph.named("ns"), graph.named("cm")
+    assert ns.parent == box.urn and cm.parent == box.urn
+    assert cm.dependencies == (ns.urn,)
+    assert cm.inputs["data"] == {"k": "v"}
+    assert graph.exports == {"answer": {"n": 3}}
+
+
+def test_manifest_restores_integers() -> None:
+    recorded = RecordedResource("u", "t", "n", "", (), True, {"a": 3.0, "b": [1.5, 2.0]})
+    assert recorded.manifest == {"a": 3, "b": [1.5, 2]}
+
+
+def test_program_errors_propagate() -> None:
+    def program() -> None:
+        raise pulumi.RunError("bad config")
+
+    with pytest.raises(pulumi.RunError, match="bad config"):
+        run_under_mocks(program)

@@ -1,0 +1,119 @@
+"""The stack program with the example stacks, under Pulumi's mocks (also as a preview)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pulumi
+import pytest
+
+from offline.program import run_stack
+from tests.kubernetes_schema import validate_manifest
+
+ENDPOINTS = "model-endpoints:endpoints"
+POOLS = "model-endpoints:nodePools"
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_dev_stack_is_the_seed_rollout(dev_config: dict[str, Any], preview: bool) -> None:
+    graph = run_stack(dev_config, preview=preview)
+    (endpoint,) = graph.of_type("model-endpoints:index:Endpoint")
+    assert endpoint.name == "mynewendpoint"
+    versions = {v.name for v in graph.of_type("model-endpoints:index:Version")}
+    assert versions == {"mynewendpoint-versiona", "mynewendpoint-versionb"}
+    namespace = graph.named("mynewendpoint-namespace").manifest
+    assert namespace["metadata"]["name"] == "endpointnamespace"
+    for resource in graph.kubernetes():
+        validate_manifest(resource.manifest)
+        assert resource.parent, f"{resource.name} has no parent"
+    code = graph.named("mynewendpoint-versiona-code").inputs["data"]
+    assert "def run(" in code["score.py"]
+
+
+def test_dev_stack_exports_effective_traffic(dev_config: dict[str, Any]) -> None:
+    graph = run_stack(dev_config)
+    assert graph.exports["effective_traffic"] == {"mynewendpoint": {"versiona": 90.0, "versionb": 10.0}}
+    assert graph.exports["endpoints"]["mynewendpoint"]["namespace"] == "endpointnamespace"
+    assert graph.exports["endpoints"]["mynewendpoint"]["default_version"] == "versiona"
+
+
+def test_seed_step_three_versionb_default_at_40(dev_config: dict[str, Any]) -> None:
+    from components.stack_program import load_stack_spec
+
+    endpoints = copy.deepcopy(dev_config[ENDPOINTS])
+    endpoints[0]["versions"][1].update(traffic_percentile=40, is_default=True)
+    spec = load_stack_spec(endpoints, [])
+    assert spec.endpoints[0].effective_traffic() == {"versiona": 20.0, "versionb": 80.0}
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_gpu_stack_places_versions_on_gpu_and_fpga_pools(gpu_config: dict[str, Any], preview: bool) -> None:
+    graph = run_stack(gpu_config, preview=preview)
+    pools = {p.name: p for p in graph.of_type("model-endpoints:index:NodePool")}
+    assert set(pools) == {"gpu-t4", "fpga-u250"}
+    for name, pool in pools.items():
+        (plugin,) = graph.children(pool)
+        assert plugin.type == "kubernetes:apps/v1:DaemonSet"
+        validate_manifest(plugin.manifest)
+    gpu = graph.named("vision-resnet-gpu-deployment")
+    fpga = graph.named("vision-resnet-fpga-deployment")
+    gpu_pod = gpu.manifest["spec"]["template"]["spec"]
+    fpga_pod = fpga.manifest["spec"]["template"]["spec"]
+    assert gpu_pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert gpu_pod["nodeSelector"]["node.kubernetes.io/instance-type"] == "Standard_NC4as_T4_v3"
+    fpga_limits = fpga_pod["containers"][0]["resources"]["limits"]
+    assert [k for k in fpga_limits if k.startswith("xilinx.com/fpga-")] != []
+    assert fpga_pod["nodeSelector"]["node.kubernetes.io/instance-type"] == "Standard_NP10s"
+    assert fpga.manifest["spec"]["replicas"] == 2
+    assert graph.named("gpu-t4-device-plugin").urn in gpu.dependencies
+    assert graph.named("fpga-u250-device-plugin").urn in fpga.dependencies
+    for resource in graph.kubernetes():
+        validate_manifest(resource.manifest)
+
+
+def _invalid(config: dict[str, Any], mutate: Any) -> str:
+    broken = copy.deepcopy(config)
+    mutate(broken)
+    with pytest.raises(pulumi.RunError) as caught:
+        run_stack(broken)
+    return str(caught.value)
+
+
+def test_invalid_config_fails_with_the_field_path_not_a_traceback(dev_config: dict[str, Any]) -> None:
+    def too_much_traffic(config: dict[str, Any]) -> None:
+        config[ENDPOINTS][0]["versions"][1]["traffic_percentile"] = 90
+
+    message = _invalid(dev_config, too_much_traffic)
+    assert message.startswith("invalid stack config:")
+    assert "model-endpoints:endpoints[0]: versions: traffic_percentile values sum to 110" in message
+
+
+def test_typo_in_a_field_name_is_reported(dev_config: dict[str, Any]) -> None:
+    def typo(config: dict[str, Any]) -> None:
+        config[ENDPOINTS][0]["versions"][0]["traffic_percent"] = 5
+
+    message = _invalid(dev_config, typo)
+    assert "model-endpoints:endpoints[0].versions[0].traffic_percent: Extra inputs are not permitted" in message
+
+
+def test_capacity_error_gives_both_numbers(gpu_config: dict[str, Any]) -> None:
+    def too_many(config: dict[str, Any]) -> None:
+        config[ENDPOINTS][0]["versions"][0]["autoscale_max_replicas"] = 9
+
+    message = _invalid(gpu_config, too_many)
+    assert "endpoints[0].versions[0].autoscale_max_replicas: 9 replicas x 1 nvidia.com/gpu = 9 accelerators" in message
+    assert "4 nodes x 1 = 4" in message
+
+
+def test_missing_entry_script_fails_cleanly(dev_config: dict[str, Any]) -> None:
+    def missing(config: dict[str, Any]) -> None:
+        config[ENDPOINTS][0]["versions"][0]["inference_config"]["entry_script"] = "models/none/score.py"
+
+    message = _invalid(dev_config, missing)
+    assert "model-endpoints:endpoints[0].versions[0].inference_config.entry_script: cannot read" in message
+
+
+def test_missing_endpoints_config_is_required() -> None:
+    with pytest.raises(pulumi.ConfigMissingError):
+        run_stack({})
