@@ -35,7 +35,7 @@ class StackSpec(BaseModel):
         for name in _repeated([p.name for p in self.node_pools]):
             errors.append(f"nodePools: pool name {name!r} is used more than once")
         created = [e.effective_namespace for e in self.endpoints if e.create_namespace]
-        for namespace in []:
+        for namespace in _repeated(created):
             errors.append(
                 f"endpoints: namespace {namespace!r} would be created twice; set "
                 "create_namespace: false on all but one endpoint sharing it"
