@@ -21,7 +21,10 @@ def format_validation_error(error: ValidationError, prefix: str = "") -> str:
     for item in error.errors(include_url=False):
         path = _path(tuple(item["loc"]))
         message = item["msg"].removeprefix("Value error, ")
-        where = f"{prefix}{path}" or "config"
+        if not path:  # a cross-field rule of the root model: each line names its own path
+            lines += [f"{prefix}{line}" for line in message.splitlines()]
+            continue
+        where = f"{prefix}{path}"
         got = ""
         if item["type"] not in ("value_error", "missing") and not isinstance(item.get("input"), dict):
             got = f" (got {item.get('input')!r})"

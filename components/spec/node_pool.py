@@ -80,6 +80,10 @@ class NodePoolSpec(BaseModel):
             raise ValueError(
                 f"min_nodes ({self.min_nodes}) must be <= max_nodes ({self.max_nodes})"
             )
+        if INSTANCE_TYPE_LABEL in self.labels:
+            raise ValueError(
+                f"labels: {INSTANCE_TYPE_LABEL} is set from the SKU; declare the SKU instead"
+            )
         for key, value in self.labels.items():
             if not re.fullmatch(_LABEL_KEY, key) or not re.fullmatch(_LABEL_VALUE, value):
                 raise ValueError(f"labels: {key!r}: {value!r} is not a valid Kubernetes label")

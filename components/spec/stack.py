@@ -44,7 +44,7 @@ class StackSpec(BaseModel):
         for index, endpoint in enumerate(self.endpoints):
             errors += placement_errors(endpoint, pools, f"endpoints[{index}]")
         if errors:
-            raise ValueError("; ".join(errors))
+            raise ValueError("\n".join(errors))
         return self
 
     @property

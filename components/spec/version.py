@@ -100,6 +100,7 @@ class VersionSpec(BaseModel):
     image: str | None = Field(
         default=None,
         min_length=1,
+        pattern=r"^[^\s]+$",
         description="Kubernetes: container image serving the model (scoring on `/score`). "
         "Exactly one of `image` and `inference_config`.",
     )
@@ -116,10 +117,10 @@ class VersionSpec(BaseModel):
         pattern=r"^/[A-Za-z0-9_./-]*$",
         description="Kubernetes: HTTP path of the liveness and readiness probes.",
     )
-    env: dict[str, str] = Field(
+    env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
         default_factory=dict, description="Kubernetes: environment variables of the container."
     )
-    node_pool: str | None = Field(
+    node_pool: ResourceName | None = Field(
         default=None,
         description="Kubernetes: name of the node pool to run on (its SKU gives the GPU or FPGA).",
     )

@@ -177,3 +177,8 @@ def test_pool_is_frozen() -> None:
     pool = _pool()
     with pytest.raises(ValidationError, match=r"max_nodes\n  Instance is frozen"):
         pool.max_nodes = 5  # type: ignore[misc]
+
+
+def test_labels_cannot_override_the_instance_type() -> None:
+    with pytest.raises(ValidationError, match="node.kubernetes.io/instance-type is set from the SKU"):
+        NodePoolSpec(name="gpu", sku="g5.xlarge", labels={"node.kubernetes.io/instance-type": "m5.large"})

@@ -336,3 +336,19 @@ def test_version_is_frozen() -> None:
     version = _version()
     with pytest.raises(ValidationError, match=r"traffic_percentile\n  Instance is frozen"):
         version.traffic_percentile = 50  # type: ignore[misc]
+
+
+def test_image_with_whitespace_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="image"):
+        VersionSpec(name="v1", image="repo/model:1\n  command: evil")
+
+
+def test_env_names_must_be_identifiers() -> None:
+    with pytest.raises(ValidationError, match="env"):
+        VersionSpec(name="v1", image="i", env={"BAD-NAME": "x"})
+    assert VersionSpec(name="v1", image="i", env={"GOOD_NAME": "multi\nline"}).env == {"GOOD_NAME": "multi\nline"}
+
+
+def test_node_pool_name_follows_the_name_rule() -> None:
+    with pytest.raises(ValidationError, match="node_pool"):
+        VersionSpec(name="v1", image="i", node_pool="GPU pool")

@@ -1,0 +1,17 @@
+"""The README's demo prints the previewed topology and the traffic split of both example stacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from offline.demo import main
+
+
+def test_demo_prints_both_stacks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "pulumi preview --stack dev" in out and "pulumi preview --stack gpu" in out
+    assert "DaemonSet fpga-u250-device-plugin" in out
+    lines = [line for line in out.splitlines() if "versiona" in line and "control" in line]
+    assert lines and lines[0].rstrip(" │").endswith("90"), lines
+    assert "15 resources would be created." in out
