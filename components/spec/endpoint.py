@@ -48,6 +48,23 @@ class EndpointSpec(BaseModel):
     properties: dict[str, str] = Field(
         default_factory=dict, description="Key-value properties; add-only after deployment."
     )
+    primary_key_rotation: int = Field(
+        default=0,
+        ge=0,
+        description="Raise by one to regenerate the primary API key (the seed's "
+        "`regen_key('Primary')`); the secondary key keeps working meanwhile.",
+    )
+    secondary_key_rotation: int = Field(
+        default=0,
+        ge=0,
+        description="Raise by one to regenerate the secondary API key; the primary keeps working.",
+    )
+    token_signing_key_rotation: int = Field(
+        default=0,
+        ge=0,
+        description="Raise by one to replace the token-signing key pair (tokens signed with the "
+        "old key stop working).",
+    )
     max_versions: int = Field(
         default=SEED_MAX_VERSIONS,
         ge=1,
