@@ -6,6 +6,7 @@ a field-level diff.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pulumi
@@ -26,6 +27,10 @@ _TYPES: dict[tuple[str, str], Any] = {
 }
 
 
+def _snake(key: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
+
+
 def create_object(
     name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions
 ) -> pulumi.CustomResource:
@@ -34,7 +39,9 @@ def create_object(
     body = {key: value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
     resource_type = _TYPES.get((api_version, kind))
     if resource_type is not None:
-        return resource_type(name, **body, opts=opts)
+        # Typed resources take their top-level fields as snake_case keywords (stringData ->
+        # string_data); nested keys pass through in the manifest's camelCase.
+        return resource_type(name, **{_snake(key): value for key, value in body.items()}, opts=opts)
     return k8s.apiextensions.CustomResource(
         name, api_version=api_version, kind=kind, opts=opts, **body
     )

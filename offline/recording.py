@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
-__all__ = ["RecordedResource", "RecordingMocks", "RecordingMonitor", "Graph"]
+__all__ = ["COMPUTED", "RecordedResource", "RecordingMocks", "RecordingMonitor", "Graph"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class RecordedResource:
     dependencies: tuple[str, ...]
     custom: bool
     inputs: dict[str, Any]
+    secret_paths: tuple[str, ...] = ()  # input paths the program marked secret, e.g. "stringData"
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -36,6 +37,26 @@ class RecordedResource:
         against the schema, so validation here does the same for whole numbers.
         """
         return _ints(self.inputs)
+
+
+COMPUTED = "<computed>"  # how an input unknown during a preview is recorded
+_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # the wire format's secret wrapper
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def _unwrap_secrets(value: Any, path: str, found: list[str]) -> Any:
+    """`value` with secret wrappers replaced by their values (their paths appended to `found`)
+    and values unknown during a preview replaced by COMPUTED."""
+    if isinstance(value, pulumi.output.Unknown):
+        return COMPUTED
+    if isinstance(value, dict):
+        if value.get(_SECRET_SIG_KEY) == _SECRET_SIG:
+            found.append(path)
+            return _unwrap_secrets(value.get("value"), path, found)
+        return {k: _unwrap_secrets(v, f"{path}.{k}" if path else k, found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
 
 
 def _ints(value: Any) -> Any:
@@ -97,9 +118,9 @@ class RecordingMonitor(MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            inputs = json.loads(
-                json.dumps(pulumi.runtime.rpc.deserialize_properties(request.object), default=str)
-            )
+            raw = pulumi.runtime.rpc.deserialize_properties(request.object)
+            secret_paths: list[str] = []
+            inputs = json.loads(json.dumps(_unwrap_secrets(raw, "", secret_paths), default=str))
             self.graph.resources.append(
                 RecordedResource(
                     urn=response.urn,
@@ -109,6 +130,7 @@ class RecordingMonitor(MockMonitor):
                     dependencies=tuple(request.dependencies),
                     custom=request.custom,
                     inputs=inputs,
+                    secret_paths=tuple(secret_paths),
                 )
             )
         return response

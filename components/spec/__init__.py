@@ -5,6 +5,7 @@ from __future__ import annotations
 from components.spec.endpoint import SEED_MAX_VERSIONS, EndpointSpec
 from components.spec.node_pool import NodePoolSpec, Taint
 from components.spec.placement import check_placement, placement_errors
+from components.spec.router import RouterSpec
 from components.spec.skus import SKU_CATALOG, AcceleratorKind, DevicePlugin, SkuSpec, lookup_sku
 from components.spec.stack import StackSpec
 from components.spec.traffic import effective_traffic
@@ -18,6 +19,7 @@ __all__ = [
     "EndpointSpec",
     "InferenceConfig",
     "NodePoolSpec",
+    "RouterSpec",
     "SkuSpec",
     "StackSpec",
     "Taint",

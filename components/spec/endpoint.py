@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from components.spec.names import Namespace, ResourceName
+from components.spec.router import RouterSpec
 from components.spec.traffic import effective_traffic
 from components.spec.version import VersionSpec
 
@@ -81,6 +82,11 @@ class EndpointSpec(BaseModel):
         default=None,
         pattern=r"^https?://[^\s]+$",
         description="Prometheus server that scrapes the router; required when autoscaler is `keda`.",
+    )
+    router: RouterSpec = Field(
+        default_factory=RouterSpec,
+        description="Kubernetes: the router (HAProxy) in front of the versions: Service type, "
+        "TLS, replicas, resources.",
     )
     versions: list[VersionSpec] = Field(
         min_length=1, description="The model versions; the first is the default unless one sets is_default."

@@ -16,6 +16,7 @@ from pydantic_core import PydanticUndefined
 
 from components.spec.endpoint import EndpointSpec
 from components.spec.node_pool import NodePoolSpec, Taint
+from components.spec.router import RouterSpec
 from components.spec.skus import SKU_CATALOG, SkuSpec
 from components.spec.version import InferenceConfig, VersionSpec
 
@@ -26,6 +27,7 @@ END = "<!-- config-reference:end -->"
 
 _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Endpoint (`model-endpoints:endpoints[]`)", EndpointSpec),
+    ("Router (`endpoints[].router`)", RouterSpec),
     ("Version (`endpoints[].versions[]`)", VersionSpec),
     ("Inference config (`versions[].inference_config`)", InferenceConfig),
     ("Node pool (`model-endpoints:nodePools[]`)", NodePoolSpec),

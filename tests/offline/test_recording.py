@@ -45,3 +45,17 @@ def test_program_errors_propagate() -> None:
 
     with pytest.raises(pulumi.RunError, match="bad config"):
         run_under_mocks(program)
+
+
+def test_secret_inputs_are_unwrapped_and_their_paths_recorded() -> None:
+    def program() -> None:
+        import pulumi_kubernetes as k8s
+
+        k8s.core.v1.Secret(
+            "s", metadata={"name": "s"}, string_data=pulumi.Output.secret({"k": "v"}), type="Opaque"
+        )
+
+    graph = run_under_mocks(program)
+    secret = graph.named("s")
+    assert secret.inputs["stringData"] == {"k": "v"}
+    assert secret.secret_paths == ("stringData",)

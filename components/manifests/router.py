@@ -1,0 +1,365 @@
+"""The router's Kubernetes objects: HAProxy Deployment, ConfigMap, Secret, Service, HPA and PDB.
+
+The configuration text comes from `router.render_router`; this module decides where its files
+live in the pod, how they are checked before HAProxy starts (our own fail-closed check: `haproxy
+-c` does not notice a missing JWT key), and how a changed configuration rolls the pods.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from components.manifests.labels import COMPONENT_LABEL, endpoint_labels, router_selector
+from components.manifests.quantities import cpu_quantity, memory_quantity
+from components.manifests.serving import service_host
+from components.spec.endpoint import EndpointSpec
+from router.model import (
+    ApiKeyHashes,
+    AuthMaterial,
+    DnsReplicas,
+    RouterConfig,
+    RouterSettings,
+    TokenVerification,
+)
+from router.names import API_KEYS_MAP
+from router.render import render_router
+
+__all__ = [
+    "CONFIG_DIR",
+    "TOKEN_ISSUER",
+    "router_name",
+    "router_settings",
+    "version_replicas",
+    "token_audience",
+    "render_endpoint_router",
+    "config_checksum",
+    "precheck_script",
+    "config_map_data",
+    "secret_data",
+    "router_config_map",
+    "router_secret",
+    "router_deployment",
+    "router_service",
+    "router_autoscaler",
+    "router_disruption_budget",
+    "scoring_url",
+]
+
+CONFIG_DIR = "/usr/local/etc/haproxy"  # the official image's configuration directory
+CONFIG_FILE = "haproxy.cfg"
+JWT_KEY_FILE = "jwt-public.pem"
+TLS_DIR = "/run/haproxy-tls"
+TLS_SOURCE_DIR = "/etc/haproxy-tls-source"
+RUN_DIR = "/var/lib/haproxy"
+TOKEN_ISSUER = "model-endpoints"
+HTTP_PORT, HTTPS_PORT, METRICS_PORT = 8080, 8443, 8405
+HAPROXY_UID = 99  # the `haproxy` user of the official image
+DRAIN_MARGIN_SECONDS = 10
+
+
+def router_name(spec: EndpointSpec) -> str:
+    return f"{spec.name}-router"
+
+
+def token_audience(spec: EndpointSpec) -> str:
+    """The `aud` claim the router expects: the endpoint's name."""
+    return spec.name
+
+
+def router_settings(spec: EndpointSpec, config_dir: str = CONFIG_DIR, run_dir: str = RUN_DIR) -> RouterSettings:
+    return RouterSettings(
+        bind_address="0.0.0.0",
+        port=HTTPS_PORT if spec.router.tls else HTTP_PORT,
+        metrics_port=METRICS_PORT,
+        map_dir=config_dir,
+        admin_socket=f"{run_dir}/admin.sock",
+        access_log="stdout",
+    )
+
+
+def version_replicas(spec: EndpointSpec, cluster_domain: str = "cluster.local") -> dict[str, DnsReplicas]:
+    """Each version's replicas, found through its headless Service by DNS (one server slot per
+    possible replica, so `maxconn` holds per replica)."""
+    return {
+        version.name: DnsReplicas(
+            service=service_host(spec, version, cluster_domain),
+            port=version.port,
+            max_replicas=version.max_replicas,
+        )
+        for version in spec.versions
+    }
+
+
+def render_endpoint_router(
+    spec: EndpointSpec,
+    traffic: Mapping[str, float],
+    key_hashes: Mapping[str, str] | None,
+    *,
+    config_dir: str = CONFIG_DIR,
+    tls_dir: str = TLS_DIR,
+    run_dir: str = RUN_DIR,
+) -> RouterConfig:
+    """The router configuration for the cluster: files under CONFIG_DIR and TLS_DIR (the
+    directories are parameters only so tests can check the very same text with `haproxy -c`)."""
+    auth = AuthMaterial(
+        api_keys=(
+            ApiKeyHashes(primary=key_hashes["primary"], secondary=key_hashes["secondary"])
+            if spec.auth_enabled and key_hashes is not None
+            else None
+        ),
+        token=(
+            TokenVerification(
+                public_key_path=f"{config_dir}/{JWT_KEY_FILE}",
+                issuer=TOKEN_ISSUER,
+                audience=token_audience(spec),
+            )
+            if spec.token_auth_enabled
+            else None
+        ),
+        tls_certificate_path=f"{tls_dir}/tls.pem" if spec.router.tls else None,
+    )
+    settings = router_settings(spec, config_dir, run_dir)
+    return render_router(spec, traffic, version_replicas(spec), auth, settings)
+
+
+def config_checksum(config: RouterConfig, public_key_pem: str | None) -> str:
+    """Digest of everything the pods read: a change rolls them (HAProxy reads files at start)."""
+    digest = hashlib.sha256(config.haproxy_cfg.encode())
+    for name in sorted(config.map_files):
+        digest.update(f"\0{name}\0{config.map_files[name]}".encode())
+    digest.update(f"\0{JWT_KEY_FILE}\0{public_key_pem or ''}".encode())
+    return digest.hexdigest()
+
+
+def _metadata(spec: EndpointSpec, suffix: str = "") -> dict[str, Any]:
+    return {
+        "name": f"{router_name(spec)}{suffix}",
+        "namespace": spec.effective_namespace,
+        "labels": {**endpoint_labels(spec.name), COMPONENT_LABEL: "router"},
+    }
+
+
+def config_map_data(config: RouterConfig) -> dict[str, str]:
+    """haproxy.cfg and the routing maps (nothing secret: no key material)."""
+    data = {CONFIG_FILE: config.haproxy_cfg}
+    data.update({name: text for name, text in config.map_files.items() if name != API_KEYS_MAP})
+    return data
+
+
+def secret_data(spec: EndpointSpec, config: RouterConfig, public_key_pem: str | None) -> dict[str, str]:
+    """API key hashes and the token public key: never a key itself."""
+    data: dict[str, str] = {}
+    if API_KEYS_MAP in config.map_files:
+        data[API_KEYS_MAP] = config.map_files[API_KEYS_MAP]
+    if public_key_pem is not None and spec.token_auth_enabled:
+        data[JWT_KEY_FILE] = public_key_pem
+    return data
+
+
+def router_config_map(spec: EndpointSpec, data: Any) -> dict[str, Any]:
+    """The ConfigMap holding `data` (from `config_map_data`, possibly an output)."""
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _metadata(spec), "data": data}
+
+
+def router_secret(spec: EndpointSpec, data: Any) -> dict[str, Any]:
+    """The Secret holding `data` (from `secret_data`, possibly an output)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _metadata(spec),
+        "type": "Opaque",
+        "stringData": data,
+    }
+
+
+def precheck_script(
+    spec: EndpointSpec,
+    config_dir: str = CONFIG_DIR,
+    tls_source_dir: str = TLS_SOURCE_DIR,
+    tls_dir: str = TLS_DIR,
+) -> str:
+    """The init container's shell script. Fails closed before HAProxy starts: assembles the TLS
+    file from the `kubernetes.io/tls` Secret, requires the JWT public key (a missing key file
+    passes `haproxy -c`), then runs `haproxy -c`."""
+    steps = ["set -eu"]
+    if spec.router.tls:
+        steps.append(f"cat {tls_source_dir}/tls.crt {tls_source_dir}/tls.key > {tls_dir}/tls.pem")
+    if spec.token_auth_enabled:
+        key = f"{config_dir}/{JWT_KEY_FILE}"
+        steps.append(
+            f'grep -q "BEGIN PUBLIC KEY" {key} 2>/dev/null || '
+            f'{{ echo "router: JWT public key {key} is missing or not a PEM public key" >&2; exit 1; }}'
+        )
+    steps.append(f"haproxy -c -q -f {config_dir}/{CONFIG_FILE}")
+    return "\n".join(steps)
+
+
+def router_deployment(spec: EndpointSpec, checksum: Any) -> dict[str, Any]:
+    """HAProxy pods, spread over nodes, rolled when `checksum` (the config digest) changes."""
+    router = spec.router
+    port = router_settings(spec).port
+    security = {
+        "runAsNonRoot": True,
+        "runAsUser": HAPROXY_UID,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    sources: list[dict[str, Any]] = [{"configMap": {"name": router_name(spec)}}]
+    if spec.auth_enabled or spec.token_auth_enabled:
+        sources.append({"secret": {"name": router_name(spec)}})
+    volumes: list[dict[str, Any]] = [
+        {"name": "config", "projected": {"sources": sources}},
+        {"name": "run", "emptyDir": {}},
+    ]
+    mounts = [
+        {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+        {"name": "run", "mountPath": RUN_DIR},
+    ]
+    if router.tls:
+        volumes += [
+            {"name": "tls", "emptyDir": {"medium": "Memory"}},
+            {"name": "tls-source", "secret": {"secretName": router.tls_secret_name}},
+        ]
+        mounts.append({"name": "tls", "mountPath": TLS_DIR})
+    resources: dict[str, Any] = {
+        "requests": {"cpu": cpu_quantity(router.cpu_cores), "memory": memory_quantity(router.memory_gb)}
+    }
+    if router.memory_gb_limit is not None:
+        resources["limits"] = {"memory": memory_quantity(router.memory_gb_limit)}
+    health = {"httpGet": {"path": "/healthz", "port": "metrics"}, "periodSeconds": 5, "timeoutSeconds": 2}
+    precheck_mounts = list(mounts) + (
+        [{"name": "tls-source", "mountPath": TLS_SOURCE_DIR, "readOnly": True}] if router.tls else []
+    )
+    slowest = max(v.scoring_timeout_ms + v.max_request_wait_time for v in spec.versions)
+    labels = {**endpoint_labels(spec.name), COMPONENT_LABEL: "router"}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _metadata(spec),
+        "spec": {
+            "selector": {"matchLabels": router_selector(spec.name)},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "template": {
+                "metadata": {
+                    "labels": labels,
+                    "annotations": {
+                        "model-endpoints.io/config-sha256": checksum,
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": str(METRICS_PORT),
+                        "prometheus.io/path": "/metrics",
+                    },
+                },
+                "spec": {
+                    "affinity": {
+                        "podAntiAffinity": {
+                            "preferredDuringSchedulingIgnoredDuringExecution": [
+                                {
+                                    "weight": 100,
+                                    "podAffinityTerm": {
+                                        "topologyKey": "kubernetes.io/hostname",
+                                        "labelSelector": {"matchLabels": router_selector(spec.name)},
+                                    },
+                                }
+                            ]
+                        }
+                    },
+                    # In-flight scoring calls finish before the old pod exits.
+                    "terminationGracePeriodSeconds": math.ceil(slowest / 1000) + DRAIN_MARGIN_SECONDS,
+                    "initContainers": [
+                        {
+                            "name": "check-config",
+                            "image": router.image,
+                            "command": ["/bin/sh", "-c", precheck_script(spec)],
+                            "securityContext": security,
+                            "volumeMounts": precheck_mounts,
+                            "resources": resources,
+                        }
+                    ],
+                    "containers": [
+                        {
+                            "name": "haproxy",
+                            "image": router.image,
+                            "command": ["haproxy", "-W", "-db", "-f", f"{CONFIG_DIR}/{CONFIG_FILE}"],
+                            "ports": [
+                                {"name": "http", "containerPort": port, "protocol": "TCP"},
+                                {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"},
+                            ],
+                            "readinessProbe": health,
+                            "livenessProbe": {**health, "initialDelaySeconds": 10, "failureThreshold": 3},
+                            # Let the Service stop sending before HAProxy begins to drain.
+                            "lifecycle": {"preStop": {"exec": {"command": ["sleep", "5"]}}},
+                            "resources": resources,
+                            "securityContext": security,
+                            "volumeMounts": mounts,
+                        }
+                    ],
+                    "volumes": volumes,
+                },
+            },
+        },
+    }
+
+
+def router_service(spec: EndpointSpec) -> dict[str, Any]:
+    router = spec.router
+    metadata = _metadata(spec)
+    if router.service_annotations:
+        metadata["annotations"] = dict(router.service_annotations)
+    service_spec: dict[str, Any] = {
+        "type": router.service_type,
+        "selector": router_selector(spec.name),
+        "ports": [
+            {
+                "name": "https" if router.tls else "http",
+                "port": 443 if router.tls else 80,
+                "targetPort": "http",
+                "protocol": "TCP",
+            }
+        ],
+    }
+    if router.load_balancer_source_ranges:
+        service_spec["loadBalancerSourceRanges"] = list(router.load_balancer_source_ranges)
+    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": service_spec}
+
+
+def router_autoscaler(spec: EndpointSpec) -> dict[str, Any]:
+    router = spec.router
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": _metadata(spec),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": router_name(spec)},
+            "minReplicas": router.min_replicas,
+            "maxReplicas": router.max_replicas,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": router.target_cpu_utilization},
+                    },
+                }
+            ],
+        },
+    }
+
+
+def router_disruption_budget(spec: EndpointSpec) -> dict[str, Any]:
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": _metadata(spec),
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": router_selector(spec.name)}},
+    }
+
+
+def scoring_url(spec: EndpointSpec, host: str | None = None, cluster_domain: str = "cluster.local") -> str:
+    """`<scheme>://<host>/score`: the load balancer's address when given, else the cluster DNS name."""
+    scheme = "https" if spec.router.tls else "http"
+    host = host or f"{router_name(spec)}.{spec.effective_namespace}.svc.{cluster_domain}"
+    return f"{scheme}://{host}/score"

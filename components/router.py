@@ -1,0 +1,110 @@
+"""Router component: the endpoint's front door, HAProxy rendered from the spec.
+
+Splits traffic by the effective table, checks API keys (by hash) and JWTs, queues and times out
+requests per version, and serves Prometheus metrics. Its inputs are outputs of other resources
+(the traffic table, key hashes, the token public key), so the configuration is rendered once they
+are known; in a preview with unknown inputs the ConfigMap shows as computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components.kubernetes_objects import create_object
+from components.manifests.router import (
+    config_checksum,
+    config_map_data,
+    render_endpoint_router,
+    router_autoscaler,
+    router_config_map,
+    router_deployment,
+    router_disruption_budget,
+    router_secret,
+    router_service,
+    scoring_url,
+    secret_data,
+)
+from components.spec.endpoint import EndpointSpec
+
+__all__ = ["Router", "RouterArgs"]
+
+
+@dataclass(frozen=True)
+class RouterArgs:
+    """What the router is rendered from. `key_hashes`: `{"primary": hex, "secondary": hex}`
+    SHA-256 digests (required when `auth_enabled`); `token_public_key_pem`: the ES256 public key
+    (required when `token_auth_enabled`)."""
+
+    endpoint: EndpointSpec
+    traffic: pulumi.Input[Mapping[str, float]]
+    key_hashes: pulumi.Input[Mapping[str, str]] | None = None
+    token_public_key_pem: pulumi.Input[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.endpoint.auth_enabled and self.key_hashes is None:
+            raise ValueError(f"endpoint {self.endpoint.name}: auth_enabled needs key_hashes")
+        if self.endpoint.token_auth_enabled and self.token_public_key_pem is None:
+            raise ValueError(f"endpoint {self.endpoint.name}: token_auth_enabled needs token_public_key_pem")
+
+
+class Router(pulumi.ComponentResource):
+    """HAProxy Deployment, ConfigMap, Secret, Service, HPA and PDB of one endpoint."""
+
+    scoring_url: pulumi.Output[str]
+    config_checksum: pulumi.Output[str]
+
+    def __init__(self, name: str, args: RouterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("model-endpoints:index:Router", name, None, opts)
+        spec = args.endpoint
+        rendered = pulumi.Output.all(
+            pulumi.Output.from_input(args.traffic),
+            pulumi.Output.from_input(args.key_hashes),
+            pulumi.Output.from_input(args.token_public_key_pem),
+        ).apply(
+            lambda values: (
+                render_endpoint_router(spec, values[0], values[1]),
+                values[2],
+            )
+        )
+        config = rendered.apply(lambda pair: pair[0])
+        self.config_checksum = rendered.apply(lambda pair: config_checksum(pair[0], pair[1]))
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.config_map = create_object(
+            f"{name}-config", router_config_map(spec, config.apply(config_map_data)), child
+        )
+
+        depends: list[pulumi.Resource] = [self.config_map]
+        self.secret = None
+        if spec.auth_enabled or spec.token_auth_enabled:
+            data = pulumi.Output.secret(rendered.apply(lambda pair: secret_data(spec, pair[0], pair[1])))
+            self.secret = create_object(f"{name}-secret", router_secret(spec, data), child)
+            depends.append(self.secret)
+
+        self.deployment = create_object(
+            f"{name}-deployment",
+            router_deployment(spec, self.config_checksum),
+            pulumi.ResourceOptions(parent=self, depends_on=depends),
+        )
+        self.service = create_object(f"{name}-service", router_service(spec), child)
+        self.autoscaler = create_object(
+            f"{name}-autoscaler",
+            router_autoscaler(spec),
+            pulumi.ResourceOptions(parent=self, depends_on=[self.deployment]),
+        )
+        self.disruption_budget = create_object(f"{name}-pdb", router_disruption_budget(spec), child)
+        self.scoring_url = self.service.status.apply(lambda status: scoring_url(spec, _ingress_host(status)))  # type: ignore[attr-defined]
+        self.register_outputs({"scoring_url": self.scoring_url, "config_checksum": self.config_checksum})
+
+
+def _ingress_host(status: Any) -> str | None:
+    """The load balancer's address once the cloud has assigned one."""
+    ingress = ((status or {}).get("load_balancer") or (status or {}).get("loadBalancer") or {}).get("ingress")
+    if not ingress:
+        return None
+    first = ingress[0]
+    return first.get("hostname") or first.get("ip")

@@ -1,0 +1,70 @@
+"""Router spec: how an endpoint's front door (HAProxy) is deployed and exposed."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["RouterSpec", "ROUTER_IMAGE"]
+
+# The official image of the HAProxy release the router is tested against (Debian's 2.6.12).
+ROUTER_IMAGE = "haproxy:2.6.12"
+
+
+class RouterSpec(BaseModel):
+    """The endpoint's router: HAProxy pods that split traffic, check credentials and queue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    service_type: Literal["ClusterIP", "LoadBalancer", "NodePort"] = Field(
+        default="ClusterIP",
+        description="Kubernetes Service type of the scoring URL; `LoadBalancer` for a public endpoint.",
+    )
+    service_annotations: dict[str, str] = Field(
+        default_factory=dict,
+        description="Annotations of the router Service (e.g. a cloud's internal load balancer switch).",
+    )
+    load_balancer_source_ranges: list[str] = Field(
+        default_factory=list,
+        description="CIDRs allowed to reach a `LoadBalancer` Service (empty: the cloud's default).",
+    )
+    tls_secret_name: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
+        description="An existing `kubernetes.io/tls` Secret in the endpoint's namespace: the "
+        "router terminates TLS with it and the scoring URL is https.",
+    )
+    min_replicas: int = Field(
+        default=2, ge=2, description="Fewest router pods (at least 2, spread over nodes)."
+    )
+    max_replicas: int = Field(default=10, ge=2, description="Most router pods (its HPA on CPU).")
+    target_cpu_utilization: int = Field(
+        default=70, ge=1, le=100, description="CPU utilization the router's HPA maintains."
+    )
+    cpu_cores: float = Field(default=0.25, gt=0, description="CPU cores requested per router pod.")
+    memory_gb: float = Field(default=0.25, gt=0, description="Memory (GB) requested per router pod.")
+    memory_gb_limit: float | None = Field(
+        default=0.5, gt=0, description="Most memory (GB) a router pod may use."
+    )
+    image: str = Field(
+        default=ROUTER_IMAGE, pattern=r"^[^\s]+$", description="HAProxy container image (2.6 or later)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> RouterSpec:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(
+                f"min_replicas ({self.min_replicas}) must be <= max_replicas ({self.max_replicas})"
+            )
+        if self.memory_gb_limit is not None and self.memory_gb_limit < self.memory_gb:
+            raise ValueError(
+                f"memory_gb_limit ({self.memory_gb_limit}) must be >= memory_gb ({self.memory_gb})"
+            )
+        if self.load_balancer_source_ranges and self.service_type != "LoadBalancer":
+            raise ValueError("load_balancer_source_ranges needs service_type LoadBalancer")
+        return self
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_secret_name is not None

@@ -1,0 +1,189 @@
+"""The router's Kubernetes objects, and the very configuration they carry checked by real haproxy."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from components.manifests.labels import router_selector
+from components.manifests.router import (
+    API_KEYS_MAP,
+    config_checksum,
+    config_map_data,
+    precheck_script,
+    render_endpoint_router,
+    router_autoscaler,
+    router_config_map,
+    router_deployment,
+    router_disruption_budget,
+    router_secret,
+    router_service,
+    scoring_url,
+    secret_data,
+    version_replicas,
+)
+from tests.kubernetes_schema import validate_manifest
+from tests.router.tls_material import self_signed_pem
+from tests.specs import endpoint, version
+
+PRIMARY, SECONDARY = "primary-key-value", "secondary-key-value"
+HASHES = {
+    "primary": hashlib.sha256(PRIMARY.encode()).hexdigest(),
+    "secondary": hashlib.sha256(SECONDARY.encode()).hexdigest(),
+}
+
+
+def _public_pem() -> str:
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def _spec(**fields: Any):  # type: ignore[no-untyped-def]
+    return endpoint(
+        version("v1", traffic_percentile=20, is_control_version_type=True),
+        version("v2", traffic_percentile=10, autoscale_max_replicas=4),
+        **fields,
+    )
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"auth_enabled": False},
+        {"token_auth_enabled": True},
+        {"router": {"tls_secret_name": "scoring-tls", "service_type": "LoadBalancer",
+                    "load_balancer_source_ranges": ["10.0.0.0/8"], "service_annotations": {"a/b": "c"}}},
+    ],
+)
+def test_every_router_object_validates(fields: dict[str, Any]) -> None:
+    spec = _spec(**fields)
+    pem = _public_pem() if spec.token_auth_enabled else None
+    config = render_endpoint_router(spec, spec.effective_traffic(), HASHES)
+    for manifest in (
+        router_config_map(spec, config_map_data(config)),
+        router_secret(spec, secret_data(spec, config, pem)),
+        router_deployment(spec, config_checksum(config, pem)),
+        router_service(spec),
+        router_autoscaler(spec),
+        router_disruption_budget(spec),
+    ):
+        validate_manifest(manifest)
+
+
+def test_versions_are_discovered_per_replica_through_their_headless_services() -> None:
+    spec = _spec()
+    replicas = version_replicas(spec)
+    assert replicas["v1"].service == "ep-v1.ep.svc.cluster.local"
+    assert replicas["v2"].max_replicas == 4
+    config = render_endpoint_router(spec, spec.effective_traffic(), HASHES)
+    assert "server-template r 1-4 ep-v2.ep.svc.cluster.local:5001 resolvers cluster" in config.haproxy_cfg
+
+
+def test_key_material_is_only_in_the_secret_and_only_as_hashes() -> None:
+    spec = _spec(token_auth_enabled=True)
+    pem = _public_pem()
+    config = render_endpoint_router(spec, spec.effective_traffic(), HASHES)
+    public = config_map_data(config)
+    secret = secret_data(spec, config, pem)
+    assert API_KEYS_MAP not in public
+    assert set(secret) == {API_KEYS_MAP, "jwt-public.pem"}
+    everything = "".join(public.values()) + "".join(secret.values())
+    assert PRIMARY not in everything and SECONDARY not in everything
+    assert HASHES["primary"] in secret[API_KEYS_MAP] and HASHES["secondary"] in secret[API_KEYS_MAP]
+
+
+def test_changed_traffic_changes_the_checksum_that_rolls_the_pods() -> None:
+    spec = _spec()
+    before = render_endpoint_router(spec, {"v1": 90.0, "v2": 10.0}, HASHES)
+    after = render_endpoint_router(spec, {"v1": 60.0, "v2": 40.0}, HASHES)
+    assert config_checksum(before, None) != config_checksum(after, None)
+    assert config_checksum(before, None) == config_checksum(
+        render_endpoint_router(spec, {"v1": 90.0, "v2": 10.0}, HASHES), None
+    )
+    pod = router_deployment(spec, "abc")["spec"]["template"]
+    assert pod["metadata"]["annotations"]["model-endpoints.io/config-sha256"] == "abc"
+
+
+def test_deployment_is_highly_available_and_locked_down() -> None:
+    spec = _spec()
+    deployment = router_deployment(spec, "x")
+    pod = deployment["spec"]["template"]["spec"]
+    assert deployment["spec"]["template"]["metadata"]["labels"].items() >= router_selector("ep").items()
+    term = pod["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]
+    assert term["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
+    assert "replicas" not in deployment["spec"]  # the HPA owns the count
+    container = pod["containers"][0]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["initContainers"][0]["command"][2].endswith("haproxy -c -q -f /usr/local/etc/haproxy/haproxy.cfg")
+    hpa = router_autoscaler(spec)["spec"]
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 10)
+    # the default scoring_timeout_ms (60 s) + queue wait (0.5 s) finish before the pod is killed
+    assert pod["terminationGracePeriodSeconds"] >= 61
+
+
+def test_router_needs_at_least_two_replicas() -> None:
+    with pytest.raises(ValueError, match="min_replicas"):
+        _spec(router={"min_replicas": 1})
+
+
+@pytest.mark.parametrize(
+    ("fields", "host", "url"),
+    [
+        ({}, None, "http://ep-router.ep.svc.cluster.local/score"),
+        ({"router": {"service_type": "LoadBalancer"}}, "20.1.2.3", "http://20.1.2.3/score"),
+        ({"router": {"tls_secret_name": "tls"}}, None, "https://ep-router.ep.svc.cluster.local/score"),
+    ],
+)
+def test_scoring_url(fields: dict[str, Any], host: str | None, url: str) -> None:
+    assert scoring_url(_spec(**fields), host) == url
+
+
+def _write_cluster_files(tmp_path: Path, spec: Any, pem: str | None) -> tuple[Path, Any]:
+    config_dir, tls_dir, run_dir = tmp_path / "etc", tmp_path / "tls", tmp_path / "run"
+    for directory in (config_dir, tls_dir, run_dir):
+        directory.mkdir()
+    config = render_endpoint_router(
+        spec, spec.effective_traffic(), HASHES if spec.auth_enabled else None,
+        config_dir=str(config_dir), tls_dir=str(tls_dir), run_dir=str(run_dir),
+    )
+    files = {**config_map_data(config), **secret_data(spec, config, pem)}
+    for name, text in files.items():
+        (config_dir / name).write_text(text)
+    return config_dir, config
+
+
+@pytest.mark.parametrize("fields", [{}, {"token_auth_enabled": True}, {"auth_enabled": False, "router": {"tls_secret_name": "t"}}])
+def test_precheck_passes_the_cluster_config_with_real_haproxy(tmp_path: Path, fields: dict[str, Any]) -> None:
+    spec = _spec(**fields)
+    pem = _public_pem() if spec.token_auth_enabled else None
+    config_dir, _ = _write_cluster_files(tmp_path, spec, pem)
+    source = tmp_path / "tls-source"
+    source.mkdir()
+    material = self_signed_pem().decode()
+    cut = material.index("-----BEGIN PRIVATE KEY-----")
+    (source / "tls.crt").write_text(material[:cut])
+    (source / "tls.key").write_text(material[cut:])
+    script = precheck_script(spec, str(config_dir), str(source), str(tmp_path / "tls"))
+    result = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+
+
+def test_precheck_fails_closed_without_the_jwt_key(tmp_path: Path) -> None:
+    spec = _spec(token_auth_enabled=True)
+    config_dir, _ = _write_cluster_files(tmp_path, spec, None)
+    # haproxy -c alone accepts the config although the key file is absent
+    alone = subprocess.run(
+        ["haproxy", "-c", "-q", "-f", str(config_dir / "haproxy.cfg")], capture_output=True, text=True, timeout=30
+    )
+    assert alone.returncode == 0, alone.stderr
+    script = precheck_script(spec, str(config_dir))
+    result = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "JWT public key" in result.stderr and "missing" in result.stderr
