@@ -1,7 +1,8 @@
-"""Endpoint component: one scoring endpoint, its namespace, its versions and who may reach them.
+"""Endpoint component: one scoring endpoint, its namespace, versions, router and state.
 
-The router (the endpoint's front door, which splits traffic and checks credentials) plugs in
-here: it consumes `effective_traffic` and each version's `service_host`/`port`.
+The dynamic resources hold what Pulumi must diff and remember (the traffic split, the API keys,
+the token-signing key, the seed's `update()` record); the router is rendered from their outputs,
+so the weights in the running router always come from the TrafficSplit.
 """
 
 from __future__ import annotations
@@ -12,13 +13,25 @@ from pathlib import Path
 import pulumi
 
 from components.kubernetes_objects import create_object
+from components.manifests.router import TOKEN_ISSUER, token_audience
 from components.manifests.serving import namespace as namespace_manifest
 from components.manifests.serving import network_policy
 from components.node_pool import NodePool
+from components.router import Router, RouterArgs
 from components.spec.endpoint import EndpointSpec
 from components.spec.node_pool import NodePoolSpec
 from components.spec.placement import check_placement
 from components.version import Version, VersionArgs
+from provider import (
+    ApiKeys,
+    ApiKeysArgs,
+    EndpointRecord,
+    EndpointRecordArgs,
+    TokenSigner,
+    TokenSignerArgs,
+    TrafficSplit,
+    TrafficSplitArgs,
+)
 
 __all__ = ["Endpoint"]
 
@@ -42,8 +55,14 @@ class Endpoint(pulumi.ComponentResource):
     spec: EndpointSpec
     namespace: pulumi.Output[str]
     effective_traffic: pulumi.Output[dict[str, float]]
+    traffic_revision: pulumi.Output[int]
     default_version: pulumi.Output[str]
     version_hosts: pulumi.Output[dict[str, str]]
+    scoring_url: pulumi.Output[str]
+    token_issuer: pulumi.Output[str]
+    token_audience: pulumi.Output[str]
+    keys: pulumi.Output[dict[str, str]] | None  # secret: primary_key, secondary_key
+    token_signing_key: pulumi.Output[str] | None  # secret: PEM private key
 
     def __init__(
         self,
@@ -100,17 +119,76 @@ class Endpoint(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, depends_on=in_namespace),
         )
 
-        # Seam for the router (next layer): it takes this table and the version hosts.
+        child = pulumi.ResourceOptions(parent=self)
+        self.record = EndpointRecord(f"{name}-record", EndpointRecordArgs.from_endpoint(spec), child)
+        self.traffic_split = TrafficSplit(f"{name}-traffic", TrafficSplitArgs.from_endpoint(spec), child)
+        self.api_keys = (
+            ApiKeys(f"{name}-keys", ApiKeysArgs.from_endpoint(spec), child) if spec.auth_enabled else None
+        )
+        self.token_signer = (
+            TokenSigner(
+                f"{name}-token-signer",
+                TokenSignerArgs(
+                    issuer=TOKEN_ISSUER,
+                    audience=token_audience(spec),
+                    token_signing_key_rotation=spec.token_signing_key_rotation,
+                ),
+                child,
+            )
+            if spec.token_auth_enabled
+            else None
+        )
+        key_hashes = (
+            pulumi.Output.all(
+                primary=self.api_keys.primary_key_sha256, secondary=self.api_keys.secondary_key_sha256
+            )
+            if self.api_keys is not None
+            else None
+        )
+        self.router = Router(
+            f"{name}-router",
+            RouterArgs(
+                endpoint=spec,
+                traffic=self.traffic_split.effective_traffic,
+                key_hashes=key_hashes,
+                token_public_key_pem=(
+                    self.token_signer.public_key_pem if self.token_signer is not None else None
+                ),
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=in_namespace),
+        )
+
         self.namespace = pulumi.Output.from_input(spec.effective_namespace)
+        # Known at preview time (the same arithmetic the TrafficSplit applies), so a preview's
+        # output diff shows each version's new effective share; the router itself is rendered
+        # from the TrafficSplit's outputs.
         self.effective_traffic = pulumi.Output.from_input(spec.effective_traffic())
+        self.traffic_revision = self.traffic_split.revision.apply(int)
         self.default_version = pulumi.Output.from_input(spec.default_version)
         self.version_hosts = pulumi.Output.all(
             **{version: component.service_host for version, component in self.versions.items()}
         )
+        self.scoring_url = self.router.scoring_url
+        self.token_issuer = pulumi.Output.from_input(TOKEN_ISSUER)
+        self.token_audience = pulumi.Output.from_input(token_audience(spec))
+        self.keys = (
+            pulumi.Output.secret(
+                pulumi.Output.all(
+                    primary_key=self.api_keys.primary_key, secondary_key=self.api_keys.secondary_key
+                )
+            )
+            if self.api_keys is not None
+            else None
+        )
+        self.token_signing_key = (
+            pulumi.Output.secret(self.token_signer.private_key_pem) if self.token_signer is not None else None
+        )
         self.register_outputs(
             {
                 "namespace": self.namespace,
+                "scoring_url": self.scoring_url,
                 "effective_traffic": self.effective_traffic,
+                "traffic_revision": self.traffic_revision,
                 "default_version": self.default_version,
                 "control_version": spec.control_version,
                 "version_hosts": self.version_hosts,

@@ -97,14 +97,27 @@ class Router(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, depends_on=[self.deployment]),
         )
         self.disruption_budget = create_object(f"{name}-pdb", router_disruption_budget(spec), child)
-        self.scoring_url = self.service.status.apply(lambda status: scoring_url(spec, _ingress_host(status)))  # type: ignore[attr-defined]
+        if spec.router.service_type == "LoadBalancer":
+            # The address exists once the cloud has provisioned the load balancer.
+            self.scoring_url = self.service.status.apply(  # type: ignore[attr-defined]
+                lambda status: scoring_url(spec, _ingress_host(status))
+            )
+        else:
+            self.scoring_url = pulumi.Output.from_input(scoring_url(spec))
         self.register_outputs({"scoring_url": self.scoring_url, "config_checksum": self.config_checksum})
 
 
+def _field(value: Any, name: str) -> Any:
+    """`name` of a typed output object, or of a dict (snake_case or camelCase key)."""
+    if isinstance(value, dict):
+        camel = name.split("_")[0] + "".join(part.title() for part in name.split("_")[1:])
+        return value.get(name, value.get(camel))
+    return getattr(value, name, None)
+
+
 def _ingress_host(status: Any) -> str | None:
-    """The load balancer's address once the cloud has assigned one."""
-    ingress = ((status or {}).get("load_balancer") or (status or {}).get("loadBalancer") or {}).get("ingress")
+    """The load balancer's address once the cloud has assigned one (None before)."""
+    ingress = _field(_field(status, "load_balancer"), "ingress") if status else None
     if not ingress:
         return None
-    first = ingress[0]
-    return first.get("hostname") or first.get("ip")
+    return _field(ingress[0], "hostname") or _field(ingress[0], "ip")

@@ -60,21 +60,42 @@ def deploy_stack(spec: StackSpec, source_dir: str | Path) -> Deployed:
 
 
 def _export(deployed: Deployed) -> None:
-    traffic: Mapping[str, pulumi.Output[Any]] = {
-        name: endpoint.effective_traffic for name, endpoint in deployed.endpoints.items()
-    }
+    """Stack outputs. Plain: `effective_traffic`, `endpoints` (scoring URL, namespace, ...).
+    Secret: `keys` (the seed's `get_keys`) and `token_signing_keys`, kept apart so the plain
+    outputs stay readable."""
+    endpoints = deployed.endpoints
+    traffic: Mapping[str, pulumi.Output[Any]] = {name: e.effective_traffic for name, e in endpoints.items()}
     pulumi.export("effective_traffic", pulumi.Output.all(**traffic) if traffic else {})
     pulumi.export(
         "endpoints",
         {
             name: {
+                "scoring_url": endpoint.scoring_url,
                 "namespace": endpoint.namespace,
                 "default_version": endpoint.default_version,
+                "traffic_revision": endpoint.traffic_revision,
                 "version_hosts": endpoint.version_hosts,
+                "auth_enabled": endpoint.spec.auth_enabled,
+                "token_auth_enabled": endpoint.spec.token_auth_enabled,
+                **(
+                    {"token_issuer": endpoint.token_issuer, "token_audience": endpoint.token_audience}
+                    if endpoint.spec.token_auth_enabled
+                    else {}
+                ),
             }
-            for name, endpoint in deployed.endpoints.items()
+            for name, endpoint in endpoints.items()
         },
     )
+    keys = {name: e.keys for name, e in endpoints.items() if e.keys is not None}
+    if keys:
+        pulumi.export("keys", pulumi.Output.secret(keys))
+    signing = {
+        name: {"token_signing_key": e.token_signing_key}
+        for name, e in endpoints.items()
+        if e.token_signing_key is not None
+    }
+    if signing:
+        pulumi.export("token_signing_keys", pulumi.Output.secret(signing))
 
 
 def run_program(source_dir: str | Path) -> Deployed:

@@ -69,6 +69,12 @@ def main(argv: list[str]) -> int:
         console.rule(f"pulumi preview --stack {stack} (offline, under Pulumi's mocks)")
         console.print(_tree(graph, stack))
         console.print(_traffic(graph, spec))
+        for endpoint in spec.endpoints:
+            console.print(
+                f"endpoint [bold]{endpoint.name}[/bold]: scoring URL "
+                f"{graph.exports['endpoints'][endpoint.name]['scoring_url']} (known after `up` for "
+                "a LoadBalancer); API keys and signing keys are secret stack outputs"
+            )
         console.print(f"{len(graph.resources)} resources would be created.\n")
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import runpy
+from functools import partial
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import pulumi
 import yaml
 
-from offline.recording import Graph, RecordingMocks, RecordingMonitor
+from offline.recording import COMPUTED, Graph, RecordingMocks, RecordingMonitor
 
 __all__ = ["PROJECT", "STACKS_DIR", "read_stack_config", "run_under_mocks", "run_stack"]
 
@@ -38,10 +39,11 @@ def run_under_mocks(
 ) -> Graph:
     """Run `program` as a Pulumi program under mocks; return every registration it made.
 
-    The graph's `exports` holds the stack outputs (`pulumi.export`), resolved. Raises whatever
+    The graph's `exports` holds the stack outputs (`pulumi.export`), resolved, or COMPUTED
+    where a preview does not know them. Raises whatever
     the program raises (e.g. `pulumi.RunError` for a bad config).
     """
-    mocks = RecordingMocks()
+    mocks = RecordingMocks(preview=preview)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(
@@ -52,13 +54,25 @@ def run_under_mocks(
         stack_resource = pulumi.runtime.get_root_resource()
         stack_resource.outputs.clear()  # the mocks keep one root stack across runs
         result = pulumi.Output.from_input(program())
-        exports = pulumi.Output.from_input(dict(stack_resource.outputs))
-        return pulumi.Output.all(result, exports).apply(
-            lambda both: monitor.graph.exports.update(both[1])
-        )
+        recorded = _record_into(monitor.graph.exports, dict(stack_resource.outputs))
+        return pulumi.Output.all(result, *recorded)
 
     pulumi.runtime.test(program_and_exports)()
     return monitor.graph
+
+
+def _record_into(target: dict[str, Any], values: Mapping[str, Any]) -> list[pulumi.Output[Any]]:
+    """Resolve `values` into `target` leaf by leaf, as the engine shows stack outputs: a value a
+    preview does not know stays COMPUTED without hiding its known siblings."""
+    pending: list[pulumi.Output[Any]] = []
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            target[key] = {}
+            pending += _record_into(target[key], value)
+        else:
+            target[key] = COMPUTED
+            pending.append(pulumi.Output.from_input(value).apply(partial(target.__setitem__, key)))
+    return pending
 
 
 def run_stack(

@@ -6,14 +6,16 @@ graph; the monitor sees the engine's view of each registration.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import dill
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
-__all__ = ["COMPUTED", "RecordedResource", "RecordingMocks", "RecordingMonitor", "Graph"]
+__all__ = ["COMPUTED", "DynamicProviderFailure", "RecordedResource", "RecordingMocks", "RecordingMonitor", "Graph"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class RecordedResource:
         return _ints(self.inputs)
 
 
+DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
 COMPUTED = "<computed>"  # how an input unknown during a preview is recorded
 _SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # the wire format's secret wrapper
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -95,14 +98,43 @@ class Graph:
         return [r for r in self.resources if r.parent == parent.urn]
 
 
+class DynamicProviderFailure(Exception):
+    """A dynamic provider's `check` rejected its inputs, as the engine would report it."""
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Mocks that echo inputs as outputs and give each resource a stable id."""
+    """Mocks that echo inputs as outputs, and run dynamic providers as the engine would.
+
+    A dynamic resource's provider is unpickled from its `__provider` input, as the provider
+    process does; `check` runs in both modes (the engine checks during a preview too), `create`
+    only outside a preview. In a preview, outputs the provider would compute stay unknown.
+    """
+
+    def __init__(self, preview: bool = False) -> None:
+        self.preview = preview
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ.startswith(DYNAMIC_TYPE_PREFIX):
+            return self._dynamic(args)
         outputs = dict(args.inputs)
         if args.typ.startswith("kubernetes:"):
             outputs.setdefault("status", {})
         return f"{args.name}-id", outputs
+
+    def _dynamic(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        # Not pulumi.dynamic.__main__.get_provider: it reconfigures the runtime's settings,
+        # which would replace the mocks'.
+        provider = dill.loads(base64.b64decode(inputs["__provider"]))
+        news = {key: value for key, value in inputs.items() if value is not None}
+        checked = provider.check({}, news)
+        if checked.failures:
+            problems = "; ".join(f"{f.property}: {f.reason}" for f in checked.failures)
+            raise DynamicProviderFailure(f"{args.typ} {args.name}: {problems}")
+        if self.preview:
+            return "", news
+        created = provider.create(checked.inputs or news)
+        return created.id, {**(created.outs or {}), "__provider": inputs["__provider"]}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any] | None]:
         return {}, None

@@ -1,10 +1,35 @@
-"""Names the router's configuration uses for endpoint versions, shared with the autoscaler's queries."""
+"""Names the router's configuration uses for versions, shared with the autoscaler's queries.
+
+The backend name is also the `proxy` label of the router's Prometheus metrics, so the autoscaler's
+queries and the rendered config must derive it the same way: through `backend_name`.
+"""
 
 from __future__ import annotations
 
-__all__ = ["backend_name"]
+from router.validation import check_name
+
+__all__ = [
+    "backend_name",
+    "SCORING_FRONTEND",
+    "METRICS_FRONTEND",
+    "RESOLVERS",
+    "SPLIT_MAP",
+    "VERSIONS_MAP",
+    "API_KEYS_MAP",
+    "REPLICA_PREFIX",
+]
+
+SCORING_FRONTEND = "fe_scoring"
+METRICS_FRONTEND = "fe_metrics"
+RESOLVERS = "cluster"
+REPLICA_PREFIX = "r"  # replica servers are r1, r2, ... (server-template r 1-N)
+
+# Map files, relative to RouterSettings.map_dir.
+SPLIT_MAP = "split.map"  # rand(10000) bucket range -> backend
+VERSIONS_MAP = "versions.map"  # pinned version name -> backend
+API_KEYS_MAP = "apikeys.map"  # sha256(key) hex -> key id (primary / secondary)
 
 
 def backend_name(version: str) -> str:
-    """The HAProxy backend that serves `version` (the name is validated by the spec first)."""
-    return f"be_{version}"
+    """The HAProxy backend that serves `version` (raises ValueError for a name unsafe in config)."""
+    return f"be_{check_name(version, 'version name')}"

@@ -10,6 +10,8 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 
+from offline.recording import COMPUTED
+
 __all__ = ["KUBERNETES_VERSION", "validate_manifest"]
 
 KUBERNETES_VERSION = "1.31"
@@ -84,8 +86,19 @@ _SCALED_OBJECT = {
 }
 
 
+def _known(value: Any) -> Any:
+    """`value` without the parts a preview does not know yet (the API server never sees those)."""
+    if isinstance(value, dict):
+        return {k: _known(v) for k, v in value.items() if v != COMPUTED}
+    if isinstance(value, list):
+        return [_known(v) for v in value if v != COMPUTED]
+    return value
+
+
 def validate_manifest(manifest: dict[str, Any]) -> None:
-    """Raise if `manifest` is not a valid object of its kind (unknown fields included)."""
+    """Raise if `manifest` is not a valid object of its kind (unknown fields included). Values
+    still computed in a preview are left out; everything known is checked."""
+    manifest = _known(manifest)
     if manifest.get("apiVersion") == "keda.sh/v1alpha1":
         jsonschema.validate(manifest, _SCALED_OBJECT)
         behavior = manifest["spec"].get("advanced", {}).get("horizontalPodAutoscalerConfig", {}).get("behavior")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import json
 from pathlib import Path
 
 import pulumi
@@ -9,7 +12,7 @@ import pytest
 
 from components import Endpoint, InferenceConfig, NodePool
 from offline.program import run_under_mocks
-from offline.recording import Graph
+from offline.recording import COMPUTED, Graph
 from tests.kubernetes_schema import validate_manifest
 from tests.specs import endpoint, pool, version
 
@@ -83,7 +86,8 @@ def test_fixed_replicas_and_keda_never_both_autoscalers() -> None:
         prometheus_url="http://prom:9090",
     )
     graph, _ = _build(spec)
-    assert not graph.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+    hpas = {r.name for r in graph.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")}
+    assert hpas == {"ep-router-autoscaler"}  # the router's own; no version has an HPA
     (scaled,) = graph.of_type("kubernetes:keda.sh/v1alpha1:ScaledObject")
     assert scaled.name == "ep-scaled-autoscaler"
     assert scaled.inputs["kind"] == "ScaledObject"
@@ -121,3 +125,74 @@ def test_missing_entry_script_is_a_clear_error(tmp_path: Path) -> None:
     spec = endpoint(version("v1", image=None, inference_config=InferenceConfig(entry_script="nope.py")))
     with pytest.raises(ValueError, match=r"versions\[0\]\.inference_config\.entry_script: cannot read .*nope\.py"):
         Endpoint("ep", spec, source_dir=tmp_path)
+
+
+def _endpoint_outputs(spec, preview: bool = False):  # type: ignore[no-untyped-def]
+    seen: dict = {}
+
+    def program() -> pulumi.Output:
+        ep = Endpoint(spec.name, spec)
+        checks = {
+            "keys": ep.keys,
+            "keys_secret": pulumi.Output.from_input(ep.keys.is_secret()) if ep.keys is not None else None,
+            "signing_key": ep.token_signing_key,
+            "signing_secret": (
+                pulumi.Output.from_input(ep.token_signing_key.is_secret()) if ep.token_signing_key is not None else None
+            ),
+            "url": ep.scoring_url,
+            "revision": ep.traffic_revision,
+        }
+        return pulumi.Output.all(**{k: v for k, v in checks.items() if v is not None}).apply(seen.update)
+
+    return run_under_mocks(program, preview=preview), seen
+
+
+def test_router_is_rendered_from_the_state_resources() -> None:
+    spec = endpoint(version("v1", traffic_percentile=20), version("v2", traffic_percentile=10))
+    graph, seen = _endpoint_outputs(spec)
+    (ep,) = graph.of_type(TYPE)
+    dynamic = {r.name: r for r in graph.resources if r.type.startswith("pulumi-python:dynamic")}
+    assert set(dynamic) == {"ep-record", "ep-traffic", "ep-keys"}
+    assert all(r.parent == ep.urn for r in dynamic.values())
+    assert graph.named("ep-router").parent == ep.urn
+    split = graph.named("ep-router-config").inputs["data"]["split.map"].splitlines()[1:]
+    assert split == ["0:8999 be_v1", "9000:9999 be_v2"]
+    keys = seen["keys"]
+    assert seen["keys_secret"] is True
+    apikeys_map = graph.named("ep-router-secret").inputs["stringData"]["apikeys.map"]
+    for key in (keys["primary_key"], keys["secondary_key"]):
+        assert hashlib.sha256(key.encode()).hexdigest() in apikeys_map
+        for resource in graph.kubernetes():  # no key in clear anywhere in the cluster's objects
+            assert key not in json.dumps(resource.inputs)
+    assert seen["url"] == "http://ep-router.ep.svc.cluster.local/score"
+    assert seen["revision"] == 1
+
+
+def test_token_auth_adds_a_signer_whose_tokens_the_router_verifies() -> None:
+    import jwt
+
+    from provider.tokens import get_token
+
+    spec = endpoint(version("v1"), token_auth_enabled=True)
+    graph, seen = _endpoint_outputs(spec)
+    assert graph.named("ep-token-signer").type == "pulumi-python:dynamic/model-endpoints:TokenSigner"
+    assert seen["signing_secret"] is True
+    router_secret = graph.named("ep-router-secret").inputs["stringData"]
+    public_pem = router_secret["jwt-public.pem"]
+    assert "PRIVATE" not in json.dumps(router_secret)
+    token, refresh_by = get_token(
+        seen["signing_key"], issuer="model-endpoints", audience="ep", lifetime=datetime.timedelta(hours=1)
+    )
+    claims = jwt.decode(token, public_pem, algorithms=["ES256"], audience="ep", issuer="model-endpoints")
+    assert claims["exp"] > refresh_by.timestamp()
+    cfg = graph.named("ep-router-config").inputs["data"]["haproxy.cfg"]
+    assert "jwt_payload_query('$.aud') -m str ep" in cfg
+    assert "jwt_payload_query('$.iss') -m str model-endpoints" in cfg
+
+
+def test_preview_of_a_new_endpoint_leaves_router_config_computed() -> None:
+    spec = endpoint(version("v1"))
+    graph, seen = _endpoint_outputs(spec, preview=True)
+    assert seen == {}  # keys and revision are unknown until the providers create them
+    assert graph.named("ep-router-config").inputs["data"] == COMPUTED
+    assert graph.named("ep-traffic").inputs["shares"] == {"v1": 0.0}

@@ -81,3 +81,17 @@ def test_missing_auth_material_is_an_error() -> None:
     token_spec = endpoint(version("v1"), auth_enabled=False, token_auth_enabled=True)
     with pytest.raises(ValueError, match="token_auth_enabled needs token_public_key_pem"):
         RouterArgs(token_spec, token_spec.effective_traffic())
+
+
+def test_load_balancer_address_from_typed_and_plain_status() -> None:
+    from pulumi_kubernetes.core.v1 import outputs
+
+    from components.router import _ingress_host
+
+    typed = outputs.ServiceStatus(
+        load_balancer=outputs.LoadBalancerStatus(ingress=[outputs.LoadBalancerIngress(ip="20.1.2.3")])
+    )
+    assert _ingress_host(typed) == "20.1.2.3"
+    assert _ingress_host({"loadBalancer": {"ingress": [{"hostname": "lb.example.com"}]}}) == "lb.example.com"
+    assert _ingress_host({}) is None
+    assert _ingress_host(outputs.ServiceStatus()) is None

@@ -117,3 +117,22 @@ def test_missing_entry_script_fails_cleanly(dev_config: dict[str, Any]) -> None:
 def test_missing_endpoints_config_is_required() -> None:
     with pytest.raises(pulumi.ConfigMissingError):
         run_stack({})
+
+
+def test_stack_exports_scoring_url_and_secret_keys(dev_config: dict[str, Any]) -> None:
+    graph = run_stack(dev_config)
+    endpoint = graph.exports["endpoints"]["mynewendpoint"]
+    assert endpoint["scoring_url"] == "http://mynewendpoint-router.endpointnamespace.svc.cluster.local/score"
+    assert endpoint["traffic_revision"] == 1
+    keys = graph.exports["keys"]["mynewendpoint"]
+    assert set(keys) == {"primary_key", "secondary_key"} and keys["primary_key"] != keys["secondary_key"]
+    assert "token_signing_keys" not in graph.exports  # token auth is off in dev
+
+
+def test_gpu_stack_exports_what_get_token_needs(gpu_config: dict[str, Any]) -> None:
+    from provider.stack_outputs import token_settings
+
+    graph = run_stack(gpu_config)
+    settings = token_settings(graph.exports, "vision")
+    assert settings.issuer == "model-endpoints" and settings.audience == "vision"
+    assert settings.signing_key_pem.startswith("-----BEGIN PRIVATE KEY-----")

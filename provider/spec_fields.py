@@ -1,0 +1,20 @@
+"""Provider inputs reuse the endpoint spec's field definitions, so defaults and bounds live once.
+
+`auth_enabled`, `properties`, `primary_key_rotation`, ... are declared in `EndpointSpec`; a
+provider's inputs model takes a copy of that declaration instead of restating it.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from pydantic.fields import FieldInfo
+
+from components.spec.endpoint import EndpointSpec
+
+__all__ = ["endpoint_field"]
+
+
+def endpoint_field(name: str) -> FieldInfo:
+    """A copy of `EndpointSpec`'s declaration of `name` (default, bounds, description)."""
+    return copy.deepcopy(EndpointSpec.model_fields[name])

@@ -1,0 +1,201 @@
+"""The renderer's inputs and output as plain frozen dataclasses (no Pulumi, no pydantic).
+
+The spec says *what* an endpoint is; these say *where* things are for one router: how a version's
+replicas are reached (fixed servers locally, a headless Service in a cluster), which auth material
+the router holds (hashes and a public key, never secrets), and the router's own settings. Every
+field is checked when the object is built, so a bad value fails before any text is rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from router.validation import (
+    check_claim,
+    check_dns_name,
+    check_host,
+    check_ipv4,
+    check_path,
+    check_port,
+    check_positive_int,
+    check_sha256_hex,
+)
+
+__all__ = [
+    "StaticReplicas",
+    "DnsReplicas",
+    "Replicas",
+    "ApiKeyHashes",
+    "TokenVerification",
+    "AuthMaterial",
+    "RouterSettings",
+    "RouterConfig",
+    "MAX_DNS_REPLICAS",
+]
+
+MAX_DNS_REPLICAS = 1000
+
+
+@dataclass(frozen=True)
+class StaticReplicas:
+    """Fixed replica servers `host:port` (local runs and tests): one `server` line each."""
+
+    servers: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        servers = tuple(self.servers)
+        object.__setattr__(self, "servers", servers)
+        if not servers:
+            raise ValueError("StaticReplicas needs at least one server")
+        for server in servers:
+            self.split(server)
+
+    @staticmethod
+    def split(server: str) -> tuple[str, int]:
+        """`host:port` -> (host, port), validated."""
+        if not isinstance(server, str) or server.count(":") != 1:
+            raise ValueError(f"replica server {server!r} is not host:port")
+        host, _, port = server.partition(":")
+        if not port.isdigit() or port.startswith("0"):
+            raise ValueError(f"replica server {server!r}: port {port!r} is not a TCP port")
+        return check_host(host, f"replica server {server!r}: host"), check_port(
+            int(port), f"replica server {server!r}: port"
+        )
+
+
+@dataclass(frozen=True)
+class DnsReplicas:
+    """Replicas discovered through a headless Service (cluster): `server-template` + `resolvers`.
+
+    HAProxy keeps `max_replicas` server slots and fills one per A record of `service`, so each
+    replica (pod) gets its own `maxconn`.
+    """
+
+    service: str  # e.g. "ep-v1.ep.svc.cluster.local"
+    port: int
+    max_replicas: int
+
+    def __post_init__(self) -> None:
+        check_dns_name(self.service, "headless Service DNS name")
+        check_port(self.port, f"port of {self.service}")
+        check_positive_int(
+            self.max_replicas, f"max_replicas of {self.service}", maximum=MAX_DNS_REPLICAS
+        )
+
+
+Replicas = StaticReplicas | DnsReplicas
+
+
+@dataclass(frozen=True)
+class ApiKeyHashes:
+    """SHA-256 hex digests of the primary and secondary API keys (the router never sees a key)."""
+
+    primary: str
+    secondary: str
+
+    def __post_init__(self) -> None:
+        check_sha256_hex(self.primary, "primary key hash")
+        check_sha256_hex(self.secondary, "secondary key hash")
+        if self.primary == self.secondary:
+            raise ValueError("primary and secondary key hashes are equal: the keys must differ")
+
+
+@dataclass(frozen=True)
+class TokenVerification:
+    """ES256 JWT verification: the PEM public key file (SubjectPublicKeyInfo) and the claims."""
+
+    public_key_path: str
+    issuer: str
+    audience: (
+        str  # compared with a string `aud` claim (a JSON array `aud` is rejected: HAProxy 2.6)
+    )
+
+    def __post_init__(self) -> None:
+        check_path(self.public_key_path, "JWT public key path")
+        check_claim(self.issuer, "JWT issuer")
+        check_claim(self.audience, "JWT audience")
+
+
+@dataclass(frozen=True)
+class AuthMaterial:
+    """What the router holds to authenticate and terminate TLS. Must agree with the endpoint spec:
+    key hashes iff `auth_enabled`, token verification iff `token_auth_enabled`."""
+
+    api_keys: ApiKeyHashes | None = None
+    token: TokenVerification | None = None
+    tls_certificate_path: str | None = None  # one PEM file: certificate chain + private key
+
+    def __post_init__(self) -> None:
+        if self.tls_certificate_path is not None:
+            check_path(self.tls_certificate_path, "TLS certificate path")
+
+
+@dataclass(frozen=True)
+class RouterSettings:
+    """Where the router listens and keeps its files. Defaults suit the official HAProxy image."""
+
+    bind_address: str = "0.0.0.0"
+    port: int = 8080
+    metrics_port: int = 8405
+    map_dir: str = "/usr/local/etc/haproxy"
+    admin_socket: str = "/var/lib/haproxy/admin.sock"
+    # host:port of the cluster DNS for `resolvers`; None reads /etc/resolv.conf (parse-resolv-conf).
+    nameserver: str | None = None
+    access_log: Literal["stdout", "stderr"] = "stdout"  # where enable_app_insights lines go
+    max_connections: int = 4096
+    threads: int | None = None  # None: one per CPU (HAProxy's default)
+    connect_timeout_ms: int = 2000
+
+    def __post_init__(self) -> None:
+        check_ipv4(self.bind_address, "bind_address")
+        check_port(self.port, "port")
+        check_port(self.metrics_port, "metrics_port")
+        if self.port == self.metrics_port:
+            raise ValueError(f"port and metrics_port must differ (both {self.port})")
+        check_path(self.map_dir, "map_dir")
+        check_path(self.admin_socket, "admin_socket", unix_socket=True)
+        if self.nameserver is not None:
+            host, sep, port = str(self.nameserver).partition(":")
+            if not sep or not port.isdigit():
+                raise ValueError(f"nameserver {self.nameserver!r} is not ip:port")
+            check_ipv4(host, f"nameserver {self.nameserver!r}: address")
+            check_port(int(port), f"nameserver {self.nameserver!r}: port")
+        if self.access_log not in ("stdout", "stderr"):
+            raise ValueError(f"access_log {self.access_log!r} must be 'stdout' or 'stderr'")
+        check_positive_int(self.max_connections, "max_connections", maximum=1_000_000)
+        if self.threads is not None:
+            check_positive_int(self.threads, "threads", maximum=64)
+        check_positive_int(self.connect_timeout_ms, "connect_timeout_ms", maximum=600_000)
+
+    def map_path(self, file_name: str) -> str:
+        """Absolute path of one of the router's map files."""
+        return f"{self.map_dir}/{file_name}"
+
+
+@dataclass(frozen=True)
+class RouterConfig:
+    """The renderer's output: write `map_files` into `map_dir`, then run HAProxy on `haproxy_cfg`.
+
+    `required_files` are the files the config reads that the caller provides (the JWT public key,
+    the TLS certificate); `router.checks.check_required_files` fails closed when one is missing.
+    """
+
+    haproxy_cfg: str
+    map_files: Mapping[str, str]  # file name (relative to map_dir) -> content
+    map_dir: str
+    admin_socket: str
+    required_files: tuple[str, ...] = field(default=())
+
+    def map_path(self, file_name: str) -> str:
+        return f"{self.map_dir}/{file_name}"
+
+    def checksum(self) -> str:
+        """SHA-256 over the config and the map files: a pod annotation that rolls the router
+        exactly when what it runs changed."""
+        digest = hashlib.sha256(self.haproxy_cfg.encode())
+        for name in sorted(self.map_files):
+            digest.update(b"\0" + name.encode() + b"\0" + self.map_files[name].encode())
+        return digest.hexdigest()

@@ -1,0 +1,108 @@
+"""The traffic split's rules and table, without Pulumi."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from provider.split_rules import (
+    TrafficSplitInputs,
+    removal_problems,
+    routing,
+    routing_changed,
+    split_problems,
+)
+from tests.specs import endpoint, version
+
+
+def split(
+    shares: dict[str, float], default: str = "versiona", control: str | None = None
+) -> TrafficSplitInputs:
+    return TrafficSplitInputs(shares=shares, default_version=default, control_version=control)
+
+
+def test_remainder_goes_to_the_default_in_exact_steps() -> None:
+    table = routing(split({"versiona": 0, "versionb": 33.33, "versionc": 33.33}))
+    assert table.steps == {"versiona": 3334, "versionb": 3333, "versionc": 3333}
+    assert sum(table.steps.values()) == 10000
+    assert table.traffic == {"versiona": 33.34, "versionb": 33.33, "versionc": 33.33}
+
+
+def test_treatments_are_every_version_but_the_control() -> None:
+    assert routing(split({"versiona": 50, "versionb": 50}, control="versionb")).treatments == ["versiona"]
+    assert routing(split({"versionb": 50, "versiona": 50})).treatments == ["versiona", "versionb"]
+
+
+def test_from_endpoint_takes_shares_default_and_control() -> None:
+    spec = endpoint(
+        version("versiona", traffic_percentile=70),
+        version("versionb", traffic_percentile=30, is_default=True, is_control_version_type=True),
+    )
+    inputs = TrafficSplitInputs.from_endpoint(spec)
+    assert inputs == split({"versiona": 70, "versionb": 30}, default="versionb", control="versionb")
+    assert routing(inputs).traffic == spec.effective_traffic()
+
+
+def test_a_valid_split_has_no_problems() -> None:
+    assert split_problems(split({"versiona": 60, "versionb": 40}, control="versiona")) == []
+
+
+def test_shares_over_100_are_a_problem_of_shares() -> None:
+    (problem,) = split_problems(split({"versiona": 70, "versionb": 40}))
+    assert problem.property == "shares"
+    assert "sum to 110, more than 100" in problem.reason and "versionb=40" in problem.reason
+
+
+def test_default_and_control_must_be_versions() -> None:
+    problems = split_problems(split({"versiona": 10}, default="versionz", control="versiony"))
+    assert {p.property for p in problems} == {"default_version", "control_version"}
+    assert all("not one of the versions (versiona)" in p.reason for p in problems)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"shares": {"versiona": 101}, "default_version": "versiona"},
+        {"shares": {"versiona": 10.005}, "default_version": "versiona"},
+        {"shares": {"Version_A": 10}, "default_version": "versiona"},
+        {"shares": {}, "default_version": "versiona"},
+    ],
+)
+def test_field_rules_come_from_the_spec(fields: dict) -> None:
+    with pytest.raises(ValidationError):
+        TrafficSplitInputs.model_validate(fields)
+
+
+def test_the_default_cannot_be_removed_while_it_is_the_default() -> None:
+    old = split({"versiona": 0, "versionb": 100}, default="versiona")
+    new = split({"versionb": 100}, default="versionb")
+    (problem,) = removal_problems(old, new)
+    assert problem.property == "shares"
+    assert "'versiona'" in problem.reason and "while it is the default" in problem.reason
+
+
+def test_a_version_with_traffic_cannot_be_removed_until_drained() -> None:
+    old = split({"versiona": 90, "versionb": 10})
+    (problem,) = removal_problems(old, split({"versiona": 100}))
+    assert "'versionb'" in problem.reason and "10%" in problem.reason
+    assert "set its traffic_percentile to 0" in problem.reason
+    drained = split({"versiona": 100, "versionb": 0})
+    assert removal_problems(drained, split({"versiona": 100})) == []
+
+
+def test_adding_a_version_is_no_removal() -> None:
+    assert removal_problems(split({"versiona": 100}), split({"versiona": 90, "versionb": 10})) == []
+
+
+def test_routing_changes_on_shares_default_control_and_membership() -> None:
+    old = split({"versiona": 90, "versionb": 10})
+    assert routing_changed(old, split({"versiona": 60, "versionb": 40}))
+    assert routing_changed(old, split({"versiona": 90, "versionb": 10}, control="versiona"))
+    assert routing_changed(old, split({"versiona": 90, "versionb": 10}, default="versionb"))
+    assert routing_changed(old, split({"versiona": 90, "versionb": 10, "versionc": 0}))
+
+
+def test_rewording_the_same_table_is_no_routing_change() -> None:
+    old = split({"versiona": 60, "versionb": 40})
+    assert not routing_changed(old, split({"versiona": 0, "versionb": 40}))
+    assert not routing_changed(old, split({"versionb": 40, "versiona": 60.0}))
