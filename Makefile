@@ -26,6 +26,7 @@ demo: setup
 bench: setup
 	./scripts/install-system-packages.sh wrk
 	$(BIN)/python benchmarks/mocked_topology.py
+	$(BIN)/python benchmarks/router_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -32,7 +32,6 @@ _EXPORTS = {
     "load_map_commands": "router.runtime",
     "weight_change_commands": "router.runtime",
     "split_map_file": "router.runtime",
-    "headless_service_replicas": "router.cluster",
     "RouterFileError": "router.checks",
     "check_required_files": "router.checks",
     "referenced_files": "router.checks",

@@ -127,11 +127,7 @@ def render_endpoint_router(
 
 def config_checksum(config: RouterConfig, public_key_pem: str | None) -> str:
     """Digest of everything the pods read: a change rolls them (HAProxy reads files at start)."""
-    digest = hashlib.sha256(config.haproxy_cfg.encode())
-    for name in sorted(config.map_files):
-        digest.update(f"\0{name}\0{config.map_files[name]}".encode())
-    digest.update(f"\0{JWT_KEY_FILE}\0{public_key_pem or ''}".encode())
-    return digest.hexdigest()
+    return hashlib.sha256(f"{config.checksum()}\0{public_key_pem or ''}".encode()).hexdigest()
 
 
 def _metadata(spec: EndpointSpec, suffix: str = "") -> dict[str, Any]:

@@ -1,0 +1,175 @@
+"""Observability through the real haproxy: Prometheus metrics on their own port (per-version
+in-flight, queued and served requests, status codes) and, with `enable_app_insights`, one JSON
+access-log line per request (version, role, status, queue and total time)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from conftest import make_spec
+from router_harness import PythonBackend, Response, RouterProcess, http_request
+
+from router import AuthMaterial, StaticReplicas, backend_name
+
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}\s+(\S+)$")
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    """Sum of the samples of `name` whose labels include `labels`."""
+    total, found = 0.0, False
+    for line in text.splitlines():
+        match = _SAMPLE.match(line)
+        if not match or match.group(1) != name:
+            continue
+        sample = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2)))
+        if all(sample.get(k) == v for k, v in labels.items()):
+            total += float(match.group(3))
+            found = True
+    assert found, f"no sample {name}{labels}"
+    return total
+
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _in_background(
+    router: RouterProcess, count: int, headers: dict[str, str]
+) -> tuple[list[threading.Thread], list[Response]]:
+    responses: list[Response] = []
+
+    def one() -> None:
+        responses.append(router.request(headers=headers))
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads, responses
+
+
+def test_prometheus_metrics_per_version_on_their_own_port(
+    python_backends: Callable[..., list[PythonBackend]],
+    start_router: Callable[..., RouterProcess],
+) -> None:
+    spec = make_spec(
+        {"name": "v1", "max_request_wait_time": 5000},
+        {"name": "v2", "traffic_percentile": 50, "scoring_timeout_ms": 300},
+    )
+    v1, v2 = python_backends("v1", "v2")
+    router = start_router(
+        spec,
+        spec.effective_traffic(),
+        {"v1": StaticReplicas((v1.address,)), "v2": StaticReplicas((v2.address,))},
+        AuthMaterial(),
+    )
+    be_v1, be_v2 = backend_name("v1"), backend_name("v2")
+
+    # 3 slow requests on v1's single replica (maxconn 1): 1 in flight on the replica, 2 queued
+    threads, responses = _in_background(router, 3, {"x-model-version": "v1", "x-sleep-ms": "800"})
+    try:
+        _wait_for(
+            lambda: _metric(router.metrics(), "haproxy_backend_current_queue", proxy=be_v1) == 2,
+            "2 queued requests on v1",
+        )
+        metrics = router.metrics()
+        assert _metric(metrics, "haproxy_backend_current_sessions", proxy=be_v1) == 3  # in flight
+        assert _metric(metrics, "haproxy_server_current_sessions", proxy=be_v1, server="r1") == 1
+        assert _metric(metrics, "haproxy_server_limit_sessions", proxy=be_v1, server="r1") == 1
+        assert _metric(metrics, "haproxy_backend_current_queue", proxy=be_v2) == 0
+    finally:
+        for thread in threads:
+            thread.join(timeout=15)
+    assert [r.status for r in responses] == [200, 200, 200]
+
+    # a 504 and a 200 on v2, a 400 at the front door
+    assert router.request(headers={"x-model-version": "v2", "x-sleep-ms": "1000"}).status == 504
+    assert router.request(headers={"x-model-version": "v2"}).status == 200
+    assert router.request(headers={"x-model-version": "nope"}).status == 400
+
+    metrics = router.metrics()
+    assert _metric(metrics, "haproxy_backend_http_responses_total", proxy=be_v1, code="2xx") == 3
+    assert _metric(metrics, "haproxy_backend_http_responses_total", proxy=be_v2, code="2xx") == 1
+    assert _metric(metrics, "haproxy_backend_http_responses_total", proxy=be_v2, code="5xx") == 1
+    assert _metric(metrics, "haproxy_backend_sessions_total", proxy=be_v1) == 3  # served
+    assert _metric(metrics, "haproxy_backend_current_sessions", proxy=be_v1) == 0
+    assert _metric(metrics, "haproxy_backend_current_queue", proxy=be_v1) == 0
+
+    # the metrics port is not the scoring port, and the scoring port does not expose metrics
+    assert http_request(router.metrics_port, path="/healthz").body == b"ok"
+    assert "x-served-by" in router.request(path="/metrics").headers
+    all_metrics = http_request(router.metrics_port, path="/metrics").body.decode()
+    assert f'haproxy_backend_current_queue{{proxy="{be_v1}"}}' in all_metrics
+
+
+def _log_lines(router: RouterProcess) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in router.log_text().splitlines() if line.startswith("{")]
+
+
+def test_access_log_line_per_request_with_app_insights(
+    python_backends: Callable[..., list[PythonBackend]],
+    start_router: Callable[..., RouterProcess],
+) -> None:
+    spec = make_spec(
+        {"name": "v1", "is_control_version_type": True, "scoring_timeout_ms": 400},
+        {"name": "v2", "traffic_percentile": 100},
+        enable_app_insights=True,
+    )
+    v1, v2 = python_backends("v1", "v2")
+    router = start_router(
+        spec,
+        spec.effective_traffic(),
+        {"v1": StaticReplicas((v1.address,)), "v2": StaticReplicas((v2.address,))},
+        AuthMaterial(),
+        access_log="stdout",
+    )
+    sent = [
+        router.request(),
+        router.request(headers={"x-model-version": "v1", "x-sleep-ms": "50"}),
+        router.request(headers={"x-model-version": "v1", "x-sleep-ms": "1000"}),
+        router.request(headers={"x-model-version": "v7"}),
+    ]
+    assert [r.status for r in sent] == [200, 200, 504, 400]
+
+    _wait_for(lambda: len(_log_lines(router)) >= 4, "4 access-log lines")
+    lines = _log_lines(router)
+    assert len(lines) == 4
+    for line, response in zip(lines, sent, strict=True):
+        assert line["endpoint"] == "ep"
+        assert line["status"] == response.status
+        assert line["request_id"] == response.headers["x-request-id"]
+        assert isinstance(line["queue_ms"], int) and isinstance(line["total_ms"], int)
+        assert line["total_ms"] >= 0
+    assert [(line["version"], line["role"]) for line in lines] == [
+        ("v2", "treatment"),
+        ("v1", "control"),
+        ("v1", "control"),
+        ("-", "-"),  # rejected before any version was chosen
+    ]
+    assert lines[1]["queue_ms"] == 0 and lines[1]["total_ms"] >= 50
+    assert lines[2]["termination"] == "sH" and lines[2]["total_ms"] >= 400  # server timeout
+    assert lines[3]["termination"] == "LR" and lines[3]["queue_ms"] == -1
+
+
+def test_no_access_log_without_app_insights(
+    python_backends: Callable[..., list[PythonBackend]],
+    start_router: Callable[..., RouterProcess],
+) -> None:
+    spec = make_spec({"name": "v1"}, enable_app_insights=False)
+    (v1,) = python_backends("v1")
+    router = start_router(
+        spec, spec.effective_traffic(), {"v1": StaticReplicas((v1.address,))}, AuthMaterial()
+    )
+    for _ in range(5):
+        assert router.request().status == 200
+    assert "log-format" not in router.config.haproxy_cfg
+    router.stop()  # flushes and closes the output
+    assert _log_lines(router) == []
