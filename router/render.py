@@ -38,7 +38,7 @@ from router.names import (
     backend_name,
 )
 from router.split import render_map, split_entries
-from router.validation import check_name, check_positive_int
+from router.validation import check_http_path, check_name, check_positive_int
 
 if TYPE_CHECKING:  # the spec is only read, never imported at run time (no import cycle)
     from components.spec import EndpointSpec
@@ -291,11 +291,21 @@ def _backend(spec: EndpointSpec, version_name: str, target: Replicas) -> list[st
     )
     queue_ms = check_positive_int(version.max_request_wait_time, f"{name}: max_request_wait_time")
     server_ms = check_positive_int(version.scoring_timeout_ms, f"{name}: scoring_timeout_ms")
+    health_path = check_http_path(version.health_path, f"{name}: health_path")
+    # Replica health checks with the version's probe settings: a replica that stops answering
+    # leaves the rotation after `failure_threshold` failed checks `period_seconds` apart.
+    check = (
+        f"check inter {check_positive_int(version.period_seconds, f'{name}: period_seconds')}s "
+        f"fall {check_positive_int(version.failure_threshold, f'{name}: failure_threshold')} "
+        f"rise {check_positive_int(version.success_threshold, f'{name}: success_threshold')}"
+    )
     lines = [
         f"backend {backend_name(name)}",
         "    balance leastconn",
         f"    timeout queue {queue_ms}ms",
         f"    timeout server {server_ms}ms",
+        f"    timeout check {check_positive_int(version.timeout_seconds, f'{name}: timeout_seconds')}s",
+        f"    option httpchk GET {health_path}",
         f"    http-request set-var(txn.version) str({name})",
         f"    http-request set-var(txn.role) str({role})",
         f"    http-after-response set-header {VERSION_HEADER} {name}",
@@ -304,12 +314,12 @@ def _backend(spec: EndpointSpec, version_name: str, target: Replicas) -> list[st
     if isinstance(target, StaticReplicas):
         for index, server in enumerate(target.servers, start=1):
             host, port = StaticReplicas.split(server)
-            lines.append(f"    server {REPLICA_PREFIX}{index} {host}:{port} maxconn {maxconn}")
+            lines.append(f"    server {REPLICA_PREFIX}{index} {host}:{port} maxconn {maxconn} {check}")
     else:
         lines.append(
             f"    server-template {REPLICA_PREFIX} 1-{target.max_replicas} "
             f"{target.service}:{target.port} resolvers {RESOLVERS} resolve-prefer ipv4 "
-            f"init-addr none maxconn {maxconn}"
+            f"init-addr none maxconn {maxconn} {check}"
         )
     return lines
 

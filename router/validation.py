@@ -18,6 +18,7 @@ __all__ = [
     "check_name",
     "check_path",
     "check_dns_name",
+    "check_http_path",
     "check_host",
     "check_port",
     "check_ipv4",
@@ -66,6 +67,19 @@ def check_path(value: object, what: str = "path", *, unix_socket: bool = False) 
         raise ValueError(
             f"{what} {_describe(value)} is longer than a UNIX socket path may be "
             f"({_UNIX_SOCKET_PATH_MAX} bytes)"
+        )
+    return value
+
+
+_HTTP_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9._/-]{0,254}$")
+
+
+def check_http_path(value: object, what: str = "HTTP path") -> str:
+    """A URL path written into the config (e.g. a health check): '/' and safe characters only."""
+    if not isinstance(value, str) or not _HTTP_PATH_PATTERN.fullmatch(value) or "/../" in f"{value}/":
+        raise ValueError(
+            f"{what} {_describe(value)} is not allowed: use '/' followed by letters, digits, "
+            "'.', '_', '-' and '/' (no '..')"
         )
     return value
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from router_harness import EchoBackends, PythonBackend, RouterProcess, haproxy_binary
+from router_harness import HEALTH_PATH, EchoBackends, PythonBackend, RouterProcess, haproxy_binary
 
 from components.spec import EndpointSpec, VersionSpec
 
@@ -19,7 +19,10 @@ def make_spec(*versions: dict[str, Any], **fields: Any) -> EndpointSpec:
     fields.setdefault("name", "ep")
     fields.setdefault("auth_enabled", False)
     return EndpointSpec(
-        versions=[VersionSpec(**{"image": "example/model:1", **version}) for version in versions],
+        versions=[
+            VersionSpec(**{"image": "example/model:1", "health_path": HEALTH_PATH, **version})
+            for version in versions
+        ],
         **fields,
     )
 
