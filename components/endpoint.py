@@ -155,7 +155,8 @@ class Endpoint(pulumi.ComponentResource):
                     self.token_signer.public_key_pem if self.token_signer is not None else None
                 ),
             ),
-            pulumi.ResourceOptions(parent=self, depends_on=in_namespace),
+            pulumi.ResourceOptions(parent=self),
+            depends_on=in_namespace,
         )
 
         self.namespace = pulumi.Output.from_input(spec.effective_namespace)

@@ -8,7 +8,7 @@ are known; in a preview with unknown inputs the ConfigMap shows as computed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +57,15 @@ class Router(pulumi.ComponentResource):
     scoring_url: pulumi.Output[str]
     config_checksum: pulumi.Output[str]
 
-    def __init__(self, name: str, args: RouterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: RouterArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        depends_on: Sequence[pulumi.Resource] = (),
+    ) -> None:
+        """`depends_on`: what every child waits for (the namespace): a component's own
+        `depends_on` does not reach its children."""
         super().__init__("model-endpoints:index:Router", name, None, opts)
         spec = args.endpoint
         rendered = pulumi.Output.all(
@@ -72,13 +80,13 @@ class Router(pulumi.ComponentResource):
         )
         config = rendered.apply(lambda pair: pair[0])
         self.config_checksum = rendered.apply(lambda pair: config_checksum(pair[0], pair[1]))
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
 
         self.config_map = create_object(
             f"{name}-config", router_config_map(spec, config.apply(config_map_data)), child
         )
 
-        depends: list[pulumi.Resource] = [self.config_map]
+        depends: list[pulumi.Resource] = [*depends_on, self.config_map]
         self.secret = None
         if spec.auth_enabled or spec.token_auth_enabled:
             data = pulumi.Output.secret(rendered.apply(lambda pair: secret_data(spec, pair[0], pair[1])))
@@ -94,7 +102,7 @@ class Router(pulumi.ComponentResource):
         self.autoscaler = create_object(
             f"{name}-autoscaler",
             router_autoscaler(spec),
-            pulumi.ResourceOptions(parent=self, depends_on=[self.deployment]),
+            pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, self.deployment]),
         )
         self.disruption_budget = create_object(f"{name}-pdb", router_disruption_budget(spec), child)
         if spec.router.service_type == "LoadBalancer":

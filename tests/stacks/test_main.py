@@ -136,3 +136,24 @@ def test_gpu_stack_exports_what_get_token_needs(gpu_config: dict[str, Any]) -> N
     settings = token_settings(graph.exports, "vision")
     assert settings.issuer == "model-endpoints" and settings.audience == "vision"
     assert settings.signing_key_pem.startswith("-----BEGIN PRIVATE KEY-----")
+
+
+@pytest.mark.parametrize("stack", ["dev", "gpu"])
+def test_every_namespaced_object_waits_for_its_namespace(stack: str) -> None:
+    from offline.program import read_stack_config
+
+    graph = run_stack(read_stack_config(stack))
+    namespaces = {r.manifest["metadata"]["name"]: r.urn for r in graph.of_type("kubernetes:core/v1:Namespace")}
+
+    def waits_for(resource: Any, urn: str) -> bool:  # directly or through what it waits for
+        return urn in resource.dependencies or any(
+            waits_for(graph.by_urn(dep), urn) for dep in resource.dependencies
+        )
+
+    checked = 0
+    for resource in graph.kubernetes():
+        namespace = resource.manifest["metadata"].get("namespace")
+        if namespace in namespaces:
+            assert waits_for(resource, namespaces[namespace]), resource.name
+            checked += 1
+    assert checked >= 10
