@@ -20,6 +20,7 @@ from components.spec.version import VersionSpec
 __all__ = ["EndpointSpec", "SEED_MAX_VERSIONS"]
 
 SEED_MAX_VERSIONS = 6
+RESERVED_VERSION_NAME = "router"
 
 
 class EndpointSpec(BaseModel):
@@ -98,6 +99,11 @@ class EndpointSpec(BaseModel):
         repeated = sorted(name for name, count in Counter(names).items() if count > 1)
         if repeated:
             raise ValueError(f"versions: names must be unique; repeated: {', '.join(repeated)}")
+        if RESERVED_VERSION_NAME in names:
+            raise ValueError(
+                f"versions: {RESERVED_VERSION_NAME!r} is reserved (the endpoint's router objects are "
+                f"named '<endpoint>-{RESERVED_VERSION_NAME}'); rename that version"
+            )
         if len(self.versions) > self.max_versions:
             raise ValueError(
                 f"versions: {len(self.versions)} versions, more than max_versions "
@@ -123,6 +129,13 @@ class EndpointSpec(BaseModel):
         if self.autoscaler == "keda" and not self.prometheus_url:
             raise ValueError("prometheus_url is required when autoscaler is 'keda'")
         return self
+
+    @property
+    def object_names(self) -> list[str]:
+        """Names of the endpoint's Kubernetes workloads in its namespace (versions and router)."""
+        return [f"{self.name}-{v.name}" for v in self.versions] + [
+            f"{self.name}-{RESERVED_VERSION_NAME}"
+        ]
 
     @property
     def effective_namespace(self) -> str:

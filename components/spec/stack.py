@@ -40,6 +40,17 @@ class StackSpec(BaseModel):
                 f"endpoints: namespace {namespace!r} would be created twice; set "
                 "create_namespace: false on all but one endpoint sharing it"
             )
+        owners: dict[tuple[str, str], str] = {}
+        for endpoint in self.endpoints:
+            for object_name in endpoint.object_names:
+                key = (endpoint.effective_namespace, object_name)
+                if key in owners and owners[key] != endpoint.name:
+                    errors.append(
+                        f"endpoints: {owners[key]!r} and {endpoint.name!r} would both create "
+                        f"{object_name!r} in namespace {key[0]!r}; rename a version or use "
+                        "another namespace"
+                    )
+                owners[key] = endpoint.name
         pools = self.pools_by_name
         for index, endpoint in enumerate(self.endpoints):
             errors += placement_errors(endpoint, pools, f"endpoints[{index}]")

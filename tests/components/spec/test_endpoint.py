@@ -282,3 +282,8 @@ def test_serialize_with_inference_config() -> None:
     json.dumps(data)
     assert data["versions"][0]["image"] is None
     assert data["versions"][0]["inference_config"]["entry_script"] == "score.py"
+
+
+def test_router_is_a_reserved_version_name() -> None:
+    with pytest.raises(ValidationError, match="'router' is reserved"):
+        EndpointSpec(name="ep", versions=[{"name": "router", "image": "i"}])

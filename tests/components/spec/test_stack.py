@@ -170,3 +170,15 @@ def test_pool_errors_carry_their_location() -> None:
 def test_unknown_top_level_keys_are_rejected(key: str) -> None:
     with pytest.raises(ValidationError, match=rf"\n{key}\n  Extra inputs are not permitted"):
         _stack({key: []})
+
+
+def test_object_names_must_not_collide_in_a_shared_namespace() -> None:
+    endpoints = [
+        {"name": "a-b", "namespace": "shared", "versions": [{"name": "c", "image": "i"}]},
+        {"name": "a", "namespace": "shared", "create_namespace": False,
+         "versions": [{"name": "b-c", "image": "i"}]},
+    ]
+    with pytest.raises(ValidationError, match="would both create 'a-b-c' in namespace 'shared'"):
+        StackSpec.model_validate({"endpoints": endpoints})
+    endpoints[1]["namespace"] = "other"
+    StackSpec.model_validate({"endpoints": endpoints})
