@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import json
 import math
 import posixpath
@@ -14,9 +15,16 @@ from components.manifests.quantities import cpu_quantity, memory_quantity
 from components.spec.endpoint import EndpointSpec
 from components.spec.node_pool import NodePoolSpec
 from components.spec.placement import accelerator_request
-from components.spec.version import VersionSpec
+from components.spec.version import COLLECT_SCRIPT_NAME, VersionSpec
 
-__all__ = ["CODE_MOUNT_PATH", "code_config_map", "deployment", "scoring_command"]
+__all__ = [
+    "CODE_MOUNT_PATH",
+    "code_config_map",
+    "code_files",
+    "collect_script_text",
+    "deployment",
+    "scoring_command",
+]
 
 CODE_MOUNT_PATH = "/var/azureml-app"
 CONTAINER_NAME = "model"
@@ -35,21 +43,41 @@ def _metadata_annotations(version: VersionSpec) -> dict[str, str]:
     return annotations
 
 
+def collect_script_text() -> str:
+    """The model data collection wrapper, `scoring/collect.py`, as installed with this package."""
+    return importlib.resources.files("scoring").joinpath("collect.py").read_text(encoding="utf-8")
+
+
+def _collects_from_script(version: VersionSpec) -> bool:
+    return version.collect_model_data and version.inference_config is not None
+
+
+def _mounted_entry_script(version: VersionSpec) -> str:
+    config = version.inference_config
+    assert config is not None
+    return posixpath.join(CODE_MOUNT_PATH, posixpath.basename(config.entry_script))
+
+
 def code_files(version: VersionSpec, entry_script_text: str) -> dict[str, str]:
-    """The files an inference-config version mounts: its entry script and requirements."""
+    """The files an inference-config version mounts: its entry script and requirements, and the
+    model data collection wrapper when the version collects."""
     config = version.inference_config
     if config is None:
         return {}
-    return {
+    files = {
         posixpath.basename(config.entry_script): entry_script_text,
         "requirements.txt": "".join(f"{line}\n" for line in config.requirements),
     }
+    if _collects_from_script(version):
+        files[COLLECT_SCRIPT_NAME] = collect_script_text()
+    return files
 
 
 def code_config_map(
     endpoint: EndpointSpec, version: VersionSpec, entry_script_text: str
 ) -> dict[str, Any]:
-    """ConfigMap with the scoring script and requirements of an inference-config version."""
+    """ConfigMap with the scoring script and requirements of an inference-config version (and
+    the collection wrapper, see `code_files`)."""
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -63,10 +91,13 @@ def code_config_map(
 
 
 def scoring_command(version: VersionSpec) -> list[str]:
-    """Container command that serves an inference config with Azure ML's inference server."""
-    config = version.inference_config
-    assert config is not None
-    script = posixpath.join(CODE_MOUNT_PATH, posixpath.basename(config.entry_script))
+    """Container command that serves an inference config with Azure ML's inference server; with
+    collect_model_data, it serves the collection wrapper, which loads the entry script."""
+    script = (
+        posixpath.join(CODE_MOUNT_PATH, COLLECT_SCRIPT_NAME)
+        if _collects_from_script(version)
+        else _mounted_entry_script(version)
+    )
     install = (
         "pip install --no-cache-dir --disable-pip-version-check azureml-inference-server-http "
         f"-r {CODE_MOUNT_PATH}/requirements.txt"
@@ -119,6 +150,10 @@ def _container(version: VersionSpec, pool: NodePoolSpec | None) -> dict[str, Any
     env = [{"name": key, "value": value} for key, value in sorted(version.env.items())]
     if version.collect_model_data:
         env.append({"name": "MODEL_ENDPOINTS_COLLECT_MODEL_DATA", "value": "true"})
+    if _collects_from_script(version):
+        # The wrapper's settings (scoring/collect.py); no data file, so the lines go to stdout.
+        env.append({"name": "MODEL_ENDPOINTS_ENTRY_SCRIPT", "value": _mounted_entry_script(version)})
+        env.append({"name": "MODEL_ENDPOINTS_VERSION", "value": version.name})
     if env:
         container["env"] = env
     if version.inference_config is not None:

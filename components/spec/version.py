@@ -7,6 +7,7 @@ user migrating from the retired SDK recognises them; Kubernetes-only additions (
 
 from __future__ import annotations
 
+import posixpath
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -14,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from components.spec.names import ResourceName
 
 __all__ = [
+    "COLLECT_SCRIPT_NAME",
     "InferenceConfig",
     "VersionSpec",
     "DEFAULT_SCORING_BASE_IMAGE",
@@ -25,6 +27,8 @@ __all__ = [
 TRAFFIC_STEPS_PER_PERCENT = 100
 SCORING_SERVER_PORT = 5001  # azmlinfsrv's default port
 DEFAULT_SCORING_BASE_IMAGE = "python:3.11-slim"
+# File name of the model data collection wrapper (`scoring/collect.py`) next to the entry script.
+COLLECT_SCRIPT_NAME = "collect.py"
 
 
 def _check_traffic_resolution(value: float) -> float:
@@ -181,7 +185,14 @@ class VersionSpec(BaseModel):
     )
     # --- metadata
     collect_model_data: bool = Field(
-        default=False, description="Record scoring inputs and outputs of this version."
+        default=False,
+        description="Record scoring inputs and outputs of this version, one JSON line per request "
+        "(time, version, request, response, error, duration): on the container's stdout in a "
+        "cluster, to a file per version in local mode. With an "
+        "`inference_config`, the entry script is served through a wrapper around its `run()` "
+        "(the script is not changed; `run()` decorated with inference-schema's `@input_schema` is "
+        "not supported). With an `image`, only `MODEL_ENDPOINTS_COLLECT_MODEL_DATA=true` is set: "
+        "the image must honour it.",
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Key-value tags.")
     properties: dict[str, str] = Field(
@@ -193,6 +204,16 @@ class VersionSpec(BaseModel):
     def _check(self) -> VersionSpec:
         if (self.image is None) == (self.inference_config is None):
             raise ValueError("set exactly one of image and inference_config")
+        if (
+            self.collect_model_data
+            and self.inference_config is not None
+            and posixpath.basename(self.inference_config.entry_script) == COLLECT_SCRIPT_NAME
+        ):
+            raise ValueError(
+                f"inference_config.entry_script {self.inference_config.entry_script!r}: the file "
+                f"name {COLLECT_SCRIPT_NAME} is taken by the model data collection wrapper when "
+                "collect_model_data is on; rename the script"
+            )
         if self.autoscale_enabled and self.num_replicas is not None:
             raise ValueError(
                 f"autoscale_enabled is true but num_replicas is {self.num_replicas}: a fixed "

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from components.manifests.workload import code_config_map, code_files, deployment
+from components.manifests.workload import code_config_map, code_files, deployment, scoring_command
 from components.spec import InferenceConfig
 from tests.kubernetes_schema import validate_manifest
 from tests.specs import endpoint, pool, version
@@ -156,6 +158,78 @@ def test_collect_model_data_is_passed_to_the_container() -> None:
     env = _container(deployment(endpoint(v), v, None))["env"]
     assert {"name": "MODEL_ENDPOINTS_COLLECT_MODEL_DATA", "value": "true"} in env
     assert {"name": "LOG_LEVEL", "value": "info"} in env
+
+
+def _collecting_script_version(**fields: Any) -> Any:
+    return version(
+        "v1",
+        image=None,
+        inference_config=InferenceConfig(entry_script="models/v1/score.py", requirements=["numpy>=1.26"]),
+        collect_model_data=True,
+        **fields,
+    )
+
+
+SCRIPT = "def init():\n    pass\n\ndef run(data):\n    return data\n"
+
+
+def test_collecting_inference_config_mounts_the_wrapper_and_serves_it() -> None:
+    v = _collecting_script_version(env={"LOG_LEVEL": "info"})
+    ep = endpoint(v)
+    wrapper = Path(importlib.util.find_spec("scoring.collect").origin).read_text()  # type: ignore[arg-type]
+    code = code_files(v, SCRIPT)
+    assert code == {"score.py": SCRIPT, "requirements.txt": "numpy>=1.26\n", "collect.py": wrapper}
+    config_map = code_config_map(ep, v, SCRIPT)
+    validate_manifest(config_map)
+    assert config_map["data"] == code
+    manifest = deployment(ep, v, None, code)
+    validate_manifest(manifest)
+    container = _container(manifest)
+    assert container["command"] == scoring_command(v)
+    assert container["command"][2].endswith(
+        " && exec azmlinfsrv --entry_script /var/azureml-app/collect.py --port 5001"
+    )
+    assert container["env"] == [
+        {"name": "LOG_LEVEL", "value": "info"},
+        {"name": "MODEL_ENDPOINTS_COLLECT_MODEL_DATA", "value": "true"},
+        {"name": "MODEL_ENDPOINTS_ENTRY_SCRIPT", "value": "/var/azureml-app/score.py"},
+        {"name": "MODEL_ENDPOINTS_VERSION", "value": "v1"},
+    ]  # no MODEL_ENDPOINTS_MODEL_DATA_FILE: the lines go to stdout, where the log pipeline reads
+    assert container["volumeMounts"] == [{"name": "code", "mountPath": "/var/azureml-app", "readOnly": True}]
+
+
+def test_code_checksum_covers_the_collection_wrapper() -> None:
+    v = _collecting_script_version()
+    ep = endpoint(v)
+    code = code_files(v, SCRIPT)
+
+    def checksum(files: dict[str, str]) -> str:
+        return deployment(ep, v, None, files)["spec"]["template"]["metadata"]["annotations"][
+            "model-endpoints.io/code-sha256"
+        ]
+
+    assert checksum(code) != checksum({**code, "collect.py": code["collect.py"] + "# changed\n"})
+    not_collecting = v.model_copy(update={"collect_model_data": False})
+    assert "collect.py" not in code_files(not_collecting, SCRIPT)
+    assert checksum(code) != checksum(code_files(not_collecting, SCRIPT))
+
+
+def test_inference_config_without_collection_serves_the_script_itself() -> None:
+    v = _collecting_script_version().model_copy(update={"collect_model_data": False})
+    container = _container(deployment(endpoint(v), v, None, code_files(v, SCRIPT)))
+    assert container["command"][2].endswith("exec azmlinfsrv --entry_script /var/azureml-app/score.py --port 5001")
+    assert "env" not in container
+
+
+def test_collecting_image_version_only_gets_the_flag() -> None:
+    v = version("v1", collect_model_data=True)
+    ep = endpoint(v)
+    assert code_files(v, "") == {}
+    manifest = deployment(ep, v, None)
+    validate_manifest(manifest)
+    container = _container(manifest)
+    assert container["env"] == [{"name": "MODEL_ENDPOINTS_COLLECT_MODEL_DATA", "value": "true"}]
+    assert "command" not in container  # the image's own server runs, and must honour the flag
 
 
 @pytest.mark.parametrize("namespace", [None, "shared-ns"])

@@ -259,6 +259,13 @@ def test_requirement_error_names_its_index() -> None:
         InferenceConfig(entry_script="score.py", requirements=["numpy", "-e ."])
 
 
+def test_entry_script_named_like_the_collection_wrapper_is_rejected_when_collecting() -> None:
+    script = {"name": "v1", "inference_config": {"entry_script": "models/collect.py"}}
+    with pytest.raises(ValidationError, match="the file name collect.py is taken by the model data collection"):
+        VersionSpec.model_validate({**script, "collect_model_data": True})
+    assert VersionSpec.model_validate(script).inference_config is not None  # free when not collecting
+
+
 def test_inference_config_rejects_unknown_fields() -> None:
     with pytest.raises(ValidationError, match=r"entry_scrpt\n  Extra inputs are not permitted"):
         InferenceConfig.model_validate({"entry_script": "score.py", "entry_scrpt": "x.py"})
