@@ -15,7 +15,7 @@ from components.manifests.quantities import cpu_quantity, memory_quantity
 from components.spec.endpoint import EndpointSpec
 from components.spec.node_pool import NodePoolSpec
 from components.spec.placement import accelerator_request
-from components.spec.version import COLLECT_SCRIPT_NAME, VersionSpec
+from components.spec.version import COLLECT_SCRIPT_NAME, INFERENCE_SERVER_REQUIREMENT, VersionSpec
 
 __all__ = [
     "CODE_MOUNT_PATH",
@@ -99,7 +99,8 @@ def scoring_command(version: VersionSpec) -> list[str]:
         else _mounted_entry_script(version)
     )
     install = (
-        "pip install --no-cache-dir --disable-pip-version-check azureml-inference-server-http "
+        "pip install --no-cache-dir --disable-pip-version-check "
+        f"'{INFERENCE_SERVER_REQUIREMENT}' "
         f"-r {CODE_MOUNT_PATH}/requirements.txt"
     )
     serve = f"exec azmlinfsrv --entry_script {script} --port {version.port}"

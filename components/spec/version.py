@@ -19,6 +19,7 @@ __all__ = [
     "InferenceConfig",
     "VersionSpec",
     "DEFAULT_SCORING_BASE_IMAGE",
+    "INFERENCE_SERVER_REQUIREMENT",
     "SCORING_SERVER_PORT",
     "TRAFFIC_STEPS_PER_PERCENT",
 ]
@@ -27,6 +28,8 @@ __all__ = [
 TRAFFIC_STEPS_PER_PERCENT = 100
 SCORING_SERVER_PORT = 5001  # azmlinfsrv's default port
 DEFAULT_SCORING_BASE_IMAGE = "python:3.11-slim"
+# Azure ML's inference server, as installed for inference-config versions (cluster and local).
+INFERENCE_SERVER_REQUIREMENT = "azureml-inference-server-http>=1.5.1,<2"
 # File name of the model data collection wrapper (`scoring/collect.py`) next to the entry script.
 COLLECT_SCRIPT_NAME = "collect.py"
 

@@ -236,3 +236,11 @@ def test_collecting_image_version_only_gets_the_flag() -> None:
 def test_namespace(namespace: str | None) -> None:
     ep = endpoint(version("v1"), namespace=namespace)
     assert deployment(ep, ep.versions[0], None)["metadata"]["namespace"] == (namespace or "ep")
+
+
+def test_inference_server_is_pinned_to_a_compatible_range() -> None:
+    from components.manifests.workload import scoring_command
+
+    v = version("v1", image=None, inference_config=InferenceConfig(entry_script="score.py"))
+    command = scoring_command(v)[2]
+    assert "'azureml-inference-server-http>=1.5.1,<2'" in command
