@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 SYSTEM_PACKAGES := haproxy
 
-.PHONY: test demo bench setup clean
+.PHONY: test demo preview bench setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,dev]'
+	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -21,6 +21,9 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 demo: setup
+	$(BIN)/python -m cli.demo
+
+preview: setup
 	$(BIN)/python -m offline.demo
 
 bench: setup

@@ -14,4 +14,4 @@ def test_demo_prints_both_stacks(capsys: pytest.CaptureFixture[str]) -> None:
     assert "DaemonSet fpga-u250-device-plugin" in out
     lines = [line for line in out.splitlines() if "versiona" in line and "control" in line]
     assert lines and lines[0].rstrip(" │").endswith("90"), lines
-    assert "25 resources would be created." in out
+    assert "27 resources would be created." in out

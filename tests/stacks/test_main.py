@@ -126,7 +126,9 @@ def test_stack_exports_scoring_url_and_secret_keys(dev_config: dict[str, Any]) -
     assert endpoint["traffic_revision"] == 1
     keys = graph.exports["keys"]["mynewendpoint"]
     assert set(keys) == {"primary_key", "secondary_key"} and keys["primary_key"] != keys["secondary_key"]
-    assert "token_signing_keys" not in graph.exports  # token auth is off in dev
+    # token auth is on in dev too, so `get-token` works against it (locally and deployed)
+    assert set(graph.exports["token_signing_keys"]) == {"mynewendpoint"}
+    assert endpoint["token_audience"] == "mynewendpoint"
 
 
 def test_gpu_stack_exports_what_get_token_needs(gpu_config: dict[str, Any]) -> None:

@@ -1,0 +1,180 @@
+"""`model-endpoints local up | status | down`: start, show and stop a stack's local run."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from cli.console import Progress, print_json, stderr_console
+from cli.run_selection import layout_for, select_run
+from local_runtime.credentials import read_credentials
+from local_runtime.errors import LocalRunError, NotRunningError
+from local_runtime.launch import DEFAULT_SCORING_PORT, UpRequest, start_local_run
+from local_runtime.locations import check_stack_name, find_project_dir, stack_config_path
+from local_runtime.run_layout import RunLayout
+from local_runtime.state import RunState
+from local_runtime.status import RunReport, read_run_status
+from local_runtime.teardown import stop_local_run
+
+__all__ = ["run_document", "run_down", "run_status", "run_up"]
+
+_SAMPLE_BODY = '{"data": [[1.0, 2.0, 3.0]]}'
+
+
+def run_document(state: RunState, layout: RunLayout) -> dict[str, Any]:
+    """What `local up --json` prints: the first endpoint's fields at the top, all under
+    `endpoints`."""
+    endpoints: dict[str, dict[str, Any]] = {}
+    for name, endpoint in state.endpoints.items():
+        credentials = read_credentials(layout.keys_dir, name)
+        replicas: dict[str, int] = {}
+        for replica in endpoint.replicas:
+            replicas[replica.version] = replicas.get(replica.version, 0) + 1
+        endpoints[name] = {
+            "url": endpoint.url,
+            "primary_key": credentials.primary_key,
+            "secondary_key": credentials.secondary_key,
+            "traffic": endpoint.traffic,
+            "metrics_url": endpoint.metrics_url,
+            "default_version": endpoint.default_version,
+            "token_auth_enabled": endpoint.token_auth_enabled,
+            "replicas": replicas,
+            "skipped_versions": endpoint.skipped_versions,
+        }
+    first = next(iter(endpoints))
+    return {
+        "stack": state.stack,
+        "run_dir": state.run_dir,
+        "endpoint": first,
+        **endpoints[first],
+        "endpoints": endpoints,
+    }
+
+
+def _print_run(console: Console, document: dict[str, Any], show_keys: bool) -> None:
+    stack = document["stack"]
+    console.print(
+        f"\n[bold green]stack {stack} is running locally[/bold green] "
+        f"[dim]({document['run_dir']})[/dim]"
+    )
+    for name, endpoint in document["endpoints"].items():
+        table = Table(title=f"endpoint {name}", title_justify="left", show_edge=False)
+        for column in ("version", "effective %", "replicas"):
+            table.add_column(column, justify="left" if column == "version" else "right")
+        for version, share in endpoint["traffic"].items():
+            label = f"{version} (default)" if version == endpoint["default_version"] else version
+            table.add_row(label, f"{share:g}", str(endpoint["replicas"].get(version, 0)))
+        for version, image in endpoint["skipped_versions"].items():
+            table.add_row(f"[dim]{version} (skipped: image {image})[/dim]", "-", "0")
+        console.print(table)
+        console.print(f"  scoring URL    {endpoint['url']}")
+        console.print(f"  metrics URL    {endpoint['metrics_url']}")
+        if show_keys and endpoint["primary_key"]:
+            console.print(f"  primary key    {endpoint['primary_key']}")
+            console.print(f"  secondary key  {endpoint['secondary_key']}")
+        if endpoint["token_auth_enabled"]:
+            console.print(
+                f"  tokens         model-endpoints get-token --stack {stack} --endpoint {name}"
+            )
+        auth = (
+            f" -H {shlex.quote('Authorization: Bearer ' + endpoint['primary_key'])}"
+            if endpoint["primary_key"]
+            else ""
+        )
+        console.print(
+            f"  try            curl{escape(auth)} -H 'Content-Type: application/json' "
+            f"-d {shlex.quote(_SAMPLE_BODY)} {endpoint['url']}"
+        )
+    console.print(f"stop it with   model-endpoints local down --stack {stack}\n")
+
+
+def run_up(args: argparse.Namespace) -> int:
+    console = stderr_console()
+    stack = check_stack_name(args.stack)
+    config = Path(args.config) if args.config else stack_config_path(stack, find_project_dir())
+    port = DEFAULT_SCORING_PORT if args.port is None else args.port
+    if not 1 <= port <= 65535:
+        raise LocalRunError(f"--port {port} is not a TCP port (1-65535)")
+    request = UpRequest(
+        stack=stack,
+        config_file=config,
+        run_dir=layout_for(stack).root,
+        scoring_port=port,
+        on_image_version=args.on_image_version,
+        timeout=args.timeout,
+    )
+    progress = Progress(console)
+    with progress.spinner():
+        state = start_local_run(request, say=progress.say, pip_line=progress.pip_line)
+    document = run_document(state, RunLayout(Path(state.run_dir)))
+    if args.json:
+        console.print(f"stack {stack} is running locally at {document['url']}")
+        print_json(document)
+    else:
+        _print_run(console, document, show_keys=True)
+    return 0
+
+
+def _print_status(console: Console, report: RunReport) -> None:
+    console.print(
+        f"[bold]stack {report.stack}[/bold] ({report.status} since {report.started_at}) "
+        f"[dim]{report.run_dir}[/dim]"
+    )
+    for endpoint in report.endpoints:
+        router = "[green]running[/green]" if endpoint.router_running else "[red]not running[/red]"
+        table = Table(
+            title=f"endpoint {endpoint.name}: router {router}",
+            title_justify="left",
+            show_edge=False,
+        )
+        for column in ("version", "replicas up", "in rotation", "effective %", "requests"):
+            table.add_column(column, justify="left" if column == "version" else "right")
+        for version in endpoint.versions:
+            label = f"{version.name} (default)" if version.is_default else version.name
+            rotation = (
+                "?" if version.replicas_in_rotation is None else str(version.replicas_in_rotation)
+            )
+            requests = "?" if version.requests is None else str(version.requests)
+            table.add_row(
+                label,
+                f"{version.replicas_running}/{version.replicas}",
+                rotation,
+                f"{version.share:g}",
+                requests,
+            )
+        console.print(table)
+        console.print(f"  scoring URL  {endpoint.url}\n  metrics URL  {endpoint.metrics_url}")
+
+
+def run_status(args: argparse.Namespace) -> int:
+    stack, layout = select_run(args.stack)
+    report = read_run_status(layout, stack)
+    if args.json:
+        print_json(report.to_json())
+    else:
+        _print_status(stderr_console(), report)
+    return 0
+
+
+def run_down(args: argparse.Namespace) -> int:
+    console = stderr_console()
+    try:
+        stack, layout = select_run(args.stack)
+    except NotRunningError as error:
+        console.print(str(error))
+        return 0
+    report = stop_local_run(layout)
+    if not report.found:
+        console.print(f"stack {stack} is not running locally: nothing to stop")
+    else:
+        console.print(
+            f"stopped the local run of stack {stack}: {report.signalled} process(es) were still "
+            f"running; removed {report.run_dir}"
+        )
+    return 0

@@ -1,0 +1,78 @@
+"""Local mode: a stack's whole topology on one machine, on loopback, for debugging before deploying.
+
+The same spec and the same router configuration as a cluster, with real inference servers: each
+inference-config version runs Azure ML's `azmlinfsrv` (in a cached virtualenv built from its
+requirements) as local processes, and Debian's HAProxy routes to them with the configuration
+`router.render_router` renders for the cluster, with fixed replica addresses instead of DNS.
+
+    state = start_local_run(UpRequest(stack="dev", config_file=..., run_dir=...))
+    report = read_run_status(RunLayout(run_dir), "dev")
+    stop_local_run(RunLayout(run_dir))
+
+`plan_local_run` is the pure planner (spec in, processes and router config out); the rest does
+the I/O: `venvs` (cached virtualenvs), `processes` (start, verify, stop), `readiness` (waits),
+`state` (the run's record), `status`, `access` (keys and tokens of a run), `teardown`.
+"""
+
+from __future__ import annotations
+
+from local_runtime.access import choose_endpoint, live_run, local_credentials, local_token
+from local_runtime.errors import (
+    AlreadyRunningError,
+    HAProxyMissingError,
+    LocalRunError,
+    NotRunningError,
+    PortInUseError,
+    ReplicaStartError,
+    RouterStartError,
+    VenvBuildError,
+)
+from local_runtime.launch import DEFAULT_SCORING_PORT, UpRequest, start_local_run
+from local_runtime.locations import (
+    RUNS_DIR_ENV,
+    find_project_dir,
+    run_dir_for,
+    runs_root,
+    stack_config_path,
+    venv_cache_dir,
+)
+from local_runtime.plan import plan_local_run
+from local_runtime.plan_model import EndpointPlan, LocalPlan, ReplicaPlan
+from local_runtime.run_layout import RunLayout
+from local_runtime.state import RunState
+from local_runtime.status import RunReport, read_run_status
+from local_runtime.teardown import StopReport, stop_local_run
+
+__all__ = [
+    "DEFAULT_SCORING_PORT",
+    "RUNS_DIR_ENV",
+    "AlreadyRunningError",
+    "EndpointPlan",
+    "HAProxyMissingError",
+    "LocalPlan",
+    "LocalRunError",
+    "NotRunningError",
+    "PortInUseError",
+    "ReplicaPlan",
+    "ReplicaStartError",
+    "RouterStartError",
+    "RunLayout",
+    "RunReport",
+    "RunState",
+    "StopReport",
+    "UpRequest",
+    "VenvBuildError",
+    "choose_endpoint",
+    "find_project_dir",
+    "live_run",
+    "local_credentials",
+    "local_token",
+    "plan_local_run",
+    "read_run_status",
+    "run_dir_for",
+    "runs_root",
+    "stack_config_path",
+    "start_local_run",
+    "stop_local_run",
+    "venv_cache_dir",
+]

@@ -1,0 +1,262 @@
+"""Plan a local run: validated stack in, the processes to start and the router config out (pure).
+
+Per endpoint: one inference-server replica per replica the version would have in a cluster at rest
+(`num_replicas`, or `autoscale_min_replicas` when autoscaled), each on its own loopback port with
+the version's environment; and the router rendered by the very `render_router` the cluster uses,
+with `StaticReplicas` instead of DNS discovery, bound to 127.0.0.1. A version declared only with an
+`image` cannot run here (no container engine): it is skipped, and its share goes where the spec
+sends unclaimed traffic (the default version), or the plan fails, as the caller chooses.
+
+No file, socket or process is touched: ports come from the caller, paths from `RunLayout`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Literal
+
+from components.spec.endpoint import EndpointSpec
+from components.spec.version import VersionSpec
+from local_runtime.credentials import EndpointCredentials
+from local_runtime.errors import LocalRunError
+from local_runtime.plan_model import LOOPBACK, EndpointPlan, LocalPlan, ReplicaPlan, SkippedVersion
+from local_runtime.run_layout import RunLayout
+from local_runtime.stack_config import LoadedStack
+from router.model import (
+    ApiKeyHashes,
+    AuthMaterial,
+    RouterSettings,
+    StaticReplicas,
+    TokenVerification,
+)
+from router.render import render_router
+
+__all__ = [
+    "COLLECT_DATA_FILE_ENV",
+    "EndpointPlan",
+    "LocalPlan",
+    "OnImageVersion",
+    "ReplicaPlan",
+    "SkippedVersion",
+    "plan_local_run",
+    "replica_count",
+]
+
+OnImageVersion = Literal["skip", "fail"]
+JWT_KEY_FILE = "jwt-public.pem"
+ADMIN_SOCKET = "admin.sock"
+_UNIX_SOCKET_PATH_MAX = 107
+# Environment of the model data collection wrapper (scoring/collect.py).
+COLLECT_ENTRY_SCRIPT_ENV = "MODEL_ENDPOINTS_ENTRY_SCRIPT"
+COLLECT_VERSION_ENV = "MODEL_ENDPOINTS_VERSION"
+COLLECT_DATA_FILE_ENV = "MODEL_ENDPOINTS_MODEL_DATA_FILE"
+
+
+def replica_count(version: VersionSpec) -> int:
+    """Replicas a version runs at rest: `num_replicas`, else `autoscale_min_replicas`."""
+    return (
+        version.num_replicas if version.num_replicas is not None else version.autoscale_min_replicas
+    )
+
+
+def _entry_script(version: VersionSpec, user_script: Path, collect_script: Path | None) -> Path:
+    """The user's script, or the collection wrapper that serves it when collect_model_data is on."""
+    if not version.collect_model_data:
+        return user_script
+    if collect_script is None:
+        raise LocalRunError(
+            f"version {version.name} has collect_model_data on, but no collection wrapper "
+            "(scoring/collect.py) was given"
+        )
+    return collect_script
+
+
+def _image_only_message(skipped: list[SkippedVersion]) -> str:
+    names = ", ".join(f"{s.endpoint}/{s.version} (image {s.image})" for s in skipped)
+    return (
+        f"cannot run locally: {names}: declared only with a container image, and local mode has "
+        "no container engine; give the version an inference_config to run it here"
+    )
+
+
+def _next_port(ports: Iterator[int], reserved: set[int]) -> int:
+    for port in ports:
+        if port not in reserved:
+            reserved.add(port)
+            return port
+    raise LocalRunError("ran out of free ports on 127.0.0.1")
+
+
+def _local_spec(spec: EndpointSpec, kept: list[VersionSpec]) -> EndpointSpec:
+    data = spec.model_dump()
+    data["versions"] = [version.model_dump() for version in kept]
+    return EndpointSpec.model_validate(data)
+
+
+def _replica_env(
+    layout: RunLayout,
+    endpoint: EndpointSpec,
+    version: VersionSpec,
+    user_script: Path,
+    qualified_data_files: bool,
+) -> dict[str, str]:
+    env = {"AML_APP_ROOT": str(user_script.parent), **version.env}
+    if version.collect_model_data:
+        data_file = layout.model_data_file(
+            endpoint.name, version.name, qualified=qualified_data_files
+        )
+        env[COLLECT_ENTRY_SCRIPT_ENV] = str(user_script)
+        env[COLLECT_VERSION_ENV] = version.name
+        env[COLLECT_DATA_FILE_ENV] = str(data_file)
+    return env
+
+
+def _auth(
+    spec: EndpointSpec, credentials: EndpointCredentials, public_key_path: Path | None
+) -> AuthMaterial:
+    hashes = credentials.key_hashes()
+    if spec.auth_enabled and hashes is None:
+        raise LocalRunError(f"endpoint {spec.name}: auth_enabled is true but no keys were made")
+    token = None
+    if spec.token_auth_enabled:
+        assert public_key_path is not None
+        token = TokenVerification(
+            public_key_path=str(public_key_path),
+            issuer=credentials.issuer,
+            audience=credentials.audience,
+        )
+    return AuthMaterial(
+        api_keys=ApiKeyHashes(**hashes) if spec.auth_enabled and hashes else None, token=token
+    )
+
+
+def _admin_socket(router_dir: Path, socket_fallback_dir: Path) -> str:
+    path = str(router_dir / ADMIN_SOCKET)
+    if len(path.encode()) <= _UNIX_SOCKET_PATH_MAX:
+        return path
+    # A UNIX socket path is limited to 107 bytes; a deep run directory gets a short one instead,
+    # named after the directory so that two runs never share one.
+    digest = hashlib.sha256(path.encode()).hexdigest()[:16]
+    return str(socket_fallback_dir / f"model-endpoints-{digest}.sock")
+
+
+def plan_local_run(
+    stack: LoadedStack,
+    credentials: Mapping[str, EndpointCredentials],
+    *,
+    layout: RunLayout,
+    scoring_port: int,
+    ports: Iterator[int],
+    collect_script: Path | None,
+    socket_fallback_dir: Path,
+    on_image_version: OnImageVersion = "skip",
+) -> LocalPlan:
+    """Plan the run of `stack`.
+
+    Endpoint `i` (in config order) listens on `scoring_port + i`; metrics and replica ports are
+    drawn from `ports` (skipping the scoring ports). `credentials` must hold every endpoint's;
+    `collect_script` (scoring/collect.py) is the entry script of `collect_model_data` versions.
+    Raises LocalRunError when image-only versions exist and `on_image_version` is "fail", when
+    no version of the stack can run locally, or when a path cannot go into the router config.
+    """
+    endpoints = stack.spec.endpoints
+    reserved = {scoring_port + index for index in range(len(endpoints))}
+    image_only = [
+        SkippedVersion(e.name, v.name, v.image or "", v.traffic_percentile)
+        for e in endpoints
+        for v in e.versions
+        if v.inference_config is None
+    ]
+    if image_only and on_image_version == "fail":
+        raise LocalRunError(
+            _image_only_message(image_only) + " (or run with --on-image-version skip)"
+        )
+    if len(image_only) == sum(len(e.versions) for e in endpoints):
+        raise LocalRunError(
+            _image_only_message(image_only) + "; no version of the stack is left to run"
+        )
+    collected = Counter(
+        v.name for e in endpoints for v in e.versions if v.collect_model_data and v.inference_config
+    )
+
+    plans: list[EndpointPlan] = []
+    skipped_endpoints: list[str] = []
+    for index, endpoint in enumerate(endpoints):
+        kept = [v for v in endpoint.versions if v.inference_config is not None]
+        skipped = tuple(s for s in image_only if s.endpoint == endpoint.name)
+        if not kept:
+            skipped_endpoints.append(endpoint.name)
+            continue
+        local_spec = _local_spec(endpoint, kept) if skipped else endpoint
+        replicas: list[ReplicaPlan] = []
+        for version in kept:
+            config = version.inference_config
+            assert config is not None
+            user_script = (stack.source_dir / config.entry_script).resolve()
+            env = _replica_env(layout, endpoint, version, user_script, collected[version.name] > 1)
+            for number in range(1, replica_count(version) + 1):
+                replicas.append(
+                    ReplicaPlan(
+                        endpoint=endpoint.name,
+                        version=version.name,
+                        index=number,
+                        port=_next_port(ports, reserved),
+                        entry_script=_entry_script(version, user_script, collect_script),
+                        user_script=user_script,
+                        app_root=user_script.parent,
+                        requirements=tuple(config.requirements),
+                        env=env,
+                        health_path=version.health_path,
+                    )
+                )
+        router_dir = layout.router_dir(endpoint.name)
+        public_key_path = router_dir / JWT_KEY_FILE if endpoint.token_auth_enabled else None
+        port, metrics_port = scoring_port + index, _next_port(ports, reserved)
+        traffic = local_spec.effective_traffic()
+        static = {
+            version.name: StaticReplicas(
+                tuple(r.address for r in replicas if r.version == version.name)
+            )
+            for version in kept
+        }
+        try:
+            settings = RouterSettings(
+                bind_address=LOOPBACK,
+                port=port,
+                metrics_port=metrics_port,
+                map_dir=str(router_dir),
+                admin_socket=_admin_socket(router_dir, socket_fallback_dir),
+                access_log="stdout",
+            )
+            auth = _auth(endpoint, credentials[endpoint.name], public_key_path)
+            router = render_router(local_spec, traffic, static, auth, settings)
+        except ValueError as error:
+            raise LocalRunError(
+                f"endpoint {endpoint.name}: cannot render its router: {error}. A run directory "
+                "path with spaces or other special characters cannot go into the router config: "
+                "set MODEL_ENDPOINTS_RUN_DIR to a plain path"
+            ) from None
+        plans.append(
+            EndpointPlan(
+                spec=endpoint,
+                local_spec=local_spec,
+                traffic=traffic,
+                port=port,
+                metrics_port=metrics_port,
+                replicas=tuple(replicas),
+                router=router,
+                router_dir=router_dir,
+                public_key_path=public_key_path,
+                skipped=skipped,
+            )
+        )
+    return LocalPlan(
+        stack=stack.name,
+        layout=layout,
+        endpoints=tuple(plans),
+        skipped=tuple(image_only),
+        skipped_endpoints=tuple(skipped_endpoints),
+    )

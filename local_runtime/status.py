@@ -1,0 +1,124 @@
+"""`local status`: per version, replicas running and in rotation, effective share, requests served.
+
+Process liveness comes from the recorded pids; rotation and request counts from the router's own
+Prometheus metrics (so they are what the router does, not what we think it does). With the router
+down, the counts are unknown (None), not zero.
+"""
+
+from __future__ import annotations
+
+import http.client
+from dataclasses import dataclass
+
+from local_runtime.errors import NotRunningError
+from local_runtime.metrics import fetch_metrics, version_metrics
+from local_runtime.processes import is_running
+from local_runtime.run_layout import RunLayout
+from local_runtime.state import RunState, read_state
+
+__all__ = ["EndpointStatus", "RunReport", "VersionStatus", "read_run_status"]
+
+
+@dataclass(frozen=True)
+class VersionStatus:
+    name: str
+    share: float  # effective percent of the endpoint's traffic
+    is_default: bool
+    replicas: int  # started
+    replicas_running: int  # their processes alive
+    replicas_in_rotation: int | None  # health checks passing, as the router sees it
+    requests: int | None  # responses served since the router started
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "share": self.share,
+            "is_default": self.is_default,
+            "replicas": self.replicas,
+            "replicas_running": self.replicas_running,
+            "replicas_in_rotation": self.replicas_in_rotation,
+            "requests": self.requests,
+        }
+
+
+@dataclass(frozen=True)
+class EndpointStatus:
+    name: str
+    url: str
+    metrics_url: str
+    router_running: bool
+    versions: tuple[VersionStatus, ...]
+    skipped_versions: dict[str, str]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "url": self.url,
+            "metrics_url": self.metrics_url,
+            "router_running": self.router_running,
+            "versions": {v.name: v.to_json() for v in self.versions},
+            "skipped_versions": self.skipped_versions,
+        }
+
+
+@dataclass(frozen=True)
+class RunReport:
+    stack: str
+    run_dir: str
+    started_at: str
+    status: str
+    endpoints: tuple[EndpointStatus, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "stack": self.stack,
+            "run_dir": self.run_dir,
+            "started_at": self.started_at,
+            "status": self.status,
+            "endpoints": {e.name: e.to_json() for e in self.endpoints},
+        }
+
+
+def _endpoint_status(state: RunState, name: str, running: dict[str, bool]) -> EndpointStatus:
+    endpoint = state.endpoints[name]
+    router_running = running.get(f"{name}-router", False)
+    samples = None
+    if router_running:
+        try:
+            samples = fetch_metrics(endpoint.metrics_url)
+        except (OSError, http.client.HTTPException):
+            samples = None
+    versions = []
+    for version, share in endpoint.traffic.items():
+        replicas = [r.name for r in endpoint.replicas if r.version == version]
+        metrics = version_metrics(samples, version) if samples is not None else None
+        versions.append(
+            VersionStatus(
+                name=version,
+                share=share,
+                is_default=version == endpoint.default_version,
+                replicas=len(replicas),
+                replicas_running=sum(running.get(r, False) for r in replicas),
+                replicas_in_rotation=metrics.servers_up if metrics else None,
+                requests=metrics.requests if metrics else None,
+            )
+        )
+    return EndpointStatus(
+        name,
+        endpoint.url,
+        endpoint.metrics_url,
+        router_running,
+        tuple(versions),
+        dict(endpoint.skipped_versions),
+    )
+
+
+def read_run_status(layout: RunLayout, stack: str) -> RunReport:
+    """The status of the run in `layout.root`; NotRunningError if there is none."""
+    state = read_state(layout)
+    if state is None:
+        raise NotRunningError(
+            f"stack {stack} is not running locally (no {layout.state_file}); "
+            f"`model-endpoints local up --stack {stack}` starts it"
+        )
+    running = {p.name: is_running(p, state.marker) for p in state.processes}
+    endpoints = tuple(_endpoint_status(state, name, running) for name in state.endpoints)
+    return RunReport(state.stack, state.run_dir, state.started_at, state.status, endpoints)

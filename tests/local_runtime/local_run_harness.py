@@ -1,0 +1,115 @@
+"""Helpers for tests that run `model-endpoints local ...` for real, as a subprocess.
+
+Every run directory lives under a per-test temporary directory (`MODEL_ENDPOINTS_RUN_DIR`); the
+virtualenv cache is the real one, shared across tests and runs (building it is not a process).
+`LocalRuns.cleanup` (called by the fixture in `finally`) runs `local down` for every stack a test
+started and then stops anything still carrying a run's marker, so no test leaves a process behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from local_runtime.loopback_http import LoopbackResponse, loopback_request
+from local_runtime.processes import marked_pids, stop_processes
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+CLI_TIMEOUT_SECONDS = 600  # a first run builds the inference server's virtualenv
+SAMPLE_BODY = json.dumps({"data": [[1.0, 2.0, 3.0]]}).encode()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def score(port: int, headers: Mapping[str, str] | None = None) -> LoopbackResponse:
+    """POST the sample rows to the scoring URL."""
+    return loopback_request(
+        port,
+        "/score",
+        method="POST",
+        body=SAMPLE_BODY,
+        headers={"content-type": "application/json", **(headers or {})},
+        timeout=30,
+    )
+
+
+def bearer(credential: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {credential}"}
+
+
+def write_stack(directory: Path, name: str, config: str, scripts: Mapping[str, str]) -> Path:
+    """A stack config file `Pulumi.<name>.yaml` and its scoring scripts under `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for relative, text in scripts.items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    config_file = directory / f"Pulumi.{name}.yaml"
+    config_file.write_text(textwrap.dedent(config))
+    return config_file
+
+
+class LocalRuns:
+    """Runs the command line with its run directories under `root`; remembers what it started."""
+
+    def __init__(self, root: Path, console_script: bool = False) -> None:
+        self.root = root.resolve()
+        self.stacks: set[str] = set()
+        executable = Path(sys.executable).parent / "model-endpoints"
+        self.command = [str(executable)] if console_script else [sys.executable, "-m", "cli.main"]
+
+    def run_dir(self, stack: str) -> Path:
+        return self.root / stack
+
+    def cli(
+        self, *args: str, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*self.command, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=PROJECT_DIR,
+            env={**os.environ, "MODEL_ENDPOINTS_RUN_DIR": str(self.root), **(env or {})},
+            stdin=subprocess.DEVNULL,
+            timeout=CLI_TIMEOUT_SECONDS,
+        )
+
+    def up(self, stack: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """`local up --stack <stack> --json ...`, remembered for clean-up whatever it returns."""
+        self.stacks.add(stack)
+        return self.cli("local", "up", "--stack", stack, "--json", *args)
+
+    def up_ok(self, stack: str, *args: str) -> dict[str, Any]:
+        result = self.up(stack, *args)
+        assert result.returncode == 0, result.stderr
+        document: dict[str, Any] = json.loads(result.stdout)
+        return document
+
+    def json(self, *args: str) -> dict[str, Any]:
+        result = self.cli(*args, "--json")
+        assert result.returncode == 0, result.stderr
+        document: dict[str, Any] = json.loads(result.stdout)
+        return document
+
+    def leftovers(self, stack: str) -> set[int]:
+        """Live processes carrying the marker of `stack`'s run (its run directory's path)."""
+        return marked_pids(str(self.run_dir(stack)))
+
+    def cleanup(self) -> None:
+        for stack in sorted(self.stacks):
+            try:
+                self.cli("local", "down", "--stack", stack)
+            finally:
+                stop_processes([], str(self.run_dir(stack)), grace_seconds=5)
