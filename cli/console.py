@@ -67,3 +67,17 @@ class Progress:
                 yield self
             finally:
                 self._status = None
+
+
+def report_failure(console: Console, error: BaseException) -> int:
+    """Report a failed local run or an interruption; return the command's exit status."""
+    from local_runtime.errors import ReplicaStartError
+
+    if isinstance(error, KeyboardInterrupt):
+        report_error(console, "interrupted")
+        return 130
+    if isinstance(error, ReplicaStartError) and error.log_tail:
+        report_error(console, str(error), f"end of its output:\n{error.log_tail}")
+    else:
+        report_error(console, str(error))
+    return 1

@@ -25,9 +25,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cli.console import Progress, report_error
+from cli.console import Progress, report_failure
 from local_runtime.credentials import read_credentials
-from local_runtime.errors import LocalRunError, ReplicaStartError
+from local_runtime.errors import LocalRunError
 from local_runtime.launch import UpRequest, start_local_run
 from local_runtime.locations import find_project_dir, stack_config_path
 from local_runtime.loopback_http import LoopbackResponse, loopback_request
@@ -154,15 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             _exercise(console, endpoint, credentials.primary_key, configured, args.requests)
         return 0
-    except ReplicaStartError as error:
-        report_error(console, str(error), error.log_tail)
-        return 1
-    except LocalRunError as error:
-        report_error(console, str(error))
-        return 1
-    except KeyboardInterrupt:
-        report_error(console, "interrupted")
-        return 130
+    except (LocalRunError, KeyboardInterrupt) as error:
+        return report_failure(console, error)
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # do not interrupt the clean-up itself
         report = stop_local_run(layout)

@@ -15,7 +15,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from cli.console import report_error, stderr_console
+from cli.console import report_failure, stderr_console
 
 __all__ = ["build_parser", "main"]
 
@@ -158,24 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status."""
-    from local_runtime.errors import LocalRunError, ReplicaStartError
+    from local_runtime.errors import LocalRunError
 
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    console = stderr_console()
     try:
         return handler(args)
-    except ReplicaStartError as error:
-        report_error(
-            console, str(error), f"end of its output:\n{error.log_tail}" if error.log_tail else ""
-        )
-        return 1
-    except LocalRunError as error:
-        report_error(console, str(error))
-        return 1
-    except KeyboardInterrupt:
-        report_error(console, "interrupted")
-        return 130
+    except (LocalRunError, KeyboardInterrupt) as error:
+        return report_failure(stderr_console(), error)
 
 
 if __name__ == "__main__":
