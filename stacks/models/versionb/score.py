@@ -16,5 +16,5 @@ def init() -> None:
 
 def run(raw_data: str) -> dict:
     rows = json.loads(raw_data)["data"]
-    scores = [sum(w * x for w, x in zip(WEIGHTS, row)) + BIAS for row in rows]
+    scores = [round(sum(w * x for w, x in zip(WEIGHTS, row)) + BIAS, 6) for row in rows]
     return {"version": "versionb", "scores": scores}
