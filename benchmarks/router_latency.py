@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from components.spec import EndpointSpec, VersionSpec  # noqa: E402
+from local_runtime.ports import free_ports  # noqa: E402
 from router import (  # noqa: E402
     ApiKeyHashes,
     AuthMaterial,
@@ -47,6 +48,7 @@ API_KEY = "bench-primary-key-5f1e0c2b9a"
 ISSUER = "https://issuer.example"
 AUDIENCE = "model-endpoint"
 LOOPBACK = "127.0.0.1"
+_PORTS = free_ports()  # distinct free ports on 127.0.0.1 (local_runtime.ports)
 
 
 @dataclass
@@ -59,12 +61,6 @@ class Run:
     p99_us: float
     non_2xx: int
     socket_errors: int
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for_port(port: int, timeout: float = 10.0) -> None:
@@ -166,7 +162,7 @@ def _router(
     )
     directory = work / f"router-{auth_kind}"
     directory.mkdir()
-    port, metrics_port = _free_port(), _free_port()
+    port, metrics_port = next(_PORTS), next(_PORTS)
     headers: dict[str, str] = {}
     auth = AuthMaterial()
     if auth_kind == "key":
@@ -260,7 +256,7 @@ def main() -> int:
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="router-bench-") as tmp:
         work = Path(tmp)
-        backend_port = _free_port()
+        backend_port = next(_PORTS)
         processes: list[Process] = []
         try:
             processes.append(_backend(work, backend_port))
