@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,20 @@ from components.spec import EndpointSpec, VersionSpec
 
 
 def make_spec(*versions: dict[str, Any], **fields: Any) -> EndpointSpec:
-    """An EndpointSpec with test defaults: auth off unless asked, images filled in."""
+    """An EndpointSpec with test defaults: auth off unless asked, images filled in, health checks
+    every second."""
     fields.setdefault("name", "ep")
     fields.setdefault("auth_enabled", False)
     return EndpointSpec(
         versions=[
-            VersionSpec(**{"image": "example/model:1", "health_path": HEALTH_PATH, **version})
+            VersionSpec(
+                **{
+                    "image": "example/model:1",
+                    "health_path": HEALTH_PATH,
+                    "period_seconds": 1,  # checks every second: a start-up glitch heals fast
+                    **version,
+                }
+            )
             for version in versions
         ],
         **fields,
@@ -67,14 +75,36 @@ def echo_backends(tmp_path: Path) -> Iterator[Callable[..., EchoBackends]]:
             backends.stop()
 
 
-@pytest.fixture
-def start_router(tmp_path: Path) -> Iterator[Callable[..., RouterProcess]]:
-    started: list[RouterProcess] = []
+STARTED_ROUTERS = pytest.StashKey[list[RouterProcess]]()
 
-    def start(*args: Any, **kwargs: Any) -> RouterProcess:
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    """A failed test's report carries the diagnostics of every router it started (output, server
+    states, listeners), read while the routers still run."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        for index, router in enumerate(item.stash.get(STARTED_ROUTERS, [])):
+            report.sections.append((f"router {index}", router.diagnostics()))
+
+
+@pytest.fixture
+def start_router(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., RouterProcess]]:
+    started: list[RouterProcess] = []
+    request.node.stash[STARTED_ROUTERS] = started
+
+    def start(*args: Any, wait_healthy: bool = True, **kwargs: Any) -> RouterProcess:
         router = RouterProcess(tmp_path / f"router{len(started)}", *args, **kwargs)
         started.append(router)
-        return router.start()
+        router.start()
+        if wait_healthy:
+            router.wait_healthy()
+        return router
 
     try:
         yield start

@@ -10,6 +10,7 @@ import asyncio
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,7 +18,7 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -125,6 +126,10 @@ class HAProxyProcess:
         assert self._process is not None
         return self._process.pid
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
@@ -171,6 +176,8 @@ class _BackendHandler(BaseHTTPRequestHandler):
             sleep_ms = self.headers.get("x-sleep-ms")
             if sleep_ms:
                 time.sleep(min(int(sleep_ms), 10_000) / 1000)
+            if self.headers.get("x-hold"):  # held until the test calls release(), at most 30 s
+                backend.released.wait(timeout=30)
         finally:
             # counted as done before the first response byte leaves: once the router has the
             # response it may hand this replica its next request, possibly before this thread
@@ -204,8 +211,9 @@ class _BackendServer(ThreadingHTTPServer):
 
 
 class PythonBackend:
-    """A threaded HTTP/1.1 replica: answers `{"served_by": name}`, sleeps `x-sleep-ms`, counts
-    concurrent requests (`peak`) and remembers the last request's headers."""
+    """A threaded HTTP/1.1 replica: answers `{"served_by": name}`, sleeps `x-sleep-ms`, holds a
+    request sent with `x-hold` until `release()`, counts concurrent requests (`in_flight`, `peak`)
+    and remembers the last request's headers."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -214,6 +222,7 @@ class PythonBackend:
         self.peak = 0
         self.requests = 0
         self.last_headers: dict[str, str] = {}
+        self.released = threading.Event()
         self._server = _BackendServer((LOOPBACK, 0), _BackendHandler)
         self._server.backend = self
         self.port = int(self._server.server_address[1])
@@ -229,7 +238,12 @@ class PythonBackend:
         self._thread.start()
         return self
 
+    def release(self) -> None:
+        """Let every held request (and every later one) answer."""
+        self.released.set()
+
     def stop(self) -> None:
+        self.release()
         if self._thread.is_alive():
             self._server.shutdown()
             self._thread.join(timeout=10)
@@ -423,6 +437,37 @@ def _unix_command(path: Path, command: str, timeout: float = 5.0) -> str:
             time.sleep(0.05)
 
 
+# --------------------------------------------------------------------------- waiting
+
+
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}\s+(\S+)$")
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """Sum of the Prometheus samples of `name` in `text` whose labels include `labels`."""
+    total, found = 0.0, False
+    for line in text.splitlines():
+        match = _SAMPLE.match(line)
+        if not match or match.group(1) != name:
+            continue
+        sample = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2)))
+        if all(sample.get(k) == v for k, v in labels.items()):
+            total += float(match.group(3))
+            found = True
+    assert found, f"no sample {name}{labels}"
+    return total
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 8.0) -> None:
+    """Poll `condition` every 50 ms until it holds; AssertionError naming `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+
 # --------------------------------------------------------------------------- the router
 
 
@@ -463,6 +508,32 @@ class RouterProcess:
             self.master_socket,
         )
 
+    def server_states(self) -> dict[str, tuple[int, int, int]]:
+        """`backend/server` -> (operational state, admin state, last check result), from the
+        runtime API's `show servers state` (operational 2 = UP; check result 3 = passed)."""
+        states = {}
+        for line in self.admin("show servers state").splitlines():
+            fields = line.split()
+            if len(fields) < 12 or line.startswith("#"):
+                continue
+            states[f"{fields[1]}/{fields[3]}"] = (int(fields[5]), int(fields[6]), int(fields[11]))
+        return states
+
+    def wait_healthy(self, timeout: float = 10.0) -> None:
+        """Wait until every server not in maintenance is UP after a passed health check, so a
+        test starts from a known state rather than from HAProxy's optimistic start (UP before any
+        check, and DOWN on the first failed one)."""
+
+        def healthy() -> bool:
+            states = self.server_states()
+            return bool(states) and all(
+                operational == 2 and check == 3
+                for operational, admin, check in states.values()
+                if admin == 0
+            )
+
+        wait_until(healthy, f"every server UP after a passed check: {self.server_states()}", timeout)
+
     def rerender(
         self,
         traffic: Mapping[str, float],
@@ -490,6 +561,25 @@ class RouterProcess:
 
     def log_text(self) -> str:
         return self._process.log_text()
+
+    def diagnostics(self) -> str:
+        """What a failed test needs to tell a router fault from a harness fault: haproxy's output,
+        its pid, the servers' states and who listens on the router's ports."""
+        parts = [f"pid {self._process.pid if self._process.running else None}", self.log_text()]
+        for command in ("show servers state",):
+            try:
+                parts.append(f"$ {command}\n{self.admin(command)}")
+            except OSError as error:
+                parts.append(f"$ {command}: {error}")
+        ports = f"( sport = :{self.port} or sport = :{self.metrics_port} )"
+        try:
+            listeners = subprocess.run(
+                ["ss", "-Htlnp", ports], capture_output=True, text=True, check=False, timeout=10
+            ).stdout
+        except (OSError, subprocess.TimeoutExpired) as error:
+            listeners = str(error)
+        parts.append(f"$ ss {ports}\n{listeners}")
+        return "\n".join(parts)
 
     def request(self, **kwargs: Any) -> Response:
         return http_request(self.port, **kwargs)

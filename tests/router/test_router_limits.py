@@ -5,44 +5,50 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Callable
 
 from conftest import make_spec
-from router_harness import PythonBackend, Response, RouterProcess
+from router_harness import PythonBackend, Response, RouterProcess, metric, wait_until
 
-from router import AuthMaterial, StaticReplicas
+from router import AuthMaterial, StaticReplicas, backend_name
 
 
-def _concurrently(router: RouterProcess, count: int, headers: dict[str, str]) -> list[Response]:
-    barrier = threading.Barrier(count)
-    responses: list[Response | BaseException] = [RuntimeError("not run")] * count
+Pending = tuple[list[threading.Thread], list[Response | BaseException]]
+
+
+def _in_background(router: RouterProcess, count: int, headers: dict[str, str]) -> Pending:
+    """`count` requests sent from threads, started now; `_results` waits for their answers."""
+    outcomes: list[Response | BaseException] = [RuntimeError("not answered")] * count
 
     def one(index: int) -> None:
         try:
-            barrier.wait(timeout=10)
-            responses[index] = router.request(headers=headers)
-        except BaseException as error:  # reported below
-            responses[index] = error
+            outcomes[index] = router.request(headers=headers, timeout=60)
+        except BaseException as error:  # reported by _results
+            outcomes[index] = error
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
+    return threads, outcomes
+
+
+def _results(pending: Pending) -> list[Response]:
+    threads, outcomes = pending
     for thread in threads:
-        thread.join(timeout=30)
-    errors = [r for r in responses if isinstance(r, BaseException)]
+        thread.join(timeout=60)
+    errors = [o for o in outcomes if not isinstance(o, Response)]
     assert not errors, errors
-    return [r for r in responses if isinstance(r, Response)]
+    return [o for o in outcomes if isinstance(o, Response)]
 
 
 def test_per_replica_maxconn_and_queue_timeout(
     python_backends: Callable[..., list[PythonBackend]],
     start_router: Callable[..., RouterProcess],
 ) -> None:
-    # 2 replicas x 2 concurrent = 4 slots. 12 requests of 800 ms arrive together: 4 run at once,
-    # 4 wait ~800 ms (< 1200 ms) and run, 4 would wait ~1600 ms (> 1200 ms) and get 503.
+    # 2 replicas x 2 concurrent = 4 slots. Requests are held at the replicas until released, so
+    # which request waits, and for how long, does not depend on how fast this machine is.
     spec = make_spec(
-        {"name": "v1", "replica_max_concurrent_requests": 2, "max_request_wait_time": 1200}
+        {"name": "v1", "replica_max_concurrent_requests": 2, "max_request_wait_time": 1500}
     )
     replicas = python_backends("v1-a", "v1-b")
     router = start_router(
@@ -52,13 +58,35 @@ def test_per_replica_maxconn_and_queue_timeout(
         AuthMaterial(),
     )
     assert "maxconn 2" in router.config.haproxy_cfg
-    assert "timeout queue 1200ms" in router.config.haproxy_cfg
+    assert "timeout queue 1500ms" in router.config.haproxy_cfg
+    held = {"x-hold": "1"}
 
-    responses = _concurrently(router, 12, {"x-sleep-ms": "800"})
+    def queued() -> float:
+        return metric(router.metrics(), "haproxy_backend_current_queue", proxy=backend_name("v1"))
 
-    assert Counter(r.status for r in responses) == {200: 8, 503: 4}
+    # 4 requests fill the 4 slots: 2 on each replica, none queued
+    running = _in_background(router, 4, held)
+    wait_until(lambda: sum(b.in_flight for b in replicas) == 4, "4 requests on the replicas")
+    assert [b.in_flight for b in replicas] == [2, 2]
+    assert queued() == 0
+
+    # 4 more wait in the queue; no slot frees up within max_request_wait_time: 503
+    timed_out = _in_background(router, 4, held)
+    wait_until(lambda: queued() == 4, "4 queued requests")
+    assert [r.status for r in _results(timed_out)] == [503] * 4
+    assert queued() == 0
+
+    # 4 more wait in the queue and get a slot in time once the first 4 are answered
+    served_late = _in_background(router, 4, held)
+    wait_until(lambda: queued() == 4, "4 queued requests")
+    for replica in replicas:
+        replica.release()
+    responses = _results(running) + _results(served_late)
+
+    assert [r.status for r in responses] == [200] * 8
     assert [b.peak for b in replicas] == [2, 2]  # never more than maxconn on one replica
-    for response in responses:
+    assert sum(b.requests for b in replicas) == 8  # the timed-out requests never reached one
+    for response in [*responses, *_results(timed_out)]:
         assert response.headers["x-model-version"] == "v1"
         assert response.headers["x-model-role"] == "treatment"
 

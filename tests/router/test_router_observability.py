@@ -5,41 +5,21 @@ access-log line per request (version, role, status, queue and total time)."""
 from __future__ import annotations
 
 import json
-import re
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from conftest import make_spec
-from router_harness import PythonBackend, Response, RouterProcess, http_request
+from router_harness import (
+    PythonBackend,
+    Response,
+    RouterProcess,
+    http_request,
+    metric,
+    wait_until,
+)
 
 from router import AuthMaterial, StaticReplicas, backend_name
-
-_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}\s+(\S+)$")
-
-
-def _metric(text: str, name: str, **labels: str) -> float:
-    """Sum of the samples of `name` whose labels include `labels`."""
-    total, found = 0.0, False
-    for line in text.splitlines():
-        match = _SAMPLE.match(line)
-        if not match or match.group(1) != name:
-            continue
-        sample = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2)))
-        if all(sample.get(k) == v for k, v in labels.items()):
-            total += float(match.group(3))
-            found = True
-    assert found, f"no sample {name}{labels}"
-    return total
-
-
-def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def _in_background(
@@ -61,7 +41,7 @@ def test_prometheus_metrics_per_version_on_their_own_port(
     start_router: Callable[..., RouterProcess],
 ) -> None:
     spec = make_spec(
-        {"name": "v1", "max_request_wait_time": 5000},
+        {"name": "v1", "max_request_wait_time": 10000},
         {"name": "v2", "traffic_percentile": 50, "scoring_timeout_ms": 300},
     )
     v1, v2 = python_backends("v1", "v2")
@@ -73,19 +53,22 @@ def test_prometheus_metrics_per_version_on_their_own_port(
     )
     be_v1, be_v2 = backend_name("v1"), backend_name("v2")
 
-    # 3 slow requests on v1's single replica (maxconn 1): 1 in flight on the replica, 2 queued
-    threads, responses = _in_background(router, 3, {"x-model-version": "v1", "x-sleep-ms": "800"})
+    # 3 held requests on v1's single replica (maxconn 1): 1 in flight on the replica, 2 queued
+    # (held at the replica until released, so the state lasts until it has been read)
+    threads, responses = _in_background(router, 3, {"x-model-version": "v1", "x-hold": "1"})
     try:
-        _wait_for(
-            lambda: _metric(router.metrics(), "haproxy_backend_current_queue", proxy=be_v1) == 2,
+        wait_until(
+            lambda: metric(router.metrics(), "haproxy_backend_current_queue", proxy=be_v1) == 2,
             "2 queued requests on v1",
         )
         metrics = router.metrics()
-        assert _metric(metrics, "haproxy_backend_current_sessions", proxy=be_v1) == 3  # in flight
-        assert _metric(metrics, "haproxy_server_current_sessions", proxy=be_v1, server="r1") == 1
-        assert _metric(metrics, "haproxy_server_limit_sessions", proxy=be_v1, server="r1") == 1
-        assert _metric(metrics, "haproxy_backend_current_queue", proxy=be_v2) == 0
+        assert v1.in_flight == 1
+        assert metric(metrics, "haproxy_backend_current_sessions", proxy=be_v1) == 3  # in flight
+        assert metric(metrics, "haproxy_server_current_sessions", proxy=be_v1, server="r1") == 1
+        assert metric(metrics, "haproxy_server_limit_sessions", proxy=be_v1, server="r1") == 1
+        assert metric(metrics, "haproxy_backend_current_queue", proxy=be_v2) == 0
     finally:
+        v1.release()
         for thread in threads:
             thread.join(timeout=15)
     assert [r.status for r in responses] == [200, 200, 200]
@@ -96,12 +79,12 @@ def test_prometheus_metrics_per_version_on_their_own_port(
     assert router.request(headers={"x-model-version": "nope"}).status == 400
 
     metrics = router.metrics()
-    assert _metric(metrics, "haproxy_backend_http_responses_total", proxy=be_v1, code="2xx") == 3
-    assert _metric(metrics, "haproxy_backend_http_responses_total", proxy=be_v2, code="2xx") == 1
-    assert _metric(metrics, "haproxy_backend_http_responses_total", proxy=be_v2, code="5xx") == 1
-    assert _metric(metrics, "haproxy_backend_sessions_total", proxy=be_v1) == 3  # served
-    assert _metric(metrics, "haproxy_backend_current_sessions", proxy=be_v1) == 0
-    assert _metric(metrics, "haproxy_backend_current_queue", proxy=be_v1) == 0
+    assert metric(metrics, "haproxy_backend_http_responses_total", proxy=be_v1, code="2xx") == 3
+    assert metric(metrics, "haproxy_backend_http_responses_total", proxy=be_v2, code="2xx") == 1
+    assert metric(metrics, "haproxy_backend_http_responses_total", proxy=be_v2, code="5xx") == 1
+    assert metric(metrics, "haproxy_backend_sessions_total", proxy=be_v1) == 3  # served
+    assert metric(metrics, "haproxy_backend_current_sessions", proxy=be_v1) == 0
+    assert metric(metrics, "haproxy_backend_current_queue", proxy=be_v1) == 0
 
     # the metrics port is not the scoring port, and the scoring port does not expose metrics
     assert http_request(router.metrics_port, path="/healthz").body == b"ok"
@@ -139,13 +122,15 @@ def test_access_log_line_per_request_with_app_insights(
     ]
     assert [r.status for r in sent] == [200, 200, 504, 400]
 
-    _wait_for(lambda: len(_log_lines(router)) >= 4, "4 access-log lines")
-    lines = _log_lines(router)
-    assert len(lines) == 4
+    wait_until(lambda: len(_log_lines(router)) >= 4, "4 access-log lines")
+    # a line is written when its request ends, by whichever HAProxy thread ran it: lines of
+    # back-to-back requests can swap places, and the request id is what joins them
+    by_id = {line["request_id"]: line for line in _log_lines(router)}
+    assert len(by_id) == 4
+    lines = [by_id[response.headers["x-request-id"]] for response in sent]
     for line, response in zip(lines, sent, strict=True):
         assert line["endpoint"] == "ep"
         assert line["status"] == response.status
-        assert line["request_id"] == response.headers["x-request-id"]
         assert isinstance(line["queue_ms"], int) and isinstance(line["total_ms"], int)
         assert line["total_ms"] >= 0
     assert [(line["version"], line["role"]) for line in lines] == [
