@@ -34,6 +34,7 @@ __all__ = [
     "RouterSettings",
     "RouterConfig",
     "MAX_DNS_REPLICAS",
+    "ALL_ADDRESSES_DUAL",
 ]
 
 MAX_DNS_REPLICAS = 1000
@@ -133,11 +134,17 @@ class AuthMaterial:
             check_path(self.tls_certificate_path, "TLS certificate path")
 
 
+ALL_ADDRESSES_DUAL = "::"
+
+
 @dataclass(frozen=True)
 class RouterSettings:
     """Where the router listens and keeps its files. Defaults suit the official HAProxy image."""
 
+    # an IPv4 literal, or "::" for every IPv6 and IPv4 address (one dual socket, HAProxy's v4v6)
     bind_address: str = "0.0.0.0"
+    # the address family a replica's DNS name resolves to first (server-template's resolve-prefer)
+    resolve_prefer: Literal["ipv4", "ipv6"] = "ipv4"
     port: int = 8080
     metrics_port: int = 8405
     map_dir: str = "/usr/local/etc/haproxy"
@@ -150,7 +157,10 @@ class RouterSettings:
     connect_timeout_ms: int = 2000
 
     def __post_init__(self) -> None:
-        check_ipv4(self.bind_address, "bind_address")
+        if self.bind_address != ALL_ADDRESSES_DUAL:
+            check_ipv4(self.bind_address, f"bind_address (an IPv4 address or {ALL_ADDRESSES_DUAL!r})")
+        if self.resolve_prefer not in ("ipv4", "ipv6"):
+            raise ValueError(f"resolve_prefer {self.resolve_prefer!r} must be 'ipv4' or 'ipv6'")
         check_port(self.port, "port")
         check_port(self.metrics_port, "metrics_port")
         if self.port == self.metrics_port:
@@ -173,6 +183,12 @@ class RouterSettings:
     def map_path(self, file_name: str) -> str:
         """Absolute path of one of the router's map files."""
         return f"{self.map_dir}/{file_name}"
+
+    def bind(self, port: int) -> str:
+        """HAProxy's `bind` address for `port` on `bind_address`."""
+        if self.bind_address == ALL_ADDRESSES_DUAL:
+            return f":::{port} v4v6"
+        return f"{self.bind_address}:{port}"
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,7 @@ def _resolvers(settings: RouterSettings) -> list[str]:
 def _metrics_frontend(settings: RouterSettings) -> list[str]:
     return [
         f"frontend {METRICS_FRONTEND}",
-        f"    bind {settings.bind_address}:{settings.metrics_port}",
+        f"    bind {settings.bind(settings.metrics_port)}",
         "    no log",
         "    http-request use-service prometheus-exporter if { path /metrics }",
         '    http-request return status 200 content-type text/plain string "ok" '
@@ -246,7 +246,7 @@ def _scoring_frontend(
     default_backend = backend_name(spec.default_version)
     versions_map = settings.map_path(VERSIONS_MAP)
     split_map = settings.map_path(SPLIT_MAP)
-    bind = f"    bind {settings.bind_address}:{settings.port}"
+    bind = f"    bind {settings.bind(settings.port)}"
     if auth.tls_certificate_path is not None:
         bind += f" ssl crt {auth.tls_certificate_path} alpn h2,http/1.1"
     lines = [f"frontend {SCORING_FRONTEND}", bind]
@@ -280,7 +280,9 @@ def _scoring_frontend(
     return lines
 
 
-def _backend(spec: EndpointSpec, version_name: str, target: Replicas) -> list[str]:
+def _backend(
+    spec: EndpointSpec, version_name: str, target: Replicas, settings: RouterSettings
+) -> list[str]:
     version = spec.version(version_name)
     name = check_name(version.name, "version name")
     role = version.role  # from is_control_version_type
@@ -318,7 +320,8 @@ def _backend(spec: EndpointSpec, version_name: str, target: Replicas) -> list[st
     else:
         lines.append(
             f"    server-template {REPLICA_PREFIX} 1-{target.max_replicas} "
-            f"{target.service}:{target.port} resolvers {RESOLVERS} resolve-prefer ipv4 "
+            f"{target.service}:{target.port} resolvers {RESOLVERS} "
+            f"resolve-prefer {settings.resolve_prefer} "
             f"init-addr none maxconn {maxconn} {check}"
         )
     return lines
@@ -363,7 +366,7 @@ def render_router(
     sections.append(_metrics_frontend(settings))
     sections.append(_scoring_frontend(spec, settings, auth))
     for version in spec.versions:
-        sections.append(_backend(spec, version.name, replicas[version.name]))
+        sections.append(_backend(spec, version.name, replicas[version.name], settings))
     if auth.token is not None:
         sections.append(
             [

@@ -17,6 +17,7 @@ from components.manifests.quantities import cpu_quantity, memory_quantity
 from components.manifests.serving import service_host
 from components.spec.endpoint import EndpointSpec
 from router.model import (
+    ALL_ADDRESSES_DUAL,
     ApiKeyHashes,
     AuthMaterial,
     DnsReplicas,
@@ -70,8 +71,10 @@ def token_audience(spec: EndpointSpec) -> str:
 
 
 def router_settings(spec: EndpointSpec, config_dir: str = CONFIG_DIR, run_dir: str = RUN_DIR) -> RouterSettings:
+    ip_family = spec.router.ip_family
     return RouterSettings(
-        bind_address="0.0.0.0",
+        bind_address="0.0.0.0" if ip_family == "IPv4" else ALL_ADDRESSES_DUAL,
+        resolve_prefer="ipv6" if ip_family == "IPv6" else "ipv4",
         port=HTTPS_PORT if spec.router.tls else HTTP_PORT,
         metrics_port=METRICS_PORT,
         map_dir=config_dir,
@@ -319,6 +322,10 @@ def router_service(spec: EndpointSpec) -> dict[str, Any]:
     }
     if router.load_balancer_source_ranges:
         service_spec["loadBalancerSourceRanges"] = list(router.load_balancer_source_ranges)
+    if router.ip_family == "IPv6":
+        service_spec |= {"ipFamilyPolicy": "SingleStack", "ipFamilies": ["IPv6"]}
+    elif router.ip_family == "DualStack":
+        service_spec |= {"ipFamilyPolicy": "RequireDualStack", "ipFamilies": ["IPv4", "IPv6"]}
     return {"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": service_spec}
 
 

@@ -50,6 +50,15 @@ class RouterSpec(BaseModel):
     image: str = Field(
         default=ROUTER_IMAGE, pattern=r"^[^\s]+$", description="HAProxy container image (2.6 or later)."
     )
+    ip_family: Literal["IPv4", "IPv6", "DualStack"] = Field(
+        default="IPv4",
+        description="IP family of the cluster's pod network. `IPv4`: the router listens on "
+        "0.0.0.0 and its Service takes the cluster's default family. `IPv6` (an IPv6-only "
+        "cluster): the router listens on every IPv6 and IPv4 address, resolves replicas to IPv6 "
+        "first, and its Service asks for IPv6. `DualStack`: the same listening, replicas "
+        "resolved to IPv4 first, and a Service that requires both families. Local mode always "
+        "uses IPv4 loopback.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> RouterSpec:

@@ -80,13 +80,13 @@ def _replicas(spec: EndpointSpec) -> dict[str, StaticReplicas]:
 
 
 def _settings(tmp_path: Path, **fields: object) -> RouterSettings:
+    fields = {"bind_address": "127.0.0.1", **fields}
     return RouterSettings(
-        bind_address="127.0.0.1",
         port=18080,
         metrics_port=18405,
         map_dir=str(tmp_path / "maps"),
         admin_socket=str(tmp_path / "admin.sock"),
-        **fields,
+        **fields,  # type: ignore[arg-type]
     )
 
 
@@ -239,6 +239,11 @@ def test_unsafe_settings_and_hashes_are_rejected() -> None:
         ApiKeyHashes(primary=_hash("a"), secondary=_hash("a"))
     with pytest.raises(ValueError, match="UNIX socket"):
         RouterSettings(admin_socket="/" + "s" * 120)
+    for address in ("::1", "[::]", "0::0", "localhost"):
+        with pytest.raises(ValueError, match=r"bind_address \(an IPv4 address or '::'\)"):
+            RouterSettings(bind_address=address)
+    with pytest.raises(ValueError, match="resolve_prefer 'ipv5'"):
+        RouterSettings(resolve_prefer="ipv5")  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- traffic table
@@ -332,7 +337,18 @@ def _tls_pem(tmp_path: Path, name: str = "tls.pem") -> Path:
 
 @pytest.mark.parametrize(
     "variant",
-    ["open", "keys", "token", "keys+token", "tls", "insights", "dns", "dns-resolv-conf", "threads"],
+    [
+        "open",
+        "keys",
+        "token",
+        "keys+token",
+        "tls",
+        "insights",
+        "dns",
+        "dns-resolv-conf",
+        "dns-ipv6",
+        "threads",
+    ],
 )
 def test_every_variant_passes_haproxy_check(variant: str, tmp_path: Path) -> None:
     keyed = variant in ("keys", "keys+token", "tls")
@@ -355,6 +371,8 @@ def test_every_variant_passes_haproxy_check(variant: str, tmp_path: Path) -> Non
         replicas["v2"] = DnsReplicas("ep-v2.ep.svc.cluster.local", 5001, 10)
         if variant == "dns":
             extra["nameserver"] = "10.96.0.10:53"
+        if variant == "dns-ipv6":  # an IPv6 cluster: dual listening socket, AAAA records first
+            extra |= {"bind_address": "::", "resolve_prefer": "ipv6"}
     if variant == "threads":
         extra["threads"] = 2
     config = render_router(
@@ -362,10 +380,16 @@ def test_every_variant_passes_haproxy_check(variant: str, tmp_path: Path) -> Non
     )
     haproxy_check(_write(config, tmp_path))
     if variant.startswith("dns"):
+        family = "ipv6" if variant == "dns-ipv6" else "ipv4"
         assert (
             "server-template r 1-10 ep-v2.ep.svc.cluster.local:5001 resolvers cluster "
-            "resolve-prefer ipv4 init-addr none maxconn 1"
+            f"resolve-prefer {family} init-addr none maxconn 1"
         ) in config.haproxy_cfg
+    binds = [line.strip() for line in config.haproxy_cfg.splitlines() if "    bind " in line]
+    if variant == "dns-ipv6":
+        assert binds == ["bind :::18405 v4v6", "bind :::18080 v4v6"]
+    else:
+        assert binds[0] == "bind 127.0.0.1:18405" and binds[1].startswith("bind 127.0.0.1:18080")
         assert ("nameserver ns1 10.96.0.10:53" in config.haproxy_cfg) == (variant == "dns")
         assert ("parse-resolv-conf" in config.haproxy_cfg) == (variant == "dns-resolv-conf")
     for digest in (KEYS.primary, KEYS.secondary):

@@ -60,6 +60,8 @@ def _spec(**fields: Any):  # type: ignore[no-untyped-def]
         {"token_auth_enabled": True},
         {"router": {"tls_secret_name": "scoring-tls", "service_type": "LoadBalancer",
                     "load_balancer_source_ranges": ["10.0.0.0/8"], "service_annotations": {"a/b": "c"}}},
+        {"router": {"ip_family": "IPv6"}},
+        {"router": {"ip_family": "DualStack", "service_type": "LoadBalancer"}},
     ],
 )
 def test_every_router_object_validates(fields: dict[str, Any]) -> None:
@@ -75,6 +77,35 @@ def test_every_router_object_validates(fields: dict[str, Any]) -> None:
         router_disruption_budget(spec),
     ):
         validate_manifest(manifest)
+
+
+@pytest.mark.parametrize(
+    ("family", "binds", "prefer", "service_fields"),
+    [
+        ("IPv4", ["bind 0.0.0.0:8405", "bind 0.0.0.0:8080"], "ipv4", {}),
+        (
+            "IPv6",
+            ["bind :::8405 v4v6", "bind :::8080 v4v6"],
+            "ipv6",
+            {"ipFamilyPolicy": "SingleStack", "ipFamilies": ["IPv6"]},
+        ),
+        (
+            "DualStack",
+            ["bind :::8405 v4v6", "bind :::8080 v4v6"],
+            "ipv4",
+            {"ipFamilyPolicy": "RequireDualStack", "ipFamilies": ["IPv4", "IPv6"]},
+        ),
+    ],
+)
+def test_ip_family_sets_listening_resolution_and_service(
+    family: str, binds: list[str], prefer: str, service_fields: dict[str, Any]
+) -> None:
+    spec = _spec(router={"ip_family": family})
+    cfg = render_endpoint_router(spec, spec.effective_traffic(), HASHES).haproxy_cfg
+    assert [line.strip() for line in cfg.splitlines() if line.startswith("    bind ")] == binds
+    assert cfg.count(f"resolve-prefer {prefer} ") == len(spec.versions)
+    service = router_service(spec)["spec"]
+    assert {k: service[k] for k in ("ipFamilyPolicy", "ipFamilies") if k in service} == service_fields
 
 
 def test_versions_are_discovered_per_replica_through_their_headless_services() -> None:
@@ -159,7 +190,15 @@ def _write_cluster_files(tmp_path: Path, spec: Any, pem: str | None) -> tuple[Pa
     return config_dir, config
 
 
-@pytest.mark.parametrize("fields", [{}, {"token_auth_enabled": True}, {"auth_enabled": False, "router": {"tls_secret_name": "t"}}])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"token_auth_enabled": True},
+        {"auth_enabled": False, "router": {"tls_secret_name": "t"}},
+        {"router": {"ip_family": "DualStack"}},
+    ],
+)
 def test_precheck_passes_the_cluster_config_with_real_haproxy(tmp_path: Path, fields: dict[str, Any]) -> None:
     spec = _spec(**fields)
     pem = _public_pem() if spec.token_auth_enabled else None

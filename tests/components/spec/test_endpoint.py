@@ -287,3 +287,16 @@ def test_serialize_with_inference_config() -> None:
 def test_router_is_a_reserved_version_name() -> None:
     with pytest.raises(ValidationError, match="'router' is reserved"):
         EndpointSpec(name="ep", versions=[{"name": "router", "image": "i"}])
+
+
+def test_router_ip_family_is_one_of_kubernetes_families() -> None:
+    spec = EndpointSpec(name="ep", versions=[{"name": "v1", "image": "i"}])
+    assert spec.router.ip_family == "IPv4"
+    dual = EndpointSpec(
+        name="ep", versions=[{"name": "v1", "image": "i"}], router={"ip_family": "DualStack"}
+    )
+    assert dual.router.ip_family == "DualStack"
+    with pytest.raises(ValidationError) as error:
+        EndpointSpec(name="ep", versions=[{"name": "v1", "image": "i"}], router={"ip_family": "ipv6"})
+    assert error.value.errors()[0]["loc"] == ("router", "ip_family")
+    assert "'IPv4', 'IPv6' or 'DualStack'" in str(error.value)
