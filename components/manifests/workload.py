@@ -1,4 +1,12 @@
-"""A version's Deployment (and, for an inference config, the ConfigMap holding its code)."""
+"""A version's Deployment (and, for an inference config, the ConfigMap holding its code).
+
+An inference-config version runs Azure ML's inference server in its `base_image`. The server and
+the version's requirements are installed by an init container into an `emptyDir` volume, once
+per pod: a restarted model container (a failed liveness probe, an `init()` that raised) starts
+again at once instead of downloading everything again, a failed install shows as the pod's
+`Init:Error` with pip's own words in the init container's log, and the install works in images
+that run as a non-root user, since it writes only to the volume.
+"""
 
 from __future__ import annotations
 
@@ -19,15 +27,19 @@ from components.spec.version import COLLECT_SCRIPT_NAME, INFERENCE_SERVER_REQUIR
 
 __all__ = [
     "CODE_MOUNT_PATH",
+    "SITE_MOUNT_PATH",
     "code_config_map",
     "code_files",
     "collect_script_text",
     "deployment",
+    "install_command",
     "scoring_command",
 ]
 
 CODE_MOUNT_PATH = "/var/azureml-app"
+SITE_MOUNT_PATH = "/opt/model-endpoints/site"  # the installed server and requirements
 CONTAINER_NAME = "model"
+INSTALL_CONTAINER_NAME = "install"
 # Time a replica gets after SIGTERM beyond its scoring timeout, so in-flight requests finish.
 TERMINATION_GRACE_MARGIN_SECONDS = 5
 
@@ -52,10 +64,10 @@ def _collects_from_script(version: VersionSpec) -> bool:
     return version.collect_model_data and version.inference_config is not None
 
 
-def _mounted_entry_script(version: VersionSpec) -> str:
+def _mounted_entry_script(version: VersionSpec, code_dir: str = CODE_MOUNT_PATH) -> str:
     config = version.inference_config
     assert config is not None
-    return posixpath.join(CODE_MOUNT_PATH, posixpath.basename(config.entry_script))
+    return posixpath.join(code_dir, posixpath.basename(config.entry_script))
 
 
 def code_files(version: VersionSpec, entry_script_text: str) -> dict[str, str]:
@@ -90,24 +102,38 @@ def code_config_map(
     }
 
 
-def scoring_command(version: VersionSpec) -> list[str]:
-    """Container command that serves an inference config with Azure ML's inference server; with
-    collect_model_data, it serves the collection wrapper, which loads the entry script."""
+def install_command(code_dir: str = CODE_MOUNT_PATH, site_dir: str = SITE_MOUNT_PATH) -> list[str]:
+    """The init container's command: Azure ML's inference server and the mounted
+    requirements.txt, installed with the base image's pip into `site_dir` (a volume)."""
+    return [
+        "/bin/sh",
+        "-c",
+        "pip install --no-cache-dir --disable-pip-version-check --no-warn-script-location "
+        f"--target {site_dir} '{INFERENCE_SERVER_REQUIREMENT}' -r {code_dir}/requirements.txt",
+    ]
+
+
+def scoring_command(
+    version: VersionSpec, code_dir: str = CODE_MOUNT_PATH, site_dir: str = SITE_MOUNT_PATH
+) -> list[str]:
+    """The model container's command: the inference server installed in `site_dir` (found
+    through PYTHONPATH), serving the mounted entry script; with collect_model_data, it serves the
+    collection wrapper, which loads the entry script."""
     script = (
-        posixpath.join(CODE_MOUNT_PATH, COLLECT_SCRIPT_NAME)
+        posixpath.join(code_dir, COLLECT_SCRIPT_NAME)
         if _collects_from_script(version)
-        else _mounted_entry_script(version)
+        else _mounted_entry_script(version, code_dir)
     )
-    install = (
-        "pip install --no-cache-dir --disable-pip-version-check "
-        f"'{INFERENCE_SERVER_REQUIREMENT}' "
-        f"-r {CODE_MOUNT_PATH}/requirements.txt"
-    )
-    serve = f"exec azmlinfsrv --entry_script {script} --port {version.port}"
-    return ["/bin/sh", "-c", f"{install} && {serve}"]
+    return [
+        "/bin/sh",
+        "-c",
+        f"exec {site_dir}/bin/azmlinfsrv --entry_script {script} --port {version.port}",
+    ]
 
 
-def _resources(version: VersionSpec, pool: NodePoolSpec | None) -> dict[str, Any]:
+def _resources(
+    version: VersionSpec, pool: NodePoolSpec | None, *, accelerators: bool = True
+) -> dict[str, Any]:
     requests: dict[str, str] = {
         "cpu": cpu_quantity(version.cpu_cores),
         "memory": memory_quantity(version.memory_gb),
@@ -117,7 +143,7 @@ def _resources(version: VersionSpec, pool: NodePoolSpec | None) -> dict[str, Any
         limits["cpu"] = cpu_quantity(version.cpu_cores_limit)
     if version.memory_gb_limit is not None:
         limits["memory"] = memory_quantity(version.memory_gb_limit)
-    accelerator = accelerator_request(version, pool)
+    accelerator = accelerator_request(version, pool) if accelerators else None
     if accelerator is not None:
         # Extended resources cannot be overcommitted: request and limit must be equal.
         requests[accelerator.resource] = str(accelerator.count)
@@ -159,8 +185,30 @@ def _container(version: VersionSpec, pool: NodePoolSpec | None) -> dict[str, Any
         container["env"] = env
     if version.inference_config is not None:
         container["command"] = scoring_command(version)
-        container["volumeMounts"] = [{"name": "code", "mountPath": CODE_MOUNT_PATH, "readOnly": True}]
+        env.insert(0, {"name": "PYTHONPATH", "value": SITE_MOUNT_PATH})
+        container["env"] = env
+        container["volumeMounts"] = [
+            {"name": "code", "mountPath": CODE_MOUNT_PATH, "readOnly": True},
+            {"name": "site", "mountPath": SITE_MOUNT_PATH, "readOnly": True},
+        ]
     return container
+
+
+def _install_container(version: VersionSpec, pool: NodePoolSpec | None) -> dict[str, Any]:
+    """Installs what the model container runs; the version's CPU and memory, no accelerator
+    (the pod's request is the larger of this and the model container's, so it adds nothing)."""
+    config = version.inference_config
+    assert config is not None
+    return {
+        "name": INSTALL_CONTAINER_NAME,
+        "image": config.base_image,
+        "command": install_command(),
+        "resources": _resources(version, pool, accelerators=False),
+        "volumeMounts": [
+            {"name": "code", "mountPath": CODE_MOUNT_PATH, "readOnly": True},
+            {"name": "site", "mountPath": SITE_MOUNT_PATH},
+        ],
+    }
 
 
 def deployment(
@@ -193,8 +241,10 @@ def deployment(
         if tolerations:
             pod_spec["tolerations"] = tolerations
     if version.inference_config is not None:
+        pod_spec["initContainers"] = [_install_container(version, pool)]
         pod_spec["volumes"] = [
             {"name": "code", "configMap": {"name": f"{name}-code"}},
+            {"name": "site", "emptyDir": {}},
         ]
     spec: dict[str, Any] = {
         "selector": {"matchLabels": version_selector(endpoint.name, version.name)},

@@ -32,6 +32,8 @@ DEFAULT_SCORING_BASE_IMAGE = "python:3.11-slim"
 INFERENCE_SERVER_REQUIREMENT = "azureml-inference-server-http>=1.5.1,<2"
 # File name of the model data collection wrapper (`scoring/collect.py`) next to the entry script.
 COLLECT_SCRIPT_NAME = "collect.py"
+# environment variable names the project sets in model containers (model data collection)
+RESERVED_ENV_PREFIX = "MODEL_ENDPOINTS_"
 
 
 def _check_traffic_resolution(value: float) -> float:
@@ -61,7 +63,9 @@ class InferenceConfig(BaseModel):
     )
     requirements: list[str] = Field(
         default_factory=list,
-        description="pip requirement specifiers the script needs, installed at container start.",
+        description="pip requirement specifiers the script needs; in the cluster an init "
+        "container installs them with the inference server once per pod, locally they go into "
+        "the version's cached virtualenv.",
     )
     base_image: str = Field(
         default=DEFAULT_SCORING_BASE_IMAGE,
@@ -217,6 +221,15 @@ class VersionSpec(BaseModel):
                 f"name {COLLECT_SCRIPT_NAME} is taken by the model data collection wrapper when "
                 "collect_model_data is on; rename the script"
             )
+        for name in self.env:
+            if name.startswith(RESERVED_ENV_PREFIX) or (
+                name == "PYTHONPATH" and self.inference_config is not None
+            ):
+                raise ValueError(
+                    f"env {name!r}: set by model-endpoints itself (names starting with "
+                    f"{RESERVED_ENV_PREFIX}, and PYTHONPATH with an inference_config, which "
+                    "points at the installed inference server); choose another name"
+                )
         if self.autoscale_enabled and self.num_replicas is not None:
             raise ValueError(
                 f"autoscale_enabled is true but num_replicas is {self.num_replicas}: a fixed "

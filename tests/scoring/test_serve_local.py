@@ -4,23 +4,24 @@ user script through the collection wrapper."""
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import os
-import signal
-import socket
 import subprocess
 import textwrap
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-SCORING = Path(importlib.util.find_spec("scoring").origin).parent  # type: ignore[arg-type]
-START_TIMEOUT_SECONDS = 60
+from tests.scoring.azmlinfsrv_harness import (
+    SCORING,
+    free_port,
+    listening_addresses,
+    post,
+    stop,
+    wait_until_healthy,
+)
 
 SCORE = """
     import json
@@ -42,59 +43,6 @@ FEATURES = """
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _listening_addresses(port: int) -> set[str]:
-    """Local addresses of the sockets listening on `port`, from the kernel's tables."""
-    addresses = set()
-    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
-        if not os.path.exists(table):
-            continue
-        with open(table) as rows:
-            next(rows)
-            for row in rows:
-                local, state = row.split()[1], row.split()[3]
-                address, hex_port = local.split(":")
-                if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-                    if width == 8:
-                        addresses.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
-                    else:
-                        addresses.add(address)
-    return addresses
-
-
-def _post(port: int, body: dict[str, Any]) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/score",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def _wait_until_healthy(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"azmlinfsrv exited with {server.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"azmlinfsrv did not answer on port {port} in {START_TIMEOUT_SECONDS} s:\n{log.read_text()[-4000:]}")
-
-
 def _data_lines(path: Path, count: int) -> list[dict[str, Any]]:
     """The first `count` recorded lines in `path` (a server log or a data file), waiting briefly."""
     deadline = time.monotonic() + 10
@@ -104,19 +52,6 @@ def _data_lines(path: Path, count: int) -> list[dict[str, Any]]:
             return [json.loads(line) for line in lines]
         time.sleep(0.05)
 
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        server.terminate()  # gunicorn's master stops its workers on SIGTERM
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(server.pid, signal.SIGKILL)  # anything of its session left over
-    except ProcessLookupError:
-        pass
-    server.wait(timeout=10)
 
 
 @pytest.mark.parametrize("mode", ["stdout", "file"])
@@ -129,7 +64,7 @@ def test_azmlinfsrv_serves_the_wrapped_script_on_loopback_and_records_each_call(
     (app / "features.py").write_text(textwrap.dedent(FEATURES))
     log = tmp_path / "server.log"
     data_file = tmp_path / "blue.jsonl"
-    port = _free_port()
+    port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),  # gunicorn puts its control socket under $HOME
@@ -148,14 +83,14 @@ def test_azmlinfsrv_serves_the_wrapped_script_on_loopback_and_records_each_call(
             command, cwd=tmp_path, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
-        _wait_until_healthy(server, port, log)
-        assert _listening_addresses(port) == {"127.0.0.1"}
+        wait_until_healthy(server, port, log)
+        assert listening_addresses(port) == {"127.0.0.1"}
 
-        assert _post(port, {"data": [[1, 2], [3, 4]]}) == (200, {"sums": [3, 7]})
-        status, body = _post(port, {"data": []})
+        assert post(port, {"data": [[1, 2], [3, 4]]}) == (200, {"sums": [3, 7]})
+        status, body = post(port, {"data": []})
         assert status == 500 and "scoring script" in body["message"]
         for n in range(6):
-            assert _post(port, {"data": [[n]]}) == (200, {"sums": [n]})
+            assert post(port, {"data": [[n]]}) == (200, {"sums": [n]})
 
         records = _data_lines(log if mode == "stdout" else data_file, 8)
         assert len(records) == 8
@@ -180,4 +115,4 @@ def test_azmlinfsrv_serves_the_wrapped_script_on_loopback_and_records_each_call(
         if mode == "file":
             assert '{"ts":' not in log.read_text()  # file mode keeps the data out of the logs
     finally:
-        _stop(server)
+        stop(server)

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from components.manifests.workload import code_config_map, code_files, deployment, scoring_command
+from components.manifests.workload import (
+    code_config_map,
+    code_files,
+    deployment,
+    install_command,
+    scoring_command,
+)
 from components.spec import InferenceConfig
 from tests.kubernetes_schema import validate_manifest
 from tests.specs import endpoint, pool, version
@@ -120,26 +126,63 @@ def test_inference_config_mounts_its_code_and_runs_the_inference_server() -> Non
         "v1",
         image=None,
         inference_config=InferenceConfig(entry_script="models/v1/score.py", requirements=["numpy>=1.26"]),
+        gpu_cores=1,
     )
     ep = endpoint(v)
+    gpu_pool = pool("gpu", "Standard_NC4as_T4_v3")
     script = "def init():\n    pass\n\ndef run(data):\n    return data\n"
     code = code_files(v, script)
     assert code == {"score.py": script, "requirements.txt": "numpy>=1.26\n"}
     config_map = code_config_map(ep, v, script)
     validate_manifest(config_map)
-    manifest = deployment(ep, v, None, code)
+    manifest = deployment(ep, v, gpu_pool, code)
     validate_manifest(manifest)
+    pod = manifest["spec"]["template"]
+    assert pod["spec"]["volumes"] == [
+        {"name": "code", "configMap": {"name": config_map["metadata"]["name"]}},
+        {"name": "site", "emptyDir": {}},
+    ]
+    # the init container installs the server and the requirements into the volume, once per pod
+    (install,) = pod["spec"]["initContainers"]
+    assert install["image"] == "python:3.11-slim"
+    assert install["command"] == install_command()
+    assert install["command"][2] == (
+        "pip install --no-cache-dir --disable-pip-version-check --no-warn-script-location "
+        "--target /opt/model-endpoints/site 'azureml-inference-server-http>=1.5.1,<2' "
+        "-r /var/azureml-app/requirements.txt"
+    )
+    assert install["volumeMounts"] == [
+        {"name": "code", "mountPath": "/var/azureml-app", "readOnly": True},
+        {"name": "site", "mountPath": "/opt/model-endpoints/site"},
+    ]
+    # CPU and memory like the model, but no GPU: the device stays free for the model container
+    assert install["resources"] == {"requests": {"cpu": "100m", "memory": "512Mi"}}
+    # the model container runs what was installed, read-only
     container = _container(manifest)
     assert container["image"] == "python:3.11-slim"
-    assert "azmlinfsrv --entry_script /var/azureml-app/score.py --port 5001" in container["command"][2]
-    assert container["volumeMounts"][0]["mountPath"] == "/var/azureml-app"
-    pod = manifest["spec"]["template"]
-    assert pod["spec"]["volumes"] == [{"name": "code", "configMap": {"name": config_map["metadata"]["name"]}}]
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert container["command"] == scoring_command(v)
+    assert container["command"][2] == (
+        "exec /opt/model-endpoints/site/bin/azmlinfsrv "
+        "--entry_script /var/azureml-app/score.py --port 5001"
+    )
+    assert container["env"] == [{"name": "PYTHONPATH", "value": "/opt/model-endpoints/site"}]
+    assert container["volumeMounts"] == [
+        {"name": "code", "mountPath": "/var/azureml-app", "readOnly": True},
+        {"name": "site", "mountPath": "/opt/model-endpoints/site", "readOnly": True},
+    ]
     # changed code -> a different pod template -> a rollout
-    other = deployment(ep, v, None, code_files(v, script + "# v2\n"))
+    other = deployment(ep, v, gpu_pool, code_files(v, script + "# v2\n"))
     assert (
         other["spec"]["template"]["metadata"]["annotations"] != pod["metadata"]["annotations"]
     )
+
+
+def test_an_image_version_has_no_install_step() -> None:
+    v = version("v1")
+    pod = deployment(endpoint(v), v, None)["spec"]["template"]["spec"]
+    assert "initContainers" not in pod and "volumes" not in pod
+    assert "command" not in pod["containers"][0]
 
 
 def test_role_tags_and_properties_are_annotations() -> None:
@@ -186,16 +229,22 @@ def test_collecting_inference_config_mounts_the_wrapper_and_serves_it() -> None:
     validate_manifest(manifest)
     container = _container(manifest)
     assert container["command"] == scoring_command(v)
-    assert container["command"][2].endswith(
-        " && exec azmlinfsrv --entry_script /var/azureml-app/collect.py --port 5001"
+    assert container["command"][2] == (
+        "exec /opt/model-endpoints/site/bin/azmlinfsrv "
+        "--entry_script /var/azureml-app/collect.py --port 5001"
     )
     assert container["env"] == [
+        {"name": "PYTHONPATH", "value": "/opt/model-endpoints/site"},
         {"name": "LOG_LEVEL", "value": "info"},
         {"name": "MODEL_ENDPOINTS_COLLECT_MODEL_DATA", "value": "true"},
         {"name": "MODEL_ENDPOINTS_ENTRY_SCRIPT", "value": "/var/azureml-app/score.py"},
         {"name": "MODEL_ENDPOINTS_VERSION", "value": "v1"},
     ]  # no MODEL_ENDPOINTS_MODEL_DATA_FILE: the lines go to stdout, where the log pipeline reads
-    assert container["volumeMounts"] == [{"name": "code", "mountPath": "/var/azureml-app", "readOnly": True}]
+    assert container["volumeMounts"][0] == {
+        "name": "code",
+        "mountPath": "/var/azureml-app",
+        "readOnly": True,
+    }
 
 
 def test_code_checksum_covers_the_collection_wrapper() -> None:
@@ -217,8 +266,10 @@ def test_code_checksum_covers_the_collection_wrapper() -> None:
 def test_inference_config_without_collection_serves_the_script_itself() -> None:
     v = _collecting_script_version().model_copy(update={"collect_model_data": False})
     container = _container(deployment(endpoint(v), v, None, code_files(v, SCRIPT)))
-    assert container["command"][2].endswith("exec azmlinfsrv --entry_script /var/azureml-app/score.py --port 5001")
-    assert "env" not in container
+    assert container["command"][2].endswith(
+        "/bin/azmlinfsrv --entry_script /var/azureml-app/score.py --port 5001"
+    )
+    assert container["env"] == [{"name": "PYTHONPATH", "value": "/opt/model-endpoints/site"}]
 
 
 def test_collecting_image_version_only_gets_the_flag() -> None:
@@ -239,8 +290,4 @@ def test_namespace(namespace: str | None) -> None:
 
 
 def test_inference_server_is_pinned_to_a_compatible_range() -> None:
-    from components.manifests.workload import scoring_command
-
-    v = version("v1", image=None, inference_config=InferenceConfig(entry_script="score.py"))
-    command = scoring_command(v)[2]
-    assert "'azureml-inference-server-http>=1.5.1,<2'" in command
+    assert "'azureml-inference-server-http>=1.5.1,<2'" in install_command()[2]

@@ -359,3 +359,20 @@ def test_env_names_must_be_identifiers() -> None:
 def test_node_pool_name_follows_the_name_rule() -> None:
     with pytest.raises(ValidationError, match="node_pool"):
         VersionSpec(name="v1", image="i", node_pool="GPU pool")
+
+
+@pytest.mark.parametrize(
+    ("fields", "name"),
+    [
+        ({"image": "i", "env": {"MODEL_ENDPOINTS_VERSION": "x"}}, "MODEL_ENDPOINTS_VERSION"),
+        (
+            {"inference_config": {"entry_script": "score.py"}, "env": {"PYTHONPATH": "/x"}},
+            "PYTHONPATH",
+        ),
+    ],
+)
+def test_names_the_project_sets_are_reserved_in_env(fields: dict[str, Any], name: str) -> None:
+    with pytest.raises(ValidationError, match=f"env '{name}': set by model-endpoints itself"):
+        VersionSpec(name="v1", **fields)
+    # an image's PYTHONPATH is the user's own business
+    assert VersionSpec(name="v1", image="i", env={"PYTHONPATH": "/x"}).env == {"PYTHONPATH": "/x"}
