@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from conftest import make_spec
 from dns_stub import DnsStub
-from router_harness import PythonBackend, RouterProcess
+from router_harness import PythonBackend, RouterProcess, metric, wait_until
 
 from router import AuthMaterial, DnsReplicas, StaticReplicas
 
@@ -95,17 +95,26 @@ def test_replicas_discovered_through_dns(
     for slot in ("r1", "r2", "r3"):
         assert f'haproxy_server_limit_sessions{{proxy="be_v2",server="{slot}"}} 4' in metrics
 
-    # the discovered replica takes at most 4 requests at once; the rest queue
+    # the discovered replica takes at most 4 requests at once; the rest queue (held at the
+    # replica until released, so the state is read while it lasts)
     threads = [
         threading.Thread(
-            target=lambda: statuses.append(router.request(headers={"x-sleep-ms": "500"}).status)
+            target=lambda: statuses.append(router.request(headers={"x-hold": "1"}).status)
         )
         for _ in range(6)
     ]
     statuses: list[int] = []
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(timeout=15)
+    try:
+        wait_until(
+            lambda: metric(router.metrics(), "haproxy_backend_current_queue", proxy="be_v2") == 2,
+            "2 requests queued behind the 4 on the replica",
+        )
+        assert v2.in_flight == 4
+    finally:
+        v2.release()
+        for thread in threads:
+            thread.join(timeout=15)
     assert statuses == [200] * 6
     assert v2.peak == 4
