@@ -239,7 +239,11 @@ def main() -> int:
         "--repeat", type=int, default=3, help="runs per figure; the median is shown (default 3)"
     )
     parser.add_argument(
-        "--router-threads", type=int, default=None, help="HAProxy nbthread (default: one per CPU)"
+        "--router-threads",
+        type=int,
+        default=RouterSettings().threads,
+        help=f"HAProxy nbthread (default: the router's own, {RouterSettings().threads}; "
+        "0: one per CPU)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print the runs as JSON instead of a table"
@@ -265,7 +269,7 @@ def main() -> int:
             ]
             for auth_kind in ("none", "key", "jwt"):
                 process, port, headers = _router(
-                    work, backend_port, auth_kind, options.router_threads
+                    work, backend_port, auth_kind, options.router_threads or None
                 )
                 processes.append(process)
                 targets.append(("router", auth_kind, port, headers))

@@ -6,6 +6,7 @@ runs, Pulumi's own runtime, and a monitor that records what the engine would rec
 
 from __future__ import annotations
 
+import asyncio
 import json
 import runpy
 from functools import partial
@@ -30,6 +31,15 @@ def read_stack_config(stack: str, stacks_dir: Path = STACKS_DIR) -> dict[str, An
     return dict(document.get("config") or {})
 
 
+def _ensure_event_loop() -> None:
+    """Pulumi's test runner takes the thread's current event loop; `asyncio.run` earlier in the
+    same thread (a caller's own code, another test) leaves none set, so set a fresh one then."""
+    try:
+        asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def run_under_mocks(
     program: Callable[[], Any],
     config: Mapping[str, Any] | None = None,
@@ -43,6 +53,7 @@ def run_under_mocks(
     where a preview does not know them. Raises whatever
     the program raises (e.g. `pulumi.RunError` for a bad config).
     """
+    _ensure_event_loop()
     mocks = RecordingMocks(preview=preview)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)

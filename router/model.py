@@ -153,7 +153,12 @@ class RouterSettings:
     nameserver: str | None = None
     access_log: Literal["stdout", "stderr"] = "stdout"  # where enable_app_insights lines go
     max_connections: int = 4096
-    threads: int | None = None  # None: one per CPU (HAProxy's default)
+    # HAProxy threads per router process. One, so a replica never gets more than its maxconn
+    # (`replica_max_concurrent_requests`): with several threads, HAProxy 2.6 can hand a server
+    # one request over its maxconn when two threads pick it at the same moment (seen in our
+    # tests; HAProxy issue 2744). A thread serves far more requests than models answer; the
+    # router scales out with pods. None: one per CPU (HAProxy's own default).
+    threads: int | None = 1
     connect_timeout_ms: int = 2000
 
     def __post_init__(self) -> None:

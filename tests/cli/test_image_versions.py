@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.local_runtime.local_run_harness import LocalRuns, free_port, score, write_stack
+from tests.local_runtime.local_run_harness import LocalRuns, score, write_stack
+from tests.ports import free_port
 
 MIXED_STACK = """
     config:

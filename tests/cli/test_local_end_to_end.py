@@ -8,7 +8,8 @@ from pathlib import Path
 
 from local_runtime.ports import port_is_free
 from provider.api_key_state import api_key_sha256
-from tests.local_runtime.local_run_harness import LocalRuns, bearer, free_port, score
+from tests.local_runtime.local_run_harness import LocalRuns, bearer, score
+from tests.ports import free_port
 
 VERSIONS = {"versiona", "versionb"}
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -24,12 +23,6 @@ from local_runtime.processes import marked_pids, stop_processes
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 CLI_TIMEOUT_SECONDS = 600  # a first run builds the inference server's virtualenv
 SAMPLE_BODY = json.dumps({"data": [[1.0, 2.0, 3.0]]}).encode()
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def score(port: int, headers: Mapping[str, str] | None = None) -> LoopbackResponse:

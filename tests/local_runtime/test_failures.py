@@ -20,10 +20,10 @@ from tests.local_runtime.local_run_harness import (
     PROJECT_DIR,
     LocalRuns,
     bearer,
-    free_port,
     score,
     write_stack,
 )
+from tests.ports import free_port
 
 GOOD_SCRIPT = """
     def init():

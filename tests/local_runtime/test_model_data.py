@@ -8,7 +8,8 @@ import json
 import stat
 from pathlib import Path
 
-from tests.local_runtime.local_run_harness import LocalRuns, bearer, free_port, score, write_stack
+from tests.local_runtime.local_run_harness import LocalRuns, bearer, score, write_stack
+from tests.ports import free_port
 
 COLLECTING_STACK = """
     config:

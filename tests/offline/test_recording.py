@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pulumi
 import pytest
 
@@ -59,3 +62,19 @@ def test_secret_inputs_are_unwrapped_and_their_paths_recorded() -> None:
     secret = graph.named("s")
     assert secret.inputs["stringData"] == {"k": "v"}
     assert secret.secret_paths == ("stringData",)
+
+
+def test_runs_after_asyncio_run_left_the_thread_without_a_loop() -> None:
+    # in a fresh interpreter: the first run under mocks is the one that needs a loop (later
+    # ones reuse the mocks' root stack), and asyncio.run leaves the main thread without one
+    script = (
+        "import asyncio, pulumi\n"
+        "from offline.program import run_under_mocks\n"
+        "asyncio.run(asyncio.sleep(0))\n"
+        "print(run_under_mocks(lambda: pulumi.export('answer', 42)).exports)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "{'answer': 42}"

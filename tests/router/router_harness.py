@@ -7,6 +7,7 @@ call in `finally`, and every wait is bounded by a deadline.
 from __future__ import annotations
 
 import asyncio
+import csv
 import http.client
 import json
 import os
@@ -37,6 +38,7 @@ from router import (
     weight_change_commands,
 )
 from router.names import SPLIT_MAP
+from tests.ports import free_port
 
 LOOPBACK = "127.0.0.1"
 
@@ -51,12 +53,6 @@ def haproxy_binary() -> str:
             "`./scripts/install-system-packages.sh haproxy` (Debian's package)"
         )
     return path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, timeout: float = 10.0) -> None:
@@ -471,6 +467,13 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 8.0) -
 # --------------------------------------------------------------------------- the router
 
 
+_STAT_COLUMNS = (
+    "pxname", "svname", "status", "scur", "smax", "qcur", "qmax", "stot", "econ", "eresp",
+    "wretr", "wredis", "hrsp_2xx", "hrsp_4xx", "hrsp_5xx", "cli_abrt", "srv_abrt", "check_status",
+    "qtime", "ctime", "rtime", "ttime",
+)
+
+
 class RouterProcess:
     """A rendered router on loopback: maps and cfg written to `workdir`, `haproxy -c`, started in
     master-worker mode with an admin socket and a master CLI socket."""
@@ -571,6 +574,13 @@ class RouterProcess:
                 parts.append(f"$ {command}\n{self.admin(command)}")
             except OSError as error:
                 parts.append(f"$ {command}: {error}")
+        try:  # per server: errors, retries, queue and timing counters
+            rows = list(csv.DictReader(self.admin("show stat").lstrip("# ").splitlines()))
+            columns = [c for c in _STAT_COLUMNS if rows and c in rows[0]]
+            parts.append("$ show stat\n" + " ".join(columns))
+            parts += [" ".join(row[c] or "-" for c in columns) for row in rows]
+        except OSError as error:
+            parts.append(f"$ show stat: {error}")
         ports = f"( sport = :{self.port} or sport = :{self.metrics_port} )"
         try:
             listeners = subprocess.run(

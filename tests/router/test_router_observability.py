@@ -123,8 +123,9 @@ def test_access_log_line_per_request_with_app_insights(
     assert [r.status for r in sent] == [200, 200, 504, 400]
 
     wait_until(lambda: len(_log_lines(router)) >= 4, "4 access-log lines")
-    # a line is written when its request ends, by whichever HAProxy thread ran it: lines of
-    # back-to-back requests can swap places, and the request id is what joins them
+    # a line is written when its stream ends, which can be after the client has the response
+    # and has sent its next request: lines of back-to-back requests can swap places, and the
+    # request id is what joins them
     by_id = {line["request_id"]: line for line in _log_lines(router)}
     assert len(by_id) == 4
     lines = [by_id[response.headers["x-request-id"]] for response in sent]

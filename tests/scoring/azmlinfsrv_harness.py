@@ -20,7 +20,6 @@ import pytest
 
 __all__ = [
     "SCORING",
-    "free_port",
     "listening_addresses",
     "post",
     "stop",
@@ -29,12 +28,6 @@ __all__ = [
 
 SCORING = Path(importlib.util.find_spec("scoring").origin).parent  # type: ignore[arg-type]
 START_TIMEOUT_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def listening_addresses(port: int) -> set[str]:

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from tests.ports import free_port
 from tests.scoring.azmlinfsrv_harness import (
     SCORING,
-    free_port,
     listening_addresses,
     post,
     stop,

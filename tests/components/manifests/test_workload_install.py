@@ -17,12 +17,12 @@ from components.manifests.workload import install_command, scoring_command
 from components.spec import InferenceConfig
 from tests.scoring.azmlinfsrv_harness import (
     SCORING,
-    free_port,
     listening_addresses,
     post,
     stop,
     wait_until_healthy,
 )
+from tests.ports import free_port
 from tests.specs import version
 
 INSTALL_TIMEOUT_SECONDS = 600
