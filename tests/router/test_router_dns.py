@@ -107,11 +107,12 @@ def test_replicas_discovered_through_dns(
     for thread in threads:
         thread.start()
     try:
+        # (the router counts a request as sent before the replica has read it: wait for both)
         wait_until(
-            lambda: metric(router.metrics(), "haproxy_backend_current_queue", proxy="be_v2") == 2,
-            "2 requests queued behind the 4 on the replica",
+            lambda: v2.in_flight == 4
+            and metric(router.metrics(), "haproxy_backend_current_queue", proxy="be_v2") == 2,
+            "4 requests on the replica and 2 queued behind them",
         )
-        assert v2.in_flight == 4
     finally:
         v2.release()
         for thread in threads:

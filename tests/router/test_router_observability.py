@@ -58,11 +58,11 @@ def test_prometheus_metrics_per_version_on_their_own_port(
     threads, responses = _in_background(router, 3, {"x-model-version": "v1", "x-hold": "1"})
     try:
         wait_until(
-            lambda: metric(router.metrics(), "haproxy_backend_current_queue", proxy=be_v1) == 2,
-            "2 queued requests on v1",
+            lambda: v1.in_flight == 1
+            and metric(router.metrics(), "haproxy_backend_current_queue", proxy=be_v1) == 2,
+            "1 request on v1's replica and 2 queued",
         )
         metrics = router.metrics()
-        assert v1.in_flight == 1
         assert metric(metrics, "haproxy_backend_current_sessions", proxy=be_v1) == 3  # in flight
         assert metric(metrics, "haproxy_server_current_sessions", proxy=be_v1, server="r1") == 1
         assert metric(metrics, "haproxy_server_limit_sessions", proxy=be_v1, server="r1") == 1
