@@ -75,6 +75,7 @@ def test_dev_stack_plan_is_one_replica_per_version_behind_a_loopback_router() ->
     assert set(re.findall(r"bind (\S+):", cfg)) == {"127.0.0.1"}  # loopback only
     assert "server r1 127.0.0.1:20000 maxconn 1 check inter 10s" in cfg
     assert "server r1 127.0.0.1:20001 maxconn 1" in cfg
+    assert "\n    nbthread 1\n" in cfg  # one thread: maxconn holds strictly (router/model.py)
     assert "option httpchk GET /" in cfg
     assert f"map({RUN_DIR}/router/mynewendpoint/apikeys.map)" in cfg
     assert f'jwt_verify("ES256","{RUN_DIR}/router/mynewendpoint/jwt-public.pem")' in cfg

@@ -157,6 +157,9 @@ def test_deployment_is_highly_available_and_locked_down() -> None:
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 10)
     # the default scoring_timeout_ms (60 s) + queue wait (0.5 s) finish before the pod is killed
     assert pod["terminationGracePeriodSeconds"] >= 61
+    # one HAProxy thread per pod, so a replica never gets more than its maxconn
+    config = render_endpoint_router(spec, spec.effective_traffic(), HASHES)
+    assert "\n    nbthread 1\n" in config.haproxy_cfg
 
 
 def test_router_needs_at_least_two_replicas() -> None:
