@@ -433,6 +433,35 @@ def _unix_command(path: Path, command: str, timeout: float = 5.0) -> str:
             time.sleep(0.05)
 
 
+Pending = tuple[list[threading.Thread], list[Response | BaseException]]
+
+
+def send_in_background(router: RouterProcess, count: int, headers: dict[str, str]) -> Pending:
+    """`count` requests sent from threads, started now; `answers` waits for them."""
+    outcomes: list[Response | BaseException] = [RuntimeError("not answered")] * count
+
+    def one(index: int) -> None:
+        try:
+            outcomes[index] = router.request(headers=headers, timeout=60)
+        except BaseException as error:  # reported by answers
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads, outcomes
+
+
+def answers(pending: Pending) -> list[Response]:
+    """The responses of `send_in_background`'s requests, in order; fails on any error."""
+    threads, outcomes = pending
+    for thread in threads:
+        thread.join(timeout=60)
+    errors = [o for o in outcomes if not isinstance(o, Response)]
+    assert not errors, errors
+    return [o for o in outcomes if isinstance(o, Response)]
+
+
 # --------------------------------------------------------------------------- waiting
 
 

@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 from conftest import make_spec
 from dns_stub import DnsStub
-from router_harness import PythonBackend, RouterProcess, metric, wait_until
+from router_harness import (
+    PythonBackend,
+    RouterProcess,
+    answers,
+    metric,
+    send_in_background,
+    wait_until,
+)
 
 from router import AuthMaterial, DnsReplicas, StaticReplicas
 
@@ -97,15 +103,7 @@ def test_replicas_discovered_through_dns(
 
     # the discovered replica takes at most 4 requests at once; the rest queue (held at the
     # replica until released, so the state is read while it lasts)
-    threads = [
-        threading.Thread(
-            target=lambda: statuses.append(router.request(headers={"x-hold": "1"}).status)
-        )
-        for _ in range(6)
-    ]
-    statuses: list[int] = []
-    for thread in threads:
-        thread.start()
+    pending = send_in_background(router, 6, {"x-hold": "1"})
     try:
         # (the router counts a request as sent before the replica has read it: wait for both)
         wait_until(
@@ -115,7 +113,5 @@ def test_replicas_discovered_through_dns(
         )
     finally:
         v2.release()
-        for thread in threads:
-            thread.join(timeout=15)
-    assert statuses == [200] * 6
+    assert [r.status for r in answers(pending)] == [200] * 6
     assert v2.peak == 4

@@ -4,41 +4,19 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from conftest import make_spec
-from router_harness import PythonBackend, Response, RouterProcess, metric, wait_until
+from router_harness import (
+    PythonBackend,
+    RouterProcess,
+    answers,
+    metric,
+    send_in_background,
+    wait_until,
+)
 
 from router import AuthMaterial, StaticReplicas, backend_name
-
-
-Pending = tuple[list[threading.Thread], list[Response | BaseException]]
-
-
-def _in_background(router: RouterProcess, count: int, headers: dict[str, str]) -> Pending:
-    """`count` requests sent from threads, started now; `_results` waits for their answers."""
-    outcomes: list[Response | BaseException] = [RuntimeError("not answered")] * count
-
-    def one(index: int) -> None:
-        try:
-            outcomes[index] = router.request(headers=headers, timeout=60)
-        except BaseException as error:  # reported by _results
-            outcomes[index] = error
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    return threads, outcomes
-
-
-def _results(pending: Pending) -> list[Response]:
-    threads, outcomes = pending
-    for thread in threads:
-        thread.join(timeout=60)
-    errors = [o for o in outcomes if not isinstance(o, Response)]
-    assert not errors, errors
-    return [o for o in outcomes if isinstance(o, Response)]
 
 
 def test_per_replica_maxconn_and_queue_timeout(
@@ -65,28 +43,28 @@ def test_per_replica_maxconn_and_queue_timeout(
         return metric(router.metrics(), "haproxy_backend_current_queue", proxy=backend_name("v1"))
 
     # 4 requests fill the 4 slots: 2 on each replica, none queued
-    running = _in_background(router, 4, held)
+    running = send_in_background(router, 4, held)
     wait_until(lambda: sum(b.in_flight for b in replicas) == 4, "4 requests on the replicas")
     assert [b.in_flight for b in replicas] == [2, 2]
     assert queued() == 0
 
     # 4 more wait in the queue; no slot frees up within max_request_wait_time: 503
-    timed_out = _in_background(router, 4, held)
+    timed_out = send_in_background(router, 4, held)
     wait_until(lambda: queued() == 4, "4 queued requests")
-    assert [r.status for r in _results(timed_out)] == [503] * 4
+    assert [r.status for r in answers(timed_out)] == [503] * 4
     assert queued() == 0
 
     # 4 more wait in the queue and get a slot in time once the first 4 are answered
-    served_late = _in_background(router, 4, held)
+    served_late = send_in_background(router, 4, held)
     wait_until(lambda: queued() == 4, "4 queued requests")
     for replica in replicas:
         replica.release()
-    responses = _results(running) + _results(served_late)
+    responses = answers(running) + answers(served_late)
 
     assert [r.status for r in responses] == [200] * 8
     assert [b.peak for b in replicas] == [2, 2]  # never more than maxconn on one replica
     assert sum(b.requests for b in replicas) == 8  # the timed-out requests never reached one
-    for response in [*responses, *_results(timed_out)]:
+    for response in [*responses, *answers(timed_out)]:
         assert response.headers["x-model-version"] == "v1"
         assert response.headers["x-model-role"] == "treatment"
 

@@ -5,35 +5,21 @@ access-log line per request (version, role, status, queue and total time)."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from conftest import make_spec
 from router_harness import (
     PythonBackend,
-    Response,
     RouterProcess,
+    answers,
     http_request,
     metric,
+    send_in_background,
     wait_until,
 )
 
 from router import AuthMaterial, StaticReplicas, backend_name
-
-
-def _in_background(
-    router: RouterProcess, count: int, headers: dict[str, str]
-) -> tuple[list[threading.Thread], list[Response]]:
-    responses: list[Response] = []
-
-    def one() -> None:
-        responses.append(router.request(headers=headers))
-
-    threads = [threading.Thread(target=one) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    return threads, responses
 
 
 def test_prometheus_metrics_per_version_on_their_own_port(
@@ -55,7 +41,7 @@ def test_prometheus_metrics_per_version_on_their_own_port(
 
     # 3 held requests on v1's single replica (maxconn 1): 1 in flight on the replica, 2 queued
     # (held at the replica until released, so the state lasts until it has been read)
-    threads, responses = _in_background(router, 3, {"x-model-version": "v1", "x-hold": "1"})
+    pending = send_in_background(router, 3, {"x-model-version": "v1", "x-hold": "1"})
     try:
         wait_until(
             lambda: v1.in_flight == 1
@@ -69,9 +55,7 @@ def test_prometheus_metrics_per_version_on_their_own_port(
         assert metric(metrics, "haproxy_backend_current_queue", proxy=be_v2) == 0
     finally:
         v1.release()
-        for thread in threads:
-            thread.join(timeout=15)
-    assert [r.status for r in responses] == [200, 200, 200]
+    assert [r.status for r in answers(pending)] == [200, 200, 200]
 
     # a 504 and a 200 on v2, a 400 at the front door
     assert router.request(headers={"x-model-version": "v2", "x-sleep-ms": "1000"}).status == 504
