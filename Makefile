@@ -18,6 +18,7 @@ setup: $(VENV)/.installed
 	./scripts/install-system-packages.sh $(SYSTEM_PACKAGES)
 
 test: setup
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
 
 demo: setup

@@ -110,7 +110,7 @@ class Endpoint(pulumi.ComponentResource):
                     entry_script_text=script,
                 ),
                 pulumi.ResourceOptions(parent=self),
-                depends_on=in_namespace + pool_deps,
+                depends_on=[*in_namespace, *pool_deps],
             )
 
         self.network_policy = create_object(

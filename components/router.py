@@ -89,7 +89,10 @@ class Router(pulumi.ComponentResource):
         depends: list[pulumi.Resource] = [*depends_on, self.config_map]
         self.secret = None
         if spec.auth_enabled or spec.token_auth_enabled:
-            data = pulumi.Output.secret(rendered.apply(lambda pair: secret_data(spec, pair[0], pair[1])))
+            values: pulumi.Output[dict[str, str]] = rendered.apply(
+                lambda pair: secret_data(spec, pair[0], pair[1])
+            )
+            data: pulumi.Output[dict[str, str]] = pulumi.Output.secret(values)
             self.secret = create_object(f"{name}-secret", router_secret(spec, data), child)
             depends.append(self.secret)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pulumi
 import yaml
+from pulumi.runtime.stack import Stack
 
 from offline.recording import COMPUTED, Graph, RecordingMocks, RecordingMonitor
 
@@ -63,6 +64,7 @@ def run_under_mocks(
 
     def program_and_exports() -> pulumi.Output[Any]:
         stack_resource = pulumi.runtime.get_root_resource()
+        assert isinstance(stack_resource, Stack), stack_resource
         stack_resource.outputs.clear()  # the mocks keep one root stack across runs
         result = pulumi.Output.from_input(program())
         recorded = _record_into(monitor.graph.exports, dict(stack_resource.outputs))

@@ -73,7 +73,7 @@ def api_key_outputs(
             and isinstance(previous, str)
             and previous
         )
-        key = previous if keep else new_api_key()
+        key = previous if keep and isinstance(previous, str) else new_api_key()
         outputs[key_name] = key
         outputs[f"{key_name}_sha256"] = api_key_sha256(key)
     return outputs

@@ -113,7 +113,9 @@ class InputsProvider(ResourceProvider, Generic[InputsT]):
                 continue
             field = fields[name]
             try:
-                TypeAdapter(Annotated[field.annotation, field]).validate_python(value)
+                # the field's own type and constraints, as a type object pydantic reads at run time
+                declared: Any = Annotated[field.annotation, field]
+                TypeAdapter(declared).validate_python(value)
             except ValidationError as error:
                 problems += problems_from_validation_error(error, prefix=(name,))
         return problems

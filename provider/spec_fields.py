@@ -7,14 +7,15 @@ provider's inputs model takes a copy of that declaration instead of restating it
 from __future__ import annotations
 
 import copy
-
-from pydantic.fields import FieldInfo
+from typing import Any
 
 from components.spec.endpoint import EndpointSpec
 
 __all__ = ["endpoint_field"]
 
 
-def endpoint_field(name: str) -> FieldInfo:
-    """A copy of `EndpointSpec`'s declaration of `name` (default, bounds, description)."""
+def endpoint_field(name: str) -> Any:
+    """A copy of `EndpointSpec`'s declaration of `name` (default, bounds, description).
+
+    Typed `Any`, as pydantic types `Field()`, so `x: int = endpoint_field("x")` type-checks."""
     return copy.deepcopy(EndpointSpec.model_fields[name])
