@@ -21,7 +21,6 @@ import json
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from components.spec import EndpointSpec, VersionSpec  # noqa: E402
-from local_runtime.ports import free_ports  # noqa: E402
+from local_runtime.ports import free_ports, wait_for_listener  # noqa: E402
 from router import (  # noqa: E402
     ApiKeyHashes,
     AuthMaterial,
@@ -63,18 +62,6 @@ class Run:
     socket_errors: int
 
 
-def _wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection((LOOPBACK, port), timeout=0.5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"nothing listens on {LOOPBACK}:{port}") from None
-            time.sleep(0.05)
-
-
 class Process:
     def __init__(self, args: list[str], log: Path) -> None:
         self._log = open(log, "wb")
@@ -98,7 +85,7 @@ def _haproxy(cfg: Path, work: Path, ports: list[int]) -> Process:
     process = Process(["haproxy", "-W", "-db", "-f", str(cfg)], work / f"{cfg.stem}.log")
     try:
         for port in ports:
-            _wait_for_port(port)
+            wait_for_listener(port)
     except BaseException:
         process.stop()
         raise

@@ -8,11 +8,12 @@ HAProxy and gunicorn set it), so a port in TIME_WAIT is free and one with a list
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterable, Iterator
 
 from local_runtime.errors import PortInUseError
 
-__all__ = ["LOOPBACK", "check_ports_free", "free_ports", "port_is_free"]
+__all__ = ["LOOPBACK", "check_ports_free", "free_ports", "port_is_free", "wait_for_listener"]
 
 LOOPBACK = "127.0.0.1"
 
@@ -45,3 +46,19 @@ def check_ports_free(ports: Iterable[tuple[int, str]], hint: str = "") -> None:
     for port, purpose in ports:
         if not port_is_free(port):
             raise PortInUseError(port, purpose, hint)
+
+
+def wait_for_listener(port: int, timeout: float = 10.0) -> None:
+    """Return once something accepts connections on 127.0.0.1:`port`; TimeoutError after
+    `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"nothing listens on {LOOPBACK}:{port} after {timeout:g}s"
+                ) from None
+            time.sleep(0.02)

@@ -38,6 +38,7 @@ from router import (
     weight_change_commands,
 )
 from router.names import SPLIT_MAP
+from local_runtime.ports import wait_for_listener as wait_for_port
 from tests.ports import free_port
 
 LOOPBACK = "127.0.0.1"
@@ -53,20 +54,6 @@ def haproxy_binary() -> str:
             "`./scripts/install-system-packages.sh haproxy` (Debian's package)"
         )
     return path
-
-
-def wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection((LOOPBACK, port), timeout=0.5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"nothing listens on {LOOPBACK}:{port} after {timeout}s"
-                ) from None
-            time.sleep(0.02)
 
 
 def haproxy_check(cfg_path: Path) -> str:
