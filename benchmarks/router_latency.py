@@ -31,7 +31,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from components.spec import EndpointSpec, VersionSpec  # noqa: E402
 from local_runtime.ports import free_ports, wait_for_listener  # noqa: E402
 from router import (  # noqa: E402
     ApiKeyHashes,
@@ -42,6 +41,7 @@ from router import (  # noqa: E402
     check_required_files,
     render_router,
 )
+from specification import EndpointSpec, VersionSpec  # noqa: E402
 
 API_KEY = "bench-primary-key-5f1e0c2b9a"
 ISSUER = "https://issuer.example"

@@ -16,7 +16,12 @@ import jwt
 
 from cli.console import print_json, stderr_console
 from cli.run_selection import layout_for
-from local_runtime.access import choose_endpoint, live_run, local_credentials, local_token
+from local_runtime.access import (
+    choose_endpoint,
+    live_run,
+    local_credentials,
+    local_token,
+)
 from local_runtime.errors import LocalRunError
 from local_runtime.locations import check_stack_name
 

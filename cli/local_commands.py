@@ -16,7 +16,11 @@ from cli.run_selection import layout_for, select_run
 from local_runtime.credentials import read_credentials
 from local_runtime.errors import LocalRunError, NotRunningError
 from local_runtime.launch import DEFAULT_SCORING_PORT, UpRequest, start_local_run
-from local_runtime.locations import check_stack_name, find_project_dir, stack_config_path
+from local_runtime.locations import (
+    check_stack_name,
+    find_project_dir,
+    stack_config_path,
+)
 from local_runtime.run_layout import RunLayout
 from local_runtime.state import RunState
 from local_runtime.status import RunReport, read_run_status

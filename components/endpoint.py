@@ -13,14 +13,10 @@ from pathlib import Path
 import pulumi
 
 from components.kubernetes_objects import create_object
-from components.manifests.router import TOKEN_ISSUER, token_audience
 from components.manifests.serving import namespace as namespace_manifest
 from components.manifests.serving import network_policy
 from components.node_pool import NodePool
 from components.router import Router, RouterArgs
-from components.spec.endpoint import EndpointSpec
-from components.spec.node_pool import NodePoolSpec
-from components.spec.placement import check_placement
 from components.version import Version, VersionArgs
 from provider import (
     ApiKeys,
@@ -32,6 +28,9 @@ from provider import (
     TrafficSplit,
     TrafficSplitArgs,
 )
+from specification.endpoint import EndpointSpec
+from specification.node_pool import NodePoolSpec
+from specification.placement import check_placement
 
 __all__ = ["Endpoint"]
 
@@ -129,8 +128,8 @@ class Endpoint(pulumi.ComponentResource):
             TokenSigner(
                 f"{name}-token-signer",
                 TokenSignerArgs(
-                    issuer=TOKEN_ISSUER,
-                    audience=token_audience(spec),
+                    issuer=spec.token_issuer,
+                    audience=spec.token_audience,
                     token_signing_key_rotation=spec.token_signing_key_rotation,
                 ),
                 child,
@@ -170,8 +169,8 @@ class Endpoint(pulumi.ComponentResource):
             **{version: component.service_host for version, component in self.versions.items()}
         )
         self.scoring_url = self.router.scoring_url
-        self.token_issuer = pulumi.Output.from_input(TOKEN_ISSUER)
-        self.token_audience = pulumi.Output.from_input(token_audience(spec))
+        self.token_issuer = pulumi.Output.from_input(spec.token_issuer)
+        self.token_audience = pulumi.Output.from_input(spec.token_audience)
         self.keys = (
             pulumi.Output.secret(
                 pulumi.Output.all(

@@ -10,7 +10,7 @@ import pulumi
 
 from components.kubernetes_objects import create_object
 from components.manifests.device_plugin import device_plugin_daemon_set
-from components.spec.node_pool import NodePoolSpec
+from specification.node_pool import NodePoolSpec
 
 __all__ = ["NodePool"]
 

@@ -28,7 +28,7 @@ from components.manifests.router import (
     scoring_url,
     secret_data,
 )
-from components.spec.endpoint import EndpointSpec
+from specification.endpoint import EndpointSpec
 
 __all__ = ["Router", "RouterArgs"]
 

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from components.endpoint import Endpoint
 from components.node_pool import NodePool
-from components.spec.errors import format_validation_error
-from components.spec.stack import StackSpec
+from specification.errors import format_validation_error
+from specification.stack import StackSpec
 
 __all__ = ["CONFIG_NAMESPACE", "Deployed", "load_stack_spec", "deploy_stack", "run_program"]
 

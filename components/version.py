@@ -10,11 +10,15 @@ import pulumi
 
 from components.kubernetes_objects import create_object
 from components.manifests.autoscaling import autoscaler
-from components.manifests.serving import disruption_budget, headless_service, service_host
+from components.manifests.serving import (
+    disruption_budget,
+    headless_service,
+    service_host,
+)
 from components.manifests.workload import code_config_map, code_files, deployment
-from components.spec.endpoint import EndpointSpec
-from components.spec.node_pool import NodePoolSpec
-from components.spec.version import VersionSpec
+from specification.endpoint import EndpointSpec
+from specification.node_pool import NodePoolSpec
+from specification.version import VersionSpec
 
 __all__ = ["Version", "VersionArgs"]
 

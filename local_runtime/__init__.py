@@ -16,7 +16,12 @@ the I/O: `venvs` (cached virtualenvs), `processes` (start, verify, stop), `readi
 
 from __future__ import annotations
 
-from local_runtime.access import choose_endpoint, live_run, local_credentials, local_token
+from local_runtime.access import (
+    choose_endpoint,
+    live_run,
+    local_credentials,
+    local_token,
+)
 from local_runtime.errors import (
     AlreadyRunningError,
     HAProxyMissingError,

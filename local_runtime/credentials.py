@@ -12,10 +12,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.manifests.router import TOKEN_ISSUER, token_audience
-from components.spec.endpoint import EndpointSpec
 from local_runtime.errors import LocalRunError
 from local_runtime.private_files import write_private
+from specification.endpoint import TOKEN_ISSUER, EndpointSpec
 
 __all__ = [
     "EndpointCredentials",
@@ -64,8 +63,8 @@ def new_endpoint_credentials(spec: EndpointSpec) -> EndpointCredentials:
         secondary_key=new_api_key() if spec.auth_enabled else None,
         signing_key_pem=signing.private_key_pem if signing else None,
         public_key_pem=signing.public_key_pem if signing else None,
-        issuer=TOKEN_ISSUER,
-        audience=token_audience(spec),
+        issuer=spec.token_issuer,
+        audience=spec.token_audience,
     )
 
 

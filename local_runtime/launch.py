@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from components.spec.stack import StackSpec
 from local_runtime.credentials import (
     EndpointCredentials,
     new_endpoint_credentials,
@@ -29,14 +28,26 @@ from local_runtime.plan import COLLECT_DATA_FILE_ENV, OnImageVersion, plan_local
 from local_runtime.plan_model import EndpointPlan, LocalPlan, ReplicaPlan
 from local_runtime.ports import check_ports_free, free_ports
 from local_runtime.private_files import make_private_dir, write_private
-from local_runtime.processes import child_environment, is_running, marked_pids, start_process
+from local_runtime.processes import (
+    child_environment,
+    is_running,
+    marked_pids,
+    start_process,
+)
 from local_runtime.readiness import StartingReplica, wait_for_replicas, wait_for_router
 from local_runtime.run_layout import RunLayout
 from local_runtime.stack_config import load_stack
-from local_runtime.state import EndpointState, ReplicaState, RunState, read_state, write_state
+from local_runtime.state import (
+    EndpointState,
+    ReplicaState,
+    RunState,
+    read_state,
+    write_state,
+)
 from local_runtime.teardown import stop_local_run
 from local_runtime.venvs import Venv, ensure_venv
 from router.checks import RouterFileError, check_required_files
+from specification.stack import StackSpec
 
 __all__ = ["DEFAULT_SCORING_PORT", "UpRequest", "scoring_helper", "start_local_run"]
 

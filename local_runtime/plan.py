@@ -18,11 +18,15 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
-from components.spec.endpoint import EndpointSpec
-from components.spec.version import VersionSpec
 from local_runtime.credentials import EndpointCredentials
 from local_runtime.errors import LocalRunError
-from local_runtime.plan_model import LOOPBACK, EndpointPlan, LocalPlan, ReplicaPlan, SkippedVersion
+from local_runtime.plan_model import (
+    LOOPBACK,
+    EndpointPlan,
+    LocalPlan,
+    ReplicaPlan,
+    SkippedVersion,
+)
 from local_runtime.run_layout import RunLayout
 from local_runtime.stack_config import LoadedStack
 from router.model import (
@@ -33,6 +37,8 @@ from router.model import (
     TokenVerification,
 )
 from router.render import render_router
+from specification.endpoint import EndpointSpec
+from specification.version import VersionSpec
 
 __all__ = [
     "COLLECT_DATA_FILE_ENV",

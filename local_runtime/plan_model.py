@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.spec.endpoint import EndpointSpec
 from local_runtime.run_layout import RunLayout
 from router.model import RouterConfig
+from specification.endpoint import EndpointSpec
 
 __all__ = ["LOOPBACK", "EndpointPlan", "LocalPlan", "ReplicaPlan", "SkippedVersion"]
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from components.spec.errors import format_validation_error
-from components.spec.stack import StackSpec
 from local_runtime.errors import LocalRunError
+from specification.errors import format_validation_error
+from specification.stack import StackSpec
 
 __all__ = ["CONFIG_NAMESPACE", "LoadedStack", "load_stack", "parse_stack_config"]
 

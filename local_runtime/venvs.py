@@ -27,9 +27,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from components.spec.version import INFERENCE_SERVER_REQUIREMENT
 from local_runtime.errors import VenvBuildError
 from local_runtime.processes import clean_environment
+from specification.version import INFERENCE_SERVER_REQUIREMENT
 
 __all__ = [
     "SERVER_REQUIREMENT",

@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from components.spec.stack import StackSpec
 from offline.program import read_stack_config, run_stack
 from offline.recording import Graph, RecordedResource
+from specification.stack import StackSpec
 
 __all__ = ["main"]
 

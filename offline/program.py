@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import runpy
-from functools import partial
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi.dynamic
@@ -17,9 +17,7 @@ import pulumi.dynamic
 from provider.api_key_state import ApiKeysInputs, api_key_outputs, rotation_problems
 from provider.lifecycle import InputsProvider
 from provider.problems import Problem
-
-if TYPE_CHECKING:
-    from components.spec.endpoint import EndpointSpec
+from specification.endpoint import EndpointSpec
 
 __all__ = ["ApiKeys", "ApiKeysArgs", "ApiKeysProvider", "API_KEY_SECRET_OUTPUTS"]
 

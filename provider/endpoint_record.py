@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi.dynamic
@@ -16,9 +16,7 @@ import pulumi.dynamic
 from provider.lifecycle import InputsProvider
 from provider.problems import Problem
 from provider.record_rules import RECORD_FIELDS, EndpointRecordInputs, property_problems
-
-if TYPE_CHECKING:
-    from components.spec.endpoint import EndpointSpec
+from specification.endpoint import EndpointSpec
 
 __all__ = ["EndpointRecord", "EndpointRecordArgs", "EndpointRecordProvider"]
 

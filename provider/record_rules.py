@@ -6,15 +6,11 @@ added". Pulumi state is what remembers them, so the rule lives in a provider's `
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import BaseModel, ConfigDict
 
 from provider.problems import Problem
 from provider.spec_fields import endpoint_field
-
-if TYPE_CHECKING:
-    from components.spec.endpoint import EndpointSpec
+from specification.endpoint import EndpointSpec
 
 __all__ = ["RECORD_FIELDS", "EndpointRecordInputs", "property_problems"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from components.spec.endpoint import EndpointSpec
+from specification.endpoint import EndpointSpec
 
 __all__ = ["endpoint_field"]
 

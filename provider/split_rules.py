@@ -9,17 +9,14 @@ needs the previous state: traffic must drain from a version before it is removed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from components.spec.names import ResourceName
-from components.spec.traffic import effective_steps
-from components.spec.version import TRAFFIC_STEPS_PER_PERCENT, Percentile
 from provider.problems import Problem
-
-if TYPE_CHECKING:
-    from components.spec.endpoint import EndpointSpec
+from specification.endpoint import EndpointSpec
+from specification.names import ResourceName
+from specification.traffic import effective_steps
+from specification.version import TRAFFIC_STEPS_PER_PERCENT, Percentile
 
 __all__ = [
     "TrafficSplitInputs",

@@ -15,7 +15,11 @@ import pulumi.dynamic
 
 from provider.lifecycle import InputsProvider
 from provider.problems import Problem
-from provider.signing_key_state import TokenSignerInputs, rotation_problems, signing_key_outputs
+from provider.signing_key_state import (
+    TokenSignerInputs,
+    rotation_problems,
+    signing_key_outputs,
+)
 
 __all__ = ["TokenSigner", "TokenSignerArgs", "TokenSignerProvider", "TOKEN_SIGNER_SECRET_OUTPUTS"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi.dynamic
@@ -22,9 +22,7 @@ from provider.split_rules import (
     routing_changed,
     split_problems,
 )
-
-if TYPE_CHECKING:
-    from components.spec.endpoint import EndpointSpec
+from specification.endpoint import EndpointSpec
 
 __all__ = ["TrafficSplit", "TrafficSplitArgs", "TrafficSplitProvider"]
 

@@ -17,7 +17,6 @@ can roll router pods exactly when something changed. All request handling is HAP
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from router.model import (
     AuthMaterial,
@@ -39,9 +38,7 @@ from router.names import (
 )
 from router.split import render_map, split_entries
 from router.validation import check_http_path, check_name, check_positive_int
-
-if TYPE_CHECKING:  # the spec is only read, never imported at run time (no import cycle)
-    from components.spec import EndpointSpec
+from specification import EndpointSpec
 
 __all__ = ["render_router", "PIN_HEADER", "PIN_HEADER_ALIAS", "VERSION_HEADER", "ROLE_HEADER"]
 

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from router.names import SPLIT_MAP
 from router.split import render_map, split_entries
 from router.validation import check_path
-
-if TYPE_CHECKING:  # the spec is only read, never imported at run time (no import cycle)
-    from components.spec import EndpointSpec
+from specification import EndpointSpec
 
 __all__ = [
     "prepare_map_command",

@@ -8,13 +8,10 @@ A bucket is 0.01%; weighted servers cannot express that (weights stop at 256), m
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from router.names import backend_name
 from router.validation import check_finite_number, check_name
-
-if TYPE_CHECKING:  # the spec is only read, never imported at run time (no import cycle)
-    from components.spec import EndpointSpec
+from specification import EndpointSpec
 
 __all__ = [
     "BUCKETS",

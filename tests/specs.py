@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.spec import EndpointSpec, NodePoolSpec, VersionSpec
+from specification import EndpointSpec, NodePoolSpec, VersionSpec
 
 
 def version(name: str = "v1", **fields: Any) -> VersionSpec:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from components.manifests.labels import object_name, version_labels
-from components.spec.endpoint import EndpointSpec
-from components.spec.version import VersionSpec
 from router.names import backend_name
+from specification.endpoint import EndpointSpec
+from specification.version import VersionSpec
 
 __all__ = [
     "SCALE_DOWN_WINDOW_SECONDS",

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.spec.node_pool import NodePoolSpec
-from components.spec.skus import NVIDIA_DEVICE_PLUGIN_IMAGE, XILINX_FPGA_PLUGIN_IMAGE, DevicePlugin
+from specification.node_pool import NodePoolSpec
+from specification.skus import (
+    NVIDIA_DEVICE_PLUGIN_IMAGE,
+    XILINX_FPGA_PLUGIN_IMAGE,
+    DevicePlugin,
+)
 
 __all__ = ["device_plugin_daemon_set", "DEVICE_PLUGIN_IMAGES"]
 

@@ -12,10 +12,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from components.manifests.labels import COMPONENT_LABEL, endpoint_labels, router_selector
+from components.manifests.labels import (
+    COMPONENT_LABEL,
+    endpoint_labels,
+    router_selector,
+)
 from components.manifests.quantities import cpu_quantity, memory_quantity
 from components.manifests.serving import service_host
-from components.spec.endpoint import EndpointSpec
 from router.model import (
     ALL_ADDRESSES_DUAL,
     ApiKeyHashes,
@@ -27,14 +30,13 @@ from router.model import (
 )
 from router.names import API_KEYS_MAP
 from router.render import render_router
+from specification.endpoint import EndpointSpec
 
 __all__ = [
     "CONFIG_DIR",
-    "TOKEN_ISSUER",
     "router_name",
     "router_settings",
     "version_replicas",
-    "token_audience",
     "render_endpoint_router",
     "config_checksum",
     "precheck_script",
@@ -55,7 +57,6 @@ JWT_KEY_FILE = "jwt-public.pem"
 TLS_DIR = "/run/haproxy-tls"
 TLS_SOURCE_DIR = "/etc/haproxy-tls-source"
 RUN_DIR = "/var/lib/haproxy"
-TOKEN_ISSUER = "model-endpoints"
 HTTP_PORT, HTTPS_PORT, METRICS_PORT = 8080, 8443, 8405
 HAPROXY_UID = 99  # the `haproxy` user of the official image
 DRAIN_MARGIN_SECONDS = 10
@@ -63,11 +64,6 @@ DRAIN_MARGIN_SECONDS = 10
 
 def router_name(spec: EndpointSpec) -> str:
     return f"{spec.name}-router"
-
-
-def token_audience(spec: EndpointSpec) -> str:
-    """The `aud` claim the router expects: the endpoint's name."""
-    return spec.name
 
 
 def router_settings(spec: EndpointSpec, config_dir: str = CONFIG_DIR, run_dir: str = RUN_DIR) -> RouterSettings:
@@ -116,8 +112,8 @@ def render_endpoint_router(
         token=(
             TokenVerification(
                 public_key_path=f"{config_dir}/{JWT_KEY_FILE}",
-                issuer=TOKEN_ISSUER,
-                audience=token_audience(spec),
+                issuer=spec.token_issuer,
+                audience=spec.token_audience,
             )
             if spec.token_auth_enabled
             else None

@@ -14,8 +14,8 @@ from components.manifests.labels import (
     version_labels,
     version_selector,
 )
-from components.spec.endpoint import EndpointSpec
-from components.spec.version import VersionSpec
+from specification.endpoint import EndpointSpec
+from specification.version import VersionSpec
 
 __all__ = ["namespace", "headless_service", "service_host", "disruption_budget", "network_policy"]
 

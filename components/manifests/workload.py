@@ -20,10 +20,14 @@ from typing import Any
 
 from components.manifests.labels import object_name, version_labels, version_selector
 from components.manifests.quantities import cpu_quantity, memory_quantity
-from components.spec.endpoint import EndpointSpec
-from components.spec.node_pool import NodePoolSpec
-from components.spec.placement import accelerator_request
-from components.spec.version import COLLECT_SCRIPT_NAME, INFERENCE_SERVER_REQUIREMENT, VersionSpec
+from specification.endpoint import EndpointSpec
+from specification.node_pool import NodePoolSpec
+from specification.placement import accelerator_request
+from specification.version import (
+    COLLECT_SCRIPT_NAME,
+    INFERENCE_SERVER_REQUIREMENT,
+    VersionSpec,
+)
 
 __all__ = [
     "CODE_MOUNT_PATH",

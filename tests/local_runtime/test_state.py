@@ -8,13 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from components.spec.endpoint import EndpointSpec
-from local_runtime.credentials import new_endpoint_credentials, read_credentials, write_credentials
+from local_runtime.credentials import (
+    new_endpoint_credentials,
+    read_credentials,
+    write_credentials,
+)
 from local_runtime.errors import LocalRunError
 from local_runtime.private_files import make_private_dir, write_private
 from local_runtime.processes import RecordedProcess
 from local_runtime.run_layout import RunLayout
-from local_runtime.state import EndpointState, ReplicaState, RunState, read_state, write_state
+from local_runtime.state import (
+    EndpointState,
+    ReplicaState,
+    RunState,
+    read_state,
+    write_state,
+)
+from specification.endpoint import EndpointSpec
 
 
 def _mode(path: Path) -> int:

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from local_runtime.errors import VenvBuildError
-from local_runtime.venvs import SERVER_REQUIREMENT, PythonIdentity, ensure_venv, venv_key
+from local_runtime.venvs import (
+    SERVER_REQUIREMENT,
+    PythonIdentity,
+    ensure_venv,
+    venv_key,
+)
 
 PYTHON = PythonIdentity("cpython", "3.11.7", "/usr/bin/python3.11")
 
@@ -29,7 +34,7 @@ def test_the_key_depends_on_the_requirement_set_and_the_python_only() -> None:
 
 
 def test_the_server_requirement_is_the_one_pods_install() -> None:
-    from components.spec.version import INFERENCE_SERVER_REQUIREMENT
+    from specification.version import INFERENCE_SERVER_REQUIREMENT
 
     assert SERVER_REQUIREMENT == INFERENCE_SERVER_REQUIREMENT
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-
 import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.proto import provider_pb2
 
 from offline.program import run_under_mocks
-from provider.endpoint_record import EndpointRecord, EndpointRecordArgs, EndpointRecordProvider
+from provider.endpoint_record import (
+    EndpointRecord,
+    EndpointRecordArgs,
+    EndpointRecordProvider,
+)
 from tests.provider.provider_server import ProviderClient, ProviderServer
 from tests.specs import endpoint, version
 

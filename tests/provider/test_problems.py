@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from components.spec.names import ResourceName
 from provider.problems import Problem, problems_from_validation_error
+from specification.names import ResourceName
 
 
 class _Inputs(BaseModel):

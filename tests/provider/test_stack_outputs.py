@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from provider.signing_key_state import SigningKey
-from provider.stack_outputs import StackOutputError, endpoint_outputs, read_stack_outputs, token_settings
+from provider.stack_outputs import (
+    StackOutputError,
+    endpoint_outputs,
+    read_stack_outputs,
+    token_settings,
+)
 from tests.provider.conftest import FakePulumi
 
 

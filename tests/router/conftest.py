@@ -9,9 +9,15 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from router_harness import HEALTH_PATH, EchoBackends, PythonBackend, RouterProcess, haproxy_binary
+from router_harness import (
+    HEALTH_PATH,
+    EchoBackends,
+    PythonBackend,
+    RouterProcess,
+    haproxy_binary,
+)
 
-from components.spec import EndpointSpec, VersionSpec
+from specification import EndpointSpec, VersionSpec
 
 
 def make_spec(*versions: dict[str, Any], **fields: Any) -> EndpointSpec:

@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from components.spec import EndpointSpec
+from local_runtime.ports import wait_for_listener as wait_for_port
 from router import (
     AuthMaterial,
     Replicas,
@@ -38,7 +38,7 @@ from router import (
     weight_change_commands,
 )
 from router.names import SPLIT_MAP
-from local_runtime.ports import wait_for_listener as wait_for_port
+from specification import EndpointSpec
 from tests.ports import free_port
 
 LOOPBACK = "127.0.0.1"

@@ -18,7 +18,6 @@ from conftest import make_spec
 from cryptography.hazmat.primitives.asymmetric import ec
 from router_harness import PythonBackend, RouterProcess
 
-from components.spec import EndpointSpec
 from router import (
     ApiKeyHashes,
     AuthMaterial,
@@ -27,6 +26,7 @@ from router import (
     TokenVerification,
     check_required_files,
 )
+from specification import EndpointSpec
 
 PRIMARY = "pk_3f1c2a9d8e7b6a5c4d3e2f1a0b9c8d7e"
 SECONDARY = "sk_0a1b2c3d4e5f60718293a4b5c6d7e8f9"

@@ -12,7 +12,6 @@ from conftest import make_spec
 from router_harness import haproxy_check
 from tls_material import self_signed_pem
 
-from components.spec import EndpointSpec
 from router import (
     ApiKeyHashes,
     AuthMaterial,
@@ -31,6 +30,7 @@ from router import (
     split_entries,
     weight_change_commands,
 )
+from specification import EndpointSpec
 
 # Each of these, templated into a config line, map line or admin command, changes its meaning
 # (or is ambiguous): they must be refused before any text is produced.

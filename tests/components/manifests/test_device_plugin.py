@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.manifests.device_plugin import device_plugin_daemon_set
-from components.spec import SkuSpec
+from specification import SkuSpec
 from tests.kubernetes_schema import validate_manifest
 from tests.specs import pool
 

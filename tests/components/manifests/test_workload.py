@@ -15,7 +15,7 @@ from components.manifests.workload import (
     install_command,
     scoring_command,
 )
-from components.spec import InferenceConfig
+from specification import InferenceConfig
 from tests.kubernetes_schema import validate_manifest
 from tests.specs import endpoint, pool, version
 

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from components.manifests.workload import install_command, scoring_command
-from components.spec import InferenceConfig
+from specification import InferenceConfig
+from tests.ports import free_port
 from tests.scoring.azmlinfsrv_harness import (
     SCORING,
     listening_addresses,
@@ -22,7 +23,6 @@ from tests.scoring.azmlinfsrv_harness import (
     stop,
     wait_until_healthy,
 )
-from tests.ports import free_port
 from tests.specs import version
 
 INSTALL_TIMEOUT_SECONDS = 600

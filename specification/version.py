@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from components.spec.names import ResourceName
+from specification.names import ResourceName
 
 __all__ = [
     "COLLECT_SCRIPT_NAME",

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from components.spec.endpoint import EndpointSpec
-from components.spec.node_pool import NodePoolSpec
-from components.spec.skus import AcceleratorKind
-from components.spec.version import VersionSpec
+from specification.endpoint import EndpointSpec
+from specification.node_pool import NodePoolSpec
+from specification.skus import AcceleratorKind
+from specification.version import VersionSpec
 
 __all__ = ["AcceleratorRequest", "accelerator_request", "placement_errors", "check_placement"]
 

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from components.spec.names import ResourceName
-from components.spec.skus import AcceleratorKind, SkuSpec, lookup_sku
+from specification.names import ResourceName
+from specification.skus import AcceleratorKind, SkuSpec, lookup_sku
 
 __all__ = ["Taint", "NodePoolSpec", "INSTANCE_TYPE_LABEL"]
 

@@ -1,4 +1,4 @@
-"""Tests for components.spec.node_pool: SKU resolution, taints, selectors and pool-level rules."""
+"""Tests for specification.node_pool: SKU resolution, taints, selectors and pool-level rules."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from components.spec.node_pool import INSTANCE_TYPE_LABEL, NodePoolSpec, Taint
-from components.spec.skus import SKU_CATALOG, AcceleratorKind, SkuSpec
+from specification.node_pool import INSTANCE_TYPE_LABEL, NodePoolSpec, Taint
+from specification.skus import SKU_CATALOG, AcceleratorKind, SkuSpec
 
 CPU_SKU: dict[str, Any] = {"name": "Standard_D4s_v3"}
 

@@ -1,4 +1,4 @@
-"""Tests for components.spec.traffic: each version keeps its share and the default takes the remainder, exactly."""
+"""Tests for specification.traffic: each version keeps its share and the default takes the remainder, exactly."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.spec.traffic import TOTAL_STEPS, effective_steps, effective_traffic, to_steps
+from specification.traffic import (
+    TOTAL_STEPS,
+    effective_steps,
+    effective_traffic,
+    to_steps,
+)
 
 
 @st.composite

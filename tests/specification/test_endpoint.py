@@ -1,4 +1,4 @@
-"""Tests for components.spec.endpoint: endpoint defaults, cross-version rules, traffic and serialize()."""
+"""Tests for specification.endpoint: endpoint defaults, cross-version rules, traffic and serialize()."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from components.spec.endpoint import SEED_MAX_VERSIONS, EndpointSpec
-from components.spec.traffic import TOTAL_STEPS, to_steps
+from specification.endpoint import SEED_MAX_VERSIONS, EndpointSpec
+from specification.traffic import TOTAL_STEPS, to_steps
 
 IMAGE = "registry.example/model:1"
 

@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from components.spec.endpoint import EndpointSpec
-from components.spec.reference import END, START, render_reference, replace_reference
-from components.spec.version import VersionSpec
+from specification.endpoint import EndpointSpec
+from specification.reference import END, START, render_reference, replace_reference
+from specification.version import VersionSpec
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_readme_reference_is_current() -> None:
     text = README.read_text(encoding="utf-8")
-    assert replace_reference(text) == text, "run: python -m components.spec.reference README.md"
+    assert replace_reference(text) == text, "run: python -m specification.reference README.md"
 
 
 def test_every_field_and_its_default_is_documented() -> None:

@@ -12,14 +12,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from components.spec.names import Namespace, ResourceName
-from components.spec.router import RouterSpec
-from components.spec.traffic import effective_traffic
-from components.spec.version import VersionSpec
+from specification.names import Namespace, ResourceName
+from specification.router import RouterSpec
+from specification.traffic import effective_traffic
+from specification.version import VersionSpec
 
-__all__ = ["EndpointSpec", "SEED_MAX_VERSIONS"]
+__all__ = ["EndpointSpec", "SEED_MAX_VERSIONS", "TOKEN_ISSUER"]
 
 SEED_MAX_VERSIONS = 6
+# The `iss` claim of every endpoint's tokens: who signs them (this project, with the endpoint's key).
+TOKEN_ISSUER = "model-endpoints"
 RESERVED_VERSION_NAME = "router"
 
 
@@ -149,6 +151,17 @@ class EndpointSpec(BaseModel):
     @property
     def control_version(self) -> str | None:
         return next((v.name for v in self.versions if v.is_control_version_type), None)
+
+    @property
+    def token_issuer(self) -> str:
+        """The `iss` claim the endpoint's tokens carry and its router requires."""
+        return TOKEN_ISSUER
+
+    @property
+    def token_audience(self) -> str:
+        """The `aud` claim the endpoint's tokens carry and its router requires: its name, so a
+        token for one endpoint is refused by another."""
+        return self.name
 
     def version(self, name: str) -> VersionSpec:
         for version in self.versions:

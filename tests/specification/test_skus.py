@@ -1,4 +1,4 @@
-"""Tests for components.spec.skus: the GPU/FPGA SKU catalog, lookup errors and custom SKU consistency."""
+"""Tests for specification.skus: the GPU/FPGA SKU catalog, lookup errors and custom SKU consistency."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from components.spec.skus import (
+from specification.skus import (
     NVIDIA_GPU_RESOURCE,
     SKU_CATALOG,
     AcceleratorKind,

@@ -1,4 +1,4 @@
-"""Tests for components.spec.placement: pools exist, accelerators match the SKU, and replicas fit the pool."""
+"""Tests for specification.placement: pools exist, accelerators match the SKU, and replicas fit the pool."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from components.spec.endpoint import EndpointSpec
-from components.spec.node_pool import NodePoolSpec
-from components.spec.placement import (
+from specification.endpoint import EndpointSpec
+from specification.node_pool import NodePoolSpec
+from specification.placement import (
     AcceleratorRequest,
     accelerator_request,
     check_placement,
     placement_errors,
 )
-from components.spec.skus import SKU_CATALOG
-from components.spec.version import VersionSpec
+from specification.skus import SKU_CATALOG
+from specification.version import VersionSpec
 
 IMAGE = "registry.example/model:1"
 U250 = SKU_CATALOG["Standard_NP10s"].resource_name

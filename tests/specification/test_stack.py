@@ -1,4 +1,4 @@
-"""Tests for components.spec.stack: the whole stack config (`endpoints`, `nodePools`) validated together."""
+"""Tests for specification.stack: the whole stack config (`endpoints`, `nodePools`) validated together."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from components.spec.stack import StackSpec
+from specification.stack import StackSpec
 
 IMAGE = "registry.example/model:1"
 

@@ -1,4 +1,4 @@
-"""Tests for components.spec.version: the seed's create_version defaults and every per-version rule."""
+"""Tests for specification.version: the seed's create_version defaults and every per-version rule."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from components.spec.version import (
+from specification.version import (
     DEFAULT_SCORING_BASE_IMAGE,
     SCORING_SERVER_PORT,
     TRAFFIC_STEPS_PER_PERCENT,

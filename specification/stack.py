@@ -6,9 +6,9 @@ from collections import Counter
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from components.spec.endpoint import EndpointSpec
-from components.spec.node_pool import NodePoolSpec
-from components.spec.placement import placement_errors
+from specification.endpoint import EndpointSpec
+from specification.node_pool import NodePoolSpec
+from specification.placement import placement_errors
 
 __all__ = ["StackSpec"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from components.spec.version import TRAFFIC_STEPS_PER_PERCENT
+from specification.version import TRAFFIC_STEPS_PER_PERCENT
 
 __all__ = ["TOTAL_STEPS", "to_steps", "effective_steps", "effective_traffic"]
 

@@ -1,4 +1,4 @@
-"""Tests for components.spec.names: the DNS-label rule for endpoint/version/pool names and the namespace rule."""
+"""Tests for specification.names: the DNS-label rule for endpoint/version/pool names and the namespace rule."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from components.spec.endpoint import EndpointSpec
-from components.spec.names import (
+from specification.endpoint import EndpointSpec
+from specification.names import (
     RESOURCE_NAME_MAX,
     check_namespace,
     check_resource_name,
 )
-from components.spec.node_pool import NodePoolSpec
-from components.spec.version import VersionSpec
+from specification.node_pool import NodePoolSpec
+from specification.version import VersionSpec
 
 LOWER = string.ascii_lowercase
 LOWER_DIGITS = string.ascii_lowercase + string.digits

@@ -1,0 +1,37 @@
+"""The spec layer: every user-facing field, default and rule, with no Pulumi import."""
+
+from __future__ import annotations
+
+from specification.endpoint import SEED_MAX_VERSIONS, EndpointSpec
+from specification.node_pool import NodePoolSpec, Taint
+from specification.placement import check_placement, placement_errors
+from specification.router import RouterSpec
+from specification.skus import (
+    SKU_CATALOG,
+    AcceleratorKind,
+    DevicePlugin,
+    SkuSpec,
+    lookup_sku,
+)
+from specification.stack import StackSpec
+from specification.traffic import effective_traffic
+from specification.version import InferenceConfig, VersionSpec
+
+__all__ = [
+    "SEED_MAX_VERSIONS",
+    "SKU_CATALOG",
+    "AcceleratorKind",
+    "DevicePlugin",
+    "EndpointSpec",
+    "InferenceConfig",
+    "NodePoolSpec",
+    "RouterSpec",
+    "SkuSpec",
+    "StackSpec",
+    "Taint",
+    "VersionSpec",
+    "check_placement",
+    "effective_traffic",
+    "lookup_sku",
+    "placement_errors",
+]
