@@ -163,7 +163,7 @@ def _router(
         headers["Authorization"] = f"Bearer {token}"
     config = render_router(
         spec,
-        spec.effective_traffic(),
+        spec.routing,
         {"v1": StaticReplicas((f"{LOOPBACK}:{backend_port}",))},
         auth,
         RouterSettings(

@@ -7,8 +7,9 @@ package (no Pulumi import); they are re-exported here so a program needs one imp
 
 from __future__ import annotations
 
-from components.endpoint import Endpoint
-from components.node_pool import NodePool
+from components.endpoint import Endpoint, EndpointArgs
+from components.node_pool import NodePool, NodePoolArgs
+from components.router import Router, RouterArgs
 from components.version import Version, VersionArgs
 from specification import (
     SKU_CATALOG,
@@ -24,9 +25,13 @@ from specification import (
 __all__ = [
     "SKU_CATALOG",
     "Endpoint",
+    "EndpointArgs",
     "EndpointSpec",
     "InferenceConfig",
     "NodePool",
+    "NodePoolArgs",
+    "Router",
+    "RouterArgs",
     "NodePoolSpec",
     "SkuSpec",
     "StackSpec",

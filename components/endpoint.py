@@ -2,12 +2,14 @@
 
 The dynamic resources hold what Pulumi must diff and remember (the traffic split, the API keys,
 the token-signing key, the seed's `update()` record); the router is rendered from their outputs,
-so the weights in the running router always come from the TrafficSplit.
+so the routing table in the running router (weights, default version and A/B roles) always comes
+from the TrafficSplit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
@@ -16,6 +18,7 @@ from components.kubernetes_objects import create_object
 from components.manifests.serving import namespace as namespace_manifest
 from components.manifests.serving import network_policy
 from components.node_pool import NodePool
+from components.options import child_options
 from components.router import Router, RouterArgs
 from components.version import Version, VersionArgs
 from provider import (
@@ -32,7 +35,20 @@ from specification.endpoint import EndpointSpec
 from specification.node_pool import NodePoolSpec
 from specification.placement import check_placement
 
-__all__ = ["Endpoint"]
+__all__ = ["Endpoint", "EndpointArgs"]
+
+
+@dataclass(frozen=True)
+class EndpointArgs:
+    """What an Endpoint is built from.
+
+    `spec`: the validated endpoint. `node_pools`: the pools versions may name (NodePool
+    components, so versions wait for them and their device plugin, or bare specs).
+    `source_dir`: where inference-config entry scripts are read from."""
+
+    spec: EndpointSpec
+    node_pools: Sequence[NodePool | NodePoolSpec] = ()
+    source_dir: str | Path = "."
 
 
 def _entry_script_text(spec: EndpointSpec, index: int, source_dir: Path) -> str:
@@ -66,15 +82,15 @@ class Endpoint(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        spec: EndpointSpec,
+        args: EndpointArgs | EndpointSpec,
         opts: pulumi.ResourceOptions | None = None,
-        *,
-        node_pools: Sequence[NodePool | NodePoolSpec] = (),
-        source_dir: str | Path = ".",
     ) -> None:
-        """`node_pools`: the pools versions may name (NodePool components, so versions wait for
-        their device plugin, or bare specs). `source_dir`: where inference-config entry scripts
-        are read from. Raises ValueError before creating anything if a version cannot be placed."""
+        """`args`: an `EndpointArgs`, or just the spec (no node pools, entry scripts read from
+        the working directory). `opts.depends_on` reaches every child. Raises ValueError before
+        creating anything if a version cannot be placed or an entry script cannot be read."""
+        if isinstance(args, EndpointSpec):
+            args = EndpointArgs(spec=args)
+        spec, node_pools, source_dir = args.spec, args.node_pools, args.source_dir
         pools: Mapping[str, NodePoolSpec] = {
             (p.spec if isinstance(p, NodePool) else p).name: (p.spec if isinstance(p, NodePool) else p)
             for p in node_pools
@@ -87,7 +103,7 @@ class Endpoint(pulumi.ComponentResource):
         self.spec = spec
 
         self.namespace_resource = (
-            create_object(f"{name}-namespace", namespace_manifest(spec), pulumi.ResourceOptions(parent=self))
+            create_object(f"{name}-namespace", namespace_manifest(spec), child_options(self, opts))
             if spec.create_namespace
             else None
         )
@@ -108,17 +124,16 @@ class Endpoint(pulumi.ComponentResource):
                     node_pool=pools.get(version.node_pool) if version.node_pool else None,
                     entry_script_text=script,
                 ),
-                pulumi.ResourceOptions(parent=self),
-                depends_on=[*in_namespace, *pool_deps],
+                child_options(self, opts, *in_namespace, *pool_deps),
             )
 
         self.network_policy = create_object(
             f"{name}-network-policy",
             network_policy(spec),
-            pulumi.ResourceOptions(parent=self, depends_on=in_namespace),
+            child_options(self, opts, *in_namespace),
         )
 
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         self.record = EndpointRecord(f"{name}-record", EndpointRecordArgs.from_endpoint(spec), child)
         self.traffic_split = TrafficSplit(f"{name}-traffic", TrafficSplitArgs.from_endpoint(spec), child)
         self.api_keys = (
@@ -148,14 +163,13 @@ class Endpoint(pulumi.ComponentResource):
             f"{name}-router",
             RouterArgs(
                 endpoint=spec,
-                traffic=self.traffic_split.effective_traffic,
+                routing=self.traffic_split.routing(),
                 key_hashes=key_hashes,
                 token_public_key_pem=(
                     self.token_signer.public_key_pem if self.token_signer is not None else None
                 ),
             ),
-            pulumi.ResourceOptions(parent=self),
-            depends_on=in_namespace,
+            child_options(self, opts, *in_namespace),
         )
 
         self.namespace = pulumi.Output.from_input(spec.effective_namespace)

@@ -6,13 +6,23 @@ GPUs or FPGAs schedulable and carries the pool's spec for the versions placed on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 
 from components.kubernetes_objects import create_object
 from components.manifests.device_plugin import device_plugin_daemon_set
+from components.options import child_options
 from specification.node_pool import NodePoolSpec
 
-__all__ = ["NodePool"]
+__all__ = ["NodePool", "NodePoolArgs"]
+
+
+@dataclass(frozen=True)
+class NodePoolArgs:
+    """What a NodePool is built from: its validated spec."""
+
+    spec: NodePoolSpec
 
 
 class NodePool(pulumi.ComponentResource):
@@ -23,15 +33,20 @@ class NodePool(pulumi.ComponentResource):
     accelerator_resource: pulumi.Output[str]
 
     def __init__(
-        self, name: str, spec: NodePoolSpec, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: NodePoolArgs | NodePoolSpec,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`args`: a `NodePoolArgs`, or the pool's spec itself."""
         super().__init__("model-endpoints:index:NodePool", name, None, opts)
+        spec = args.spec if isinstance(args, NodePoolArgs) else args
         self.spec = spec
         manifest = device_plugin_daemon_set(spec)
         self.device_plugin = (
             None
             if manifest is None
-            else create_object(f"{name}-device-plugin", manifest, pulumi.ResourceOptions(parent=self))
+            else create_object(f"{name}-device-plugin", manifest, child_options(self, opts))
         )
         self.node_selector = pulumi.Output.from_input(spec.node_selector)
         self.accelerator_resource = pulumi.Output.from_input(spec.resource_name)

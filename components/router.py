@@ -1,14 +1,15 @@
 """Router component: the endpoint's front door, HAProxy rendered from the spec.
 
-Splits traffic by the effective table, checks API keys (by hash) and JWTs, queues and times out
-requests per version, and serves Prometheus metrics. Its inputs are outputs of other resources
-(the traffic table, key hashes, the token public key), so the configuration is rendered once they
-are known; in a preview with unknown inputs the ConfigMap shows as computed.
+Splits traffic by the endpoint's routing table (weights, default version and A/B roles, all from
+the TrafficSplit), checks API keys (by hash) and JWTs, queues and times out requests per version,
+and serves Prometheus metrics. Its inputs are outputs of other resources (the routing table, key
+hashes, the token public key), so the configuration is rendered once they are known; in a preview
+with unknown inputs the ConfigMap shows as computed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,6 @@ from components.kubernetes_objects import create_object
 from components.manifests.router import (
     config_checksum,
     config_map_data,
-    render_endpoint_router,
     router_autoscaler,
     router_config_map,
     router_deployment,
@@ -28,19 +28,23 @@ from components.manifests.router import (
     scoring_url,
     secret_data,
 )
+from components.options import child_options
+from components.router_config import cluster_router_config
 from specification.endpoint import EndpointSpec
+from specification.routing import RoutingTable
 
 __all__ = ["Router", "RouterArgs"]
 
 
 @dataclass(frozen=True)
 class RouterArgs:
-    """What the router is rendered from. `key_hashes`: `{"primary": hex, "secondary": hex}`
-    SHA-256 digests (required when `auth_enabled`); `token_public_key_pem`: the ES256 public key
+    """What the router is rendered from. `routing`: the endpoint's routing table (a
+    TrafficSplit's `routing()`); `key_hashes`: `{"primary": hex, "secondary": hex}` SHA-256
+    digests (required when `auth_enabled`); `token_public_key_pem`: the ES256 public key
     (required when `token_auth_enabled`)."""
 
     endpoint: EndpointSpec
-    traffic: pulumi.Input[Mapping[str, float]]
+    routing: pulumi.Input[RoutingTable]
     key_hashes: pulumi.Input[Mapping[str, str]] | None = None
     token_public_key_pem: pulumi.Input[str] | None = None
 
@@ -58,35 +62,30 @@ class Router(pulumi.ComponentResource):
     config_checksum: pulumi.Output[str]
 
     def __init__(
-        self,
-        name: str,
-        args: RouterArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        depends_on: Sequence[pulumi.Resource] = (),
+        self, name: str, args: RouterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        """`depends_on`: what every child waits for (the namespace): a component's own
-        `depends_on` does not reach its children."""
+        """`opts.depends_on` (the namespace) reaches every child."""
         super().__init__("model-endpoints:index:Router", name, None, opts)
         spec = args.endpoint
         rendered = pulumi.Output.all(
-            pulumi.Output.from_input(args.traffic),
+            pulumi.Output.from_input(args.routing),
             pulumi.Output.from_input(args.key_hashes),
             pulumi.Output.from_input(args.token_public_key_pem),
         ).apply(
             lambda values: (
-                render_endpoint_router(spec, values[0], values[1]),
+                cluster_router_config(spec, values[0], values[1]),
                 values[2],
             )
         )
         config = rendered.apply(lambda pair: pair[0])
         self.config_checksum = rendered.apply(lambda pair: config_checksum(pair[0], pair[1]))
-        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
+        child = child_options(self, opts)
 
         self.config_map = create_object(
             f"{name}-config", router_config_map(spec, config.apply(config_map_data)), child
         )
 
-        depends: list[pulumi.Resource] = [*depends_on, self.config_map]
+        depends: list[pulumi.Resource] = [self.config_map]
         self.secret = None
         if spec.auth_enabled or spec.token_auth_enabled:
             values: pulumi.Output[dict[str, str]] = rendered.apply(
@@ -99,13 +98,13 @@ class Router(pulumi.ComponentResource):
         self.deployment = create_object(
             f"{name}-deployment",
             router_deployment(spec, self.config_checksum),
-            pulumi.ResourceOptions(parent=self, depends_on=depends),
+            child_options(self, opts, *depends),
         )
         self.service = create_object(f"{name}-service", router_service(spec), child)
         self.autoscaler = create_object(
             f"{name}-autoscaler",
             router_autoscaler(spec),
-            pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, self.deployment]),
+            child_options(self, opts, self.deployment),
         )
         self.disruption_budget = create_object(f"{name}-pdb", router_disruption_budget(spec), child)
         if spec.router.service_type == "LoadBalancer":

@@ -14,8 +14,8 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
-from components.endpoint import Endpoint
-from components.node_pool import NodePool
+from components.endpoint import Endpoint, EndpointArgs
+from components.node_pool import NodePool, NodePoolArgs
 from specification.errors import format_validation_error
 from specification.stack import StackSpec
 
@@ -45,12 +45,13 @@ def load_stack_spec(endpoints: Any, node_pools: Any) -> StackSpec:
 
 def deploy_stack(spec: StackSpec, source_dir: str | Path) -> Deployed:
     """Build every node pool and endpoint of the stack."""
-    pools = {pool.name: NodePool(pool.name, pool) for pool in spec.node_pools}
+    pools = {pool.name: NodePool(pool.name, NodePoolArgs(pool)) for pool in spec.node_pools}
     endpoints: dict[str, Endpoint] = {}
     for index, endpoint in enumerate(spec.endpoints):
         try:
             endpoints[endpoint.name] = Endpoint(
-                endpoint.name, endpoint, node_pools=list(pools.values()), source_dir=source_dir
+                endpoint.name,
+                EndpointArgs(endpoint, node_pools=list(pools.values()), source_dir=source_dir),
             )
         except ValueError as error:  # e.g. an entry script that cannot be read
             raise pulumi.RunError(

@@ -3,7 +3,6 @@ either an autoscaler or a fixed replica count (plus its code ConfigMap for an in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -16,6 +15,7 @@ from components.manifests.serving import (
     service_host,
 )
 from components.manifests.workload import code_config_map, code_files, deployment
+from components.options import child_options
 from specification.endpoint import EndpointSpec
 from specification.node_pool import NodePoolSpec
 from specification.version import VersionSpec
@@ -40,15 +40,12 @@ class Version(pulumi.ComponentResource):
     port: pulumi.Output[int]
 
     def __init__(
-        self,
-        name: str,
-        args: VersionArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        depends_on: Sequence[pulumi.Resource] = (),
+        self, name: str, args: VersionArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        """`opts.depends_on` (the namespace, the node pool) reaches every child."""
         super().__init__("model-endpoints:index:Version", name, None, opts)
         endpoint, version = args.endpoint, args.version
-        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
+        child = child_options(self, opts)
 
         code = code_files(version, args.entry_script_text)
         self.code = (
@@ -58,11 +55,10 @@ class Version(pulumi.ComponentResource):
             if version.inference_config is not None
             else None
         )
-        workload_deps = list(depends_on) + ([self.code] if self.code is not None else [])
         self.deployment = create_object(
             f"{name}-deployment",
             deployment(endpoint, version, args.node_pool, code),
-            pulumi.ResourceOptions(parent=self, depends_on=workload_deps),
+            child_options(self, opts, *([self.code] if self.code is not None else [])),
         )
         self.service = create_object(f"{name}-service", headless_service(endpoint, version), child)
         self.disruption_budget = create_object(
@@ -75,7 +71,7 @@ class Version(pulumi.ComponentResource):
             else create_object(
                 f"{name}-autoscaler",
                 scaler,
-                pulumi.ResourceOptions(parent=self, depends_on=[self.deployment]),
+                child_options(self, opts, self.deployment),
             )
         )
         self.service_host = pulumi.Output.from_input(service_host(endpoint, version))

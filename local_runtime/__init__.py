@@ -41,9 +41,9 @@ from local_runtime.locations import (
     stack_config_path,
     venv_cache_dir,
 )
-from local_runtime.plan import plan_local_run
-from local_runtime.plan_model import EndpointPlan, LocalPlan, ReplicaPlan
+from local_runtime.planner import plan_local_run
 from local_runtime.run_layout import RunLayout
+from local_runtime.run_plan import EndpointPlan, LocalPlan, ReplicaPlan
 from local_runtime.state import RunState
 from local_runtime.status import RunReport, read_run_status
 from local_runtime.teardown import StopReport, stop_local_run

@@ -24,8 +24,7 @@ from local_runtime.credentials import (
 from local_runtime.errors import AlreadyRunningError, LocalRunError, RouterStartError
 from local_runtime.haproxy import check_router_config, haproxy_binary, router_argv
 from local_runtime.locations import venv_cache_dir
-from local_runtime.plan import COLLECT_DATA_FILE_ENV, OnImageVersion, plan_local_run
-from local_runtime.plan_model import EndpointPlan, LocalPlan, ReplicaPlan
+from local_runtime.planner import COLLECT_DATA_FILE_ENV, OnImageVersion, plan_local_run
 from local_runtime.ports import check_ports_free, free_ports
 from local_runtime.private_files import make_private_dir, write_private
 from local_runtime.processes import (
@@ -36,6 +35,7 @@ from local_runtime.processes import (
 )
 from local_runtime.readiness import StartingReplica, wait_for_replicas, wait_for_router
 from local_runtime.run_layout import RunLayout
+from local_runtime.run_plan import EndpointPlan, LocalPlan, ReplicaPlan
 from local_runtime.stack_config import load_stack
 from local_runtime.state import (
     EndpointState,

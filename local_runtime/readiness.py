@@ -18,7 +18,7 @@ from pathlib import Path
 from local_runtime.errors import ReplicaStartError, RouterStartError
 from local_runtime.loopback_http import loopback_request
 from local_runtime.metrics import fetch_metrics, version_metrics
-from local_runtime.plan_model import EndpointPlan, ReplicaPlan
+from local_runtime.run_plan import EndpointPlan, ReplicaPlan
 
 __all__ = ["StartingReplica", "failure_reason", "log_tail", "wait_for_replicas", "wait_for_router"]
 

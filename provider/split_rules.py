@@ -1,30 +1,35 @@
-"""The traffic split of one endpoint: its inputs, the rules a change must follow, the routing table.
+"""The traffic split of one endpoint: its inputs, and the rules a change must follow.
 
 Inputs are keyed by version name (`shares: {versiona: 90, versionb: 10}`) so the engine's own
-input diff reads `~ shares: { ~ versionb: 10 => 40 }` in `pulumi preview`. The table math is the
-spec's (`effective_steps`: remainder to the default, integer 0.01% steps); this module adds what
-needs the previous state: traffic must drain from a version before it is removed.
+input diff reads `~ shares: { ~ versionb: 10 => 40 }` in `pulumi preview`. The table and its
+rules are the spec's `routing_table` (remainder to the default, integer 0.01% steps, a known
+default and control); this module adds only what needs the previous state: traffic drains from
+a version before it is removed, and the default stays where it was unless `is_default` moves it.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from provider.problems import Problem
 from specification.endpoint import EndpointSpec
 from specification.names import ResourceName
-from specification.traffic import effective_steps
-from specification.version import TRAFFIC_STEPS_PER_PERCENT, Percentile
+from specification.routing import (
+    STEPS_PER_PERCENT,
+    RoutingError,
+    RoutingTable,
+    routing_table,
+)
+from specification.version import Percentile
 
 __all__ = [
     "TrafficSplitInputs",
-    "Routing",
+    "default_move_problems",
     "routing",
     "split_problems",
     "removal_problems",
     "routing_changed",
+    "transition_problems",
 ]
 
 
@@ -43,6 +48,11 @@ class TrafficSplitInputs(BaseModel):
     control_version: ResourceName | None = Field(
         default=None, description="The A/B control; every other version is a treatment."
     )
+    is_default_set: bool = Field(
+        default=False,
+        description="Whether a version sets `is_default`; without it the default is the first "
+        "listed version, and the split refuses to let a reorder move it.",
+    )
 
     @classmethod
     def from_endpoint(cls, spec: EndpointSpec) -> TrafficSplitInputs:
@@ -51,66 +61,25 @@ class TrafficSplitInputs(BaseModel):
             shares={version.name: version.traffic_percentile for version in spec.versions},
             default_version=spec.default_version,
             control_version=spec.control_version,
+            is_default_set=spec.is_default_set,
         )
 
 
-@dataclass(frozen=True)
-class Routing:
-    """What the router does with a split: each version's effective share and its A/B role."""
-
-    steps: dict[str, int]  # effective share in 0.01% steps; sums to exactly 10000
-    default_version: str
-    control_version: str | None
-
-    @property
-    def traffic(self) -> dict[str, float]:
-        """`{version: percent}` summing to 100."""
-        return {name: step / TRAFFIC_STEPS_PER_PERCENT for name, step in self.steps.items()}
-
-    @property
-    def treatments(self) -> list[str]:
-        """Every version but the control, sorted."""
-        return sorted(name for name in self.steps if name != self.control_version)
+def routing(inputs: TrafficSplitInputs) -> RoutingTable:
+    """The routing table of a valid split (raises RoutingError for an invalid one)."""
+    return routing_table(inputs.shares, inputs.default_version, inputs.control_version)
 
 
 def split_problems(inputs: TrafficSplitInputs) -> list[Problem]:
-    """The seed's rules across versions: a known default and control, shares summing to <= 100."""
-    problems = []
-    known = ", ".join(sorted(inputs.shares))
-    if inputs.default_version not in inputs.shares:
-        problems.append(
-            Problem(
-                "default_version",
-                f"default version {inputs.default_version!r} is not one of the versions ({known})",
-            )
-        )
-    if inputs.control_version is not None and inputs.control_version not in inputs.shares:
-        problems.append(
-            Problem(
-                "control_version",
-                f"control version {inputs.control_version!r} is not one of the versions ({known})",
-            )
-        )
-    # The sum rule is the spec's own (effective_steps raises); when the default is not a version,
-    # any version anchors the call, since only the sum matters here.
-    anchor = inputs.default_version
-    if anchor not in inputs.shares:
-        anchor = next(iter(inputs.shares))
+    """The routing table's rules, each as a problem of the input it is about."""
     try:
-        effective_steps(inputs.shares, anchor)
-    except ValueError as error:
-        listed = ", ".join(f"{name}={share:g}" for name, share in inputs.shares.items())
-        problems.append(Problem("shares", f"{error} ({listed}); lower some shares"))
-    return problems
-
-
-def routing(inputs: TrafficSplitInputs) -> Routing:
-    """The effective table of a valid split (raises ValueError for an invalid one)."""
-    return Routing(
-        steps=effective_steps(inputs.shares, inputs.default_version),
-        default_version=inputs.default_version,
-        control_version=inputs.control_version,
-    )
+        routing(inputs)
+    except RoutingError as error:
+        return [
+            Problem(field, f"{message}; lower some shares" if "more than 100" in message else message)
+            for field, message in error.problems
+        ]
+    return []
 
 
 def removal_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:
@@ -123,7 +92,7 @@ def removal_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[P
                 Problem(
                     "shares",
                     f"version {name!r} cannot be removed while it is the default version: make "
-                    "another version the default (default_version) and apply that first",
+                    "another version the default (set is_default on it) and apply that first",
                 )
             )
         elif old_steps[name] > 0:
@@ -131,11 +100,39 @@ def removal_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[P
                 Problem(
                     "shares",
                     f"version {name!r} cannot be removed while it takes "
-                    f"{old_steps[name] / TRAFFIC_STEPS_PER_PERCENT:g}% of the traffic: set its "
+                    f"{old_steps[name] / STEPS_PER_PERCENT:g}% of the traffic: set its "
                     "traffic_percentile to 0 and apply that first, so its traffic drains",
                 )
             )
     return problems
+
+
+def default_move_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:
+    """The default stays where it was created: only a version setting `is_default` moves it.
+
+    Without the flag the spec takes the first listed version, so reordering the versions in a
+    pull request would silently send the remainder elsewhere; the seed keeps the first version
+    created as the default until `is_default` moves it. (Removing the old default is refused by
+    `removal_problems`.)"""
+    if new.is_default_set or old.default_version == new.default_version:
+        return []
+    if old.default_version not in new.shares:
+        return []
+    return [
+        Problem(
+            "default_version",
+            f"the default version would move from {old.default_version!r} to "
+            f"{new.default_version!r} only because {new.default_version!r} is now listed first, "
+            "and no version sets is_default: the default stays where it was created. Set "
+            f"is_default: true on {new.default_version!r} to make it the default, or on "
+            f"{old.default_version!r} (or list it first again) to keep it",
+        )
+    ]
+
+
+def transition_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:
+    """Every rule that compares a split with the one before it."""
+    return removal_problems(old, new) + default_move_problems(old, new)
 
 
 def routing_changed(old: TrafficSplitInputs, new: TrafficSplitInputs) -> bool:

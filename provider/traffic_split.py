@@ -17,12 +17,13 @@ from provider.lifecycle import InputsProvider
 from provider.problems import Problem
 from provider.split_rules import (
     TrafficSplitInputs,
-    removal_problems,
     routing,
     routing_changed,
     split_problems,
+    transition_problems,
 )
 from specification.endpoint import EndpointSpec
+from specification.routing import RoutingTable
 
 __all__ = ["TrafficSplit", "TrafficSplitArgs", "TrafficSplitProvider"]
 
@@ -38,7 +39,7 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
     def transition_problems(
         self, old: TrafficSplitInputs, new: TrafficSplitInputs
     ) -> list[Problem]:
-        return removal_problems(old, new)
+        return transition_problems(old, new)
 
     def changed(self, old: TrafficSplitInputs, new: TrafficSplitInputs) -> bool:
         return routing_changed(old, new)
@@ -69,17 +70,21 @@ class TrafficSplitArgs:
     shares: pulumi.Input[Mapping[str, pulumi.Input[float]]]
     default_version: pulumi.Input[str]
     control_version: pulumi.Input[str] | None = None
+    is_default_set: pulumi.Input[bool] = False
 
     @classmethod
     def from_endpoint(cls, spec: EndpointSpec) -> TrafficSplitArgs:
         inputs = TrafficSplitInputs.from_endpoint(spec)
-        return cls(dict(inputs.shares), inputs.default_version, inputs.control_version)
+        return cls(
+            dict(inputs.shares), inputs.default_version, inputs.control_version, inputs.is_default_set
+        )
 
 
 class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="TrafficSplit"):
     """The traffic split of one endpoint.
 
-    Outputs: `shares`, `default_version`, `control_version` (as given), `treatments` (every
+    Outputs: `shares`, `default_version`, `control_version`, `is_default_set` (as given),
+    `treatments` (every
     version but the control), `effective_traffic` (`{version: percent}` summing to 100, the
     remainder to the default), `effective_steps` (the same in 0.01% steps, summing to 10000) and
     `revision` (1 on create, +1 on every change of routing or roles). Numbers cross the wire as
@@ -101,9 +106,17 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
             "shares": args.shares,
             "default_version": args.default_version,
             "control_version": args.control_version,
+            "is_default_set": args.is_default_set,
             "treatments": None,
             "effective_traffic": None,
             "effective_steps": None,
             "revision": None,
         }
         super().__init__(TrafficSplitProvider(), name, props, opts)
+
+    def routing(self) -> pulumi.Output[RoutingTable]:
+        """The routing table this split holds (what every router runs), from its outputs, which
+        stacks deployed before `is_default_set` existed also have."""
+        return pulumi.Output.all(self.effective_steps, self.default_version, self.control_version).apply(
+            lambda values: RoutingTable.from_steps(values[0], values[1], values[2])
+        )

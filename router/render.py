@@ -1,4 +1,4 @@
-"""Render an endpoint's router: `EndpointSpec` + traffic + replicas + auth -> haproxy.cfg + maps.
+"""Render an endpoint's router: `EndpointSpec` + routing table + replicas + auth -> haproxy.cfg + maps.
 
 Pure: no file, network or Pulumi access; the same inputs give the same text, so a config checksum
 can roll router pods exactly when something changed. All request handling is HAProxy's own:
@@ -36,9 +36,11 @@ from router.names import (
     VERSIONS_MAP,
     backend_name,
 )
-from router.split import render_map, split_entries
+from router.split import render_map, render_split_map
+from router.timeouts import client_timeout_ms, drain_ms
 from router.validation import check_http_path, check_name, check_positive_int
-from specification import EndpointSpec
+from specification.endpoint import EndpointSpec
+from specification.routing import RoutingTable
 
 __all__ = ["render_router", "PIN_HEADER", "PIN_HEADER_ALIAS", "VERSION_HEADER", "ROLE_HEADER"]
 
@@ -48,9 +50,6 @@ VERSION_HEADER = "x-model-version"
 ROLE_HEADER = "x-model-role"
 REQUEST_ID_HEADER = "x-request-id"
 JWT_CACHE = "jwt_cache"
-
-_CLIENT_TIMEOUT_FLOOR_MS = 30_000
-_DRAIN_MARGIN_MS = 15_000
 
 
 def _check_auth(spec: EndpointSpec, auth: AuthMaterial) -> None:
@@ -238,9 +237,9 @@ def _auth_rules(spec: EndpointSpec, settings: RouterSettings, auth: AuthMaterial
 
 
 def _scoring_frontend(
-    spec: EndpointSpec, settings: RouterSettings, auth: AuthMaterial
+    spec: EndpointSpec, routing: RoutingTable, settings: RouterSettings, auth: AuthMaterial
 ) -> list[str]:
-    default_backend = backend_name(spec.default_version)
+    default_backend = backend_name(routing.default_version)
     versions_map = settings.map_path(VERSIONS_MAP)
     split_map = settings.map_path(SPLIT_MAP)
     bind = f"    bind {settings.bind(settings.port)}"
@@ -278,11 +277,15 @@ def _scoring_frontend(
 
 
 def _backend(
-    spec: EndpointSpec, version_name: str, target: Replicas, settings: RouterSettings
+    spec: EndpointSpec,
+    routing: RoutingTable,
+    version_name: str,
+    target: Replicas,
+    settings: RouterSettings,
 ) -> list[str]:
     version = spec.version(version_name)
     name = check_name(version.name, "version name")
-    role = version.role  # from is_control_version_type
+    role = routing.role(name)
     if role not in ("control", "treatment"):
         raise ValueError(f"{name}: role {role!r} is neither 'control' nor 'treatment'")
     maxconn = check_positive_int(
@@ -326,44 +329,40 @@ def _backend(
 
 def render_router(
     spec: EndpointSpec,
-    traffic: Mapping[str, float],
+    routing: RoutingTable,
     replicas: Mapping[str, Replicas],
     auth: AuthMaterial,
     settings: RouterSettings | None = None,
 ) -> RouterConfig:
     """Render the router of `spec`.
 
-    `traffic` is the effective table `{version: percent}` (sums to 100, names exactly the spec's
-    versions); `replicas` says how each version's replicas are reached; `auth` must agree with
-    `spec.auth_enabled` / `spec.token_auth_enabled`. Raises ValueError on any invalid or unsafe
-    input, naming it.
+    `routing` is the endpoint's routing table (weights, default version and A/B roles together;
+    it must name exactly the spec's versions); `replicas` says how each version's replicas are
+    reached; `auth` must agree with `spec.auth_enabled` / `spec.token_auth_enabled`. Raises
+    ValueError on any invalid or unsafe input, naming it.
     """
     settings = settings if settings is not None else RouterSettings()
     check_name(spec.name, "endpoint name")
     for version in spec.versions:
         check_name(version.name, "version name")
-    entries = split_entries(spec, traffic)  # validates the traffic table
+    routing.check_versions(v.name for v in spec.versions)
     _check_replicas(spec, replicas)
     _check_auth(spec, auth)
-
-    slowest_ms = max(v.scoring_timeout_ms + v.max_request_wait_time for v in spec.versions)
-    client_timeout_ms = max(_CLIENT_TIMEOUT_FLOOR_MS, slowest_ms + 5_000)
-    drain_ms = slowest_ms + _DRAIN_MARGIN_MS
 
     sections: list[list[str]] = [
         [
             f"# Router of endpoint {spec.name}, rendered by model-endpoints (router/render.py).",
             "# Do not edit: re-render. Map files live in " + settings.map_dir + ".",
         ],
-        _global(spec, settings, auth, drain_ms),
-        _defaults(settings, client_timeout_ms),
+        _global(spec, settings, auth, drain_ms(spec)),
+        _defaults(settings, client_timeout_ms(spec)),
     ]
     if any(isinstance(t, DnsReplicas) for t in replicas.values()):
         sections.append(_resolvers(settings))
     sections.append(_metrics_frontend(settings))
-    sections.append(_scoring_frontend(spec, settings, auth))
+    sections.append(_scoring_frontend(spec, routing, settings, auth))
     for version in spec.versions:
-        sections.append(_backend(spec, version.name, replicas[version.name], settings))
+        sections.append(_backend(spec, routing, version.name, replicas[version.name], settings))
     if auth.token is not None:
         sections.append(
             [
@@ -375,7 +374,7 @@ def render_router(
     text = "\n\n".join("\n".join(section) for section in sections) + "\n"
 
     map_files = {
-        SPLIT_MAP: render_map(entries, "rand(10000) bucket range -> backend (1 bucket = 0.01%)"),
+        SPLIT_MAP: render_split_map(routing),
         VERSIONS_MAP: render_map(
             [(v.name, backend_name(v.name)) for v in spec.versions],
             "pinned version (x-model-version / azureml-model-deployment) -> backend",

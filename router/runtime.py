@@ -10,12 +10,12 @@ file (`split_map_file`) as well. Pure functions: sending the commands is the cal
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from router.names import SPLIT_MAP
-from router.split import render_map, split_entries
+from router.split import render_split_map, split_entries
 from router.validation import check_path
-from specification import EndpointSpec
+from specification.routing import RoutingTable
 
 __all__ = [
     "prepare_map_command",
@@ -81,18 +81,11 @@ def load_map_commands(map_path: str, entries: Sequence[tuple[str, str]], version
     return commands
 
 
-def weight_change_commands(
-    spec: EndpointSpec, traffic: Mapping[str, float], map_path: str, version: int
-) -> list[str]:
-    """The commands that make `traffic` the live split, after `prepare map` returned `version`.
-
-    `traffic` is validated exactly as the renderer validates it (names, 0.01% steps, sum 100).
-    """
-    return load_map_commands(map_path, split_entries(spec, traffic), version)
+def weight_change_commands(routing: RoutingTable, map_path: str, version: int) -> list[str]:
+    """The commands that make `routing` the live split, after `prepare map` returned `version`."""
+    return load_map_commands(map_path, split_entries(routing), version)
 
 
-def split_map_file(spec: EndpointSpec, traffic: Mapping[str, float]) -> tuple[str, str]:
-    """(file name, content) of the split map for `traffic`, to write so a reload keeps it."""
-    return SPLIT_MAP, render_map(
-        split_entries(spec, traffic), "rand(10000) bucket range -> backend (1 bucket = 0.01%)"
-    )
+def split_map_file(routing: RoutingTable) -> tuple[str, str]:
+    """(file name, content) of the split map for `routing`, to write so a reload keeps it."""
+    return SPLIT_MAP, render_split_map(routing)

@@ -6,6 +6,7 @@ from specification.endpoint import SEED_MAX_VERSIONS, EndpointSpec
 from specification.node_pool import NodePoolSpec, Taint
 from specification.placement import check_placement, placement_errors
 from specification.router import RouterSpec
+from specification.routing import RoutingError, RoutingTable, routing_table
 from specification.skus import (
     SKU_CATALOG,
     AcceleratorKind,
@@ -14,7 +15,6 @@ from specification.skus import (
     lookup_sku,
 )
 from specification.stack import StackSpec
-from specification.traffic import effective_traffic
 from specification.version import InferenceConfig, VersionSpec
 
 __all__ = [
@@ -26,12 +26,14 @@ __all__ = [
     "InferenceConfig",
     "NodePoolSpec",
     "RouterSpec",
+    "RoutingError",
+    "RoutingTable",
     "SkuSpec",
     "StackSpec",
     "Taint",
     "VersionSpec",
     "check_placement",
-    "effective_traffic",
     "lookup_sku",
     "placement_errors",
+    "routing_table",
 ]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from specification.names import Namespace, ResourceName
 from specification.router import RouterSpec
-from specification.traffic import effective_traffic
+from specification.routing import RoutingError, RoutingTable, routing_table
 from specification.version import VersionSpec
 
 __all__ = ["EndpointSpec", "SEED_MAX_VERSIONS", "TOKEN_ISSUER"]
@@ -122,12 +122,10 @@ class EndpointSpec(BaseModel):
                 "versions: at most one version may set is_control_version_type (one control, "
                 f"any number of treatments); found {', '.join(controls)}"
             )
-        total = sum(round(v.traffic_percentile * 100) for v in self.versions) / 100
-        if total > 100:
-            shares = ", ".join(f"{v.name}={v.traffic_percentile:g}" for v in self.versions)
-            raise ValueError(
-                f"versions: traffic_percentile values sum to {total:g}, more than 100 ({shares})"
-            )
+        try:
+            self.routing  # noqa: B018  # the routing table's rules (the sum) hold for the versions
+        except RoutingError as error:
+            raise ValueError(f"versions: {error}") from None
         if self.autoscaler == "keda" and not self.prometheus_url:
             raise ValueError("prometheus_url is required when autoscaler is 'keda'")
         return self
@@ -145,8 +143,17 @@ class EndpointSpec(BaseModel):
 
     @property
     def default_version(self) -> str:
-        """The version that receives unassigned traffic: the flagged one, else the first."""
+        """The version that receives unassigned traffic: the flagged one, else the first listed.
+
+        The seed keeps the first version *created* as the default until `is_default` moves it;
+        with no flag set, a deployed endpoint's TrafficSplit remembers its default and refuses a
+        reorder that would move it."""
         return next((v.name for v in self.versions if v.is_default), self.versions[0].name)
+
+    @property
+    def is_default_set(self) -> bool:
+        """Whether a version sets `is_default` (else the first listed is the default)."""
+        return any(v.is_default for v in self.versions)
 
     @property
     def control_version(self) -> str | None:
@@ -169,10 +176,16 @@ class EndpointSpec(BaseModel):
                 return version
         raise KeyError(name)
 
+    @property
+    def routing(self) -> RoutingTable:
+        """The routing table the versions declare: shares, the remainder to the default version,
+        the control (raises RoutingError when a rule is broken; a validated spec never does)."""
+        shares = {v.name: v.traffic_percentile for v in self.versions}
+        return routing_table(shares, self.default_version, self.control_version)
+
     def effective_traffic(self) -> dict[str, float]:
         """`{version: percent}` summing to 100, the remainder going to the default version."""
-        shares = {v.name: v.traffic_percentile for v in self.versions}
-        return effective_traffic(shares, self.default_version)
+        return self.routing.traffic
 
     def serialize(self) -> dict[str, Any]:
         """The seed's `serialize()`: a JSON-ready dict of the endpoint, versions and traffic."""

@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from specification.names import ResourceName
+from specification.routing import STEPS_PER_PERCENT, share_steps
 
 __all__ = [
     "COLLECT_SCRIPT_NAME",
@@ -21,11 +22,9 @@ __all__ = [
     "DEFAULT_SCORING_BASE_IMAGE",
     "INFERENCE_SERVER_REQUIREMENT",
     "SCORING_SERVER_PORT",
-    "TRAFFIC_STEPS_PER_PERCENT",
+    "Percentile",
 ]
 
-# Traffic is routed in 0.01% steps (the router draws rand(10000)).
-TRAFFIC_STEPS_PER_PERCENT = 100
 SCORING_SERVER_PORT = 5001  # azmlinfsrv's default port
 DEFAULT_SCORING_BASE_IMAGE = "python:3.11-slim"
 # Azure ML's inference server, as installed for inference-config versions (cluster and local).
@@ -36,14 +35,13 @@ COLLECT_SCRIPT_NAME = "collect.py"
 RESERVED_ENV_PREFIX = "MODEL_ENDPOINTS_"
 
 
-def _check_traffic_resolution(value: float) -> float:
-    steps = value * TRAFFIC_STEPS_PER_PERCENT
-    if abs(steps - round(steps)) > 1e-6:
-        raise ValueError(f"{value} has more precision than the router's 0.01% step")
-    return round(steps) / TRAFFIC_STEPS_PER_PERCENT
+def _share(value: float) -> float:
+    """The routing table's own rule on a share (0-100 in 0.01 steps), at the field that holds it."""
+    return share_steps(value) / STEPS_PER_PERCENT
 
 
-Percentile = Annotated[float, Field(ge=0, le=100), AfterValidator(_check_traffic_resolution)]
+# A traffic share in percent: a finite number from 0 to 100 in the router's 0.01% steps.
+Percentile = Annotated[float, AfterValidator(_share)]
 
 
 class InferenceConfig(BaseModel):

@@ -1,15 +1,14 @@
 """The router's Kubernetes objects: HAProxy Deployment, ConfigMap, Secret, Service, HPA and PDB.
 
-The configuration text comes from `router.render_router`; this module decides where its files
-live in the pod, how they are checked before HAProxy starts (our own fail-closed check: `haproxy
--c` does not notice a missing JWT key), and how a changed configuration rolls the pods.
+The configuration they carry is built by `router.endpoint_router` (the same builder local mode
+uses); this module only decides how it reaches the pods: which object holds which file, how the
+files are checked before HAProxy starts (our own fail-closed check: `haproxy -c` does not notice a
+missing JWT key), and how a changed configuration rolls the pods.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
-from collections.abc import Mapping
 from typing import Any
 
 from components.manifests.labels import (
@@ -18,26 +17,24 @@ from components.manifests.labels import (
     router_selector,
 )
 from components.manifests.quantities import cpu_quantity, memory_quantity
-from components.manifests.serving import service_host
-from router.model import (
-    ALL_ADDRESSES_DUAL,
-    ApiKeyHashes,
-    AuthMaterial,
-    DnsReplicas,
-    RouterConfig,
-    RouterSettings,
-    TokenVerification,
+from router.endpoint_router import (
+    CLUSTER_CONFIG_DIR,
+    CLUSTER_RUN_DIR,
+    CLUSTER_TLS_DIR,
+    CONFIG_FILE,
+    JWT_KEY_FILE,
+    METRICS_PORT,
+    TLS_FILE,
+    cluster_site,
 )
+from router.model import RouterConfig
 from router.names import API_KEYS_MAP
-from router.render import render_router
+from router.timeouts import PRE_STOP_DELAY_SECONDS, termination_grace_seconds
 from specification.endpoint import EndpointSpec
 
 __all__ = [
-    "CONFIG_DIR",
+    "TLS_SOURCE_DIR",
     "router_name",
-    "router_settings",
-    "version_replicas",
-    "render_endpoint_router",
     "config_checksum",
     "precheck_script",
     "config_map_data",
@@ -51,77 +48,12 @@ __all__ = [
     "scoring_url",
 ]
 
-CONFIG_DIR = "/usr/local/etc/haproxy"  # the official image's configuration directory
-CONFIG_FILE = "haproxy.cfg"
-JWT_KEY_FILE = "jwt-public.pem"
-TLS_DIR = "/run/haproxy-tls"
-TLS_SOURCE_DIR = "/etc/haproxy-tls-source"
-RUN_DIR = "/var/lib/haproxy"
-HTTP_PORT, HTTPS_PORT, METRICS_PORT = 8080, 8443, 8405
+TLS_SOURCE_DIR = "/etc/haproxy-tls-source"  # where the kubernetes.io/tls Secret is mounted
 HAPROXY_UID = 99  # the `haproxy` user of the official image
-DRAIN_MARGIN_SECONDS = 10
 
 
 def router_name(spec: EndpointSpec) -> str:
     return f"{spec.name}-router"
-
-
-def router_settings(spec: EndpointSpec, config_dir: str = CONFIG_DIR, run_dir: str = RUN_DIR) -> RouterSettings:
-    ip_family = spec.router.ip_family
-    return RouterSettings(
-        bind_address="0.0.0.0" if ip_family == "IPv4" else ALL_ADDRESSES_DUAL,
-        resolve_prefer="ipv6" if ip_family == "IPv6" else "ipv4",
-        port=HTTPS_PORT if spec.router.tls else HTTP_PORT,
-        metrics_port=METRICS_PORT,
-        map_dir=config_dir,
-        admin_socket=f"{run_dir}/admin.sock",
-        access_log="stdout",
-    )
-
-
-def version_replicas(spec: EndpointSpec, cluster_domain: str = "cluster.local") -> dict[str, DnsReplicas]:
-    """Each version's replicas, found through its headless Service by DNS (one server slot per
-    possible replica, so `maxconn` holds per replica)."""
-    return {
-        version.name: DnsReplicas(
-            service=service_host(spec, version, cluster_domain),
-            port=version.port,
-            max_replicas=version.max_replicas,
-        )
-        for version in spec.versions
-    }
-
-
-def render_endpoint_router(
-    spec: EndpointSpec,
-    traffic: Mapping[str, float],
-    key_hashes: Mapping[str, str] | None,
-    *,
-    config_dir: str = CONFIG_DIR,
-    tls_dir: str = TLS_DIR,
-    run_dir: str = RUN_DIR,
-) -> RouterConfig:
-    """The router configuration for the cluster: files under CONFIG_DIR and TLS_DIR (the
-    directories are parameters only so tests can check the very same text with `haproxy -c`)."""
-    auth = AuthMaterial(
-        api_keys=(
-            ApiKeyHashes(primary=key_hashes["primary"], secondary=key_hashes["secondary"])
-            if spec.auth_enabled and key_hashes is not None
-            else None
-        ),
-        token=(
-            TokenVerification(
-                public_key_path=f"{config_dir}/{JWT_KEY_FILE}",
-                issuer=spec.token_issuer,
-                audience=spec.token_audience,
-            )
-            if spec.token_auth_enabled
-            else None
-        ),
-        tls_certificate_path=f"{tls_dir}/tls.pem" if spec.router.tls else None,
-    )
-    settings = router_settings(spec, config_dir, run_dir)
-    return render_router(spec, traffic, version_replicas(spec), auth, settings)
 
 
 def config_checksum(config: RouterConfig, public_key_pem: str | None) -> str:
@@ -172,16 +104,16 @@ def router_secret(spec: EndpointSpec, data: Any) -> dict[str, Any]:
 
 def precheck_script(
     spec: EndpointSpec,
-    config_dir: str = CONFIG_DIR,
+    config_dir: str = CLUSTER_CONFIG_DIR,
     tls_source_dir: str = TLS_SOURCE_DIR,
-    tls_dir: str = TLS_DIR,
+    tls_dir: str = CLUSTER_TLS_DIR,
 ) -> str:
     """The init container's shell script. Fails closed before HAProxy starts: assembles the TLS
     file from the `kubernetes.io/tls` Secret, requires the JWT public key (a missing key file
     passes `haproxy -c`), then runs `haproxy -c`."""
     steps = ["set -eu"]
     if spec.router.tls:
-        steps.append(f"cat {tls_source_dir}/tls.crt {tls_source_dir}/tls.key > {tls_dir}/tls.pem")
+        steps.append(f"cat {tls_source_dir}/tls.crt {tls_source_dir}/tls.key > {tls_dir}/{TLS_FILE}")
     if spec.token_auth_enabled:
         key = f"{config_dir}/{JWT_KEY_FILE}"
         steps.append(
@@ -195,7 +127,7 @@ def precheck_script(
 def router_deployment(spec: EndpointSpec, checksum: Any) -> dict[str, Any]:
     """HAProxy pods, spread over nodes, rolled when `checksum` (the config digest) changes."""
     router = spec.router
-    port = router_settings(spec).port
+    port = cluster_site(spec).port
     security = {
         "runAsNonRoot": True,
         "runAsUser": HAPROXY_UID,
@@ -211,15 +143,15 @@ def router_deployment(spec: EndpointSpec, checksum: Any) -> dict[str, Any]:
         {"name": "run", "emptyDir": {}},
     ]
     mounts = [
-        {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
-        {"name": "run", "mountPath": RUN_DIR},
+        {"name": "config", "mountPath": CLUSTER_CONFIG_DIR, "readOnly": True},
+        {"name": "run", "mountPath": CLUSTER_RUN_DIR},
     ]
     if router.tls:
         volumes += [
             {"name": "tls", "emptyDir": {"medium": "Memory"}},
             {"name": "tls-source", "secret": {"secretName": router.tls_secret_name}},
         ]
-        mounts.append({"name": "tls", "mountPath": TLS_DIR})
+        mounts.append({"name": "tls", "mountPath": CLUSTER_TLS_DIR})
     resources: dict[str, Any] = {
         "requests": {"cpu": cpu_quantity(router.cpu_cores), "memory": memory_quantity(router.memory_gb)}
     }
@@ -229,7 +161,6 @@ def router_deployment(spec: EndpointSpec, checksum: Any) -> dict[str, Any]:
     precheck_mounts = list(mounts) + (
         [{"name": "tls-source", "mountPath": TLS_SOURCE_DIR, "readOnly": True}] if router.tls else []
     )
-    slowest = max(v.scoring_timeout_ms + v.max_request_wait_time for v in spec.versions)
     labels = {**endpoint_labels(spec.name), COMPONENT_LABEL: "router"}
     return {
         "apiVersion": "apps/v1",
@@ -263,7 +194,7 @@ def router_deployment(spec: EndpointSpec, checksum: Any) -> dict[str, Any]:
                         }
                     },
                     # In-flight scoring calls finish before the old pod exits.
-                    "terminationGracePeriodSeconds": math.ceil(slowest / 1000) + DRAIN_MARGIN_SECONDS,
+                    "terminationGracePeriodSeconds": termination_grace_seconds(spec),
                     "initContainers": [
                         {
                             "name": "check-config",
@@ -278,7 +209,7 @@ def router_deployment(spec: EndpointSpec, checksum: Any) -> dict[str, Any]:
                         {
                             "name": "haproxy",
                             "image": router.image,
-                            "command": ["haproxy", "-W", "-db", "-f", f"{CONFIG_DIR}/{CONFIG_FILE}"],
+                            "command": ["haproxy", "-W", "-db", "-f", f"{CLUSTER_CONFIG_DIR}/{CONFIG_FILE}"],
                             "ports": [
                                 {"name": "http", "containerPort": port, "protocol": "TCP"},
                                 {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"},
@@ -286,7 +217,9 @@ def router_deployment(spec: EndpointSpec, checksum: Any) -> dict[str, Any]:
                             "readinessProbe": health,
                             "livenessProbe": {**health, "initialDelaySeconds": 10, "failureThreshold": 3},
                             # Let the Service stop sending before HAProxy begins to drain.
-                            "lifecycle": {"preStop": {"exec": {"command": ["sleep", "5"]}}},
+                            "lifecycle": {
+                                "preStop": {"exec": {"command": ["sleep", str(PRE_STOP_DELAY_SECONDS)]}}
+                            },
                             "resources": resources,
                             "securityContext": security,
                             "volumeMounts": mounts,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components import Endpoint, InferenceConfig, NodePool
+from components import Endpoint, EndpointArgs, InferenceConfig, NodePool, NodePoolArgs
 from offline.program import run_under_mocks
 from offline.recording import COMPUTED, Graph
 from tests.kubernetes_schema import validate_manifest
@@ -24,8 +24,8 @@ def _build(spec, **kwargs) -> tuple[Graph, dict]:  # type: ignore[no-untyped-def
 
     def program() -> pulumi.Output:
         pools = kwargs.pop("pools", [])
-        nodes = [NodePool(p.name, p) for p in pools]
-        ep = Endpoint(spec.name, spec, node_pools=nodes, **kwargs)
+        nodes = [NodePool(p.name, NodePoolArgs(p)) for p in pools]
+        ep = Endpoint(spec.name, EndpointArgs(spec, node_pools=nodes, **kwargs))
         return pulumi.Output.all(
             traffic=ep.effective_traffic, default=ep.default_version, hosts=ep.version_hosts, ns=ep.namespace
         ).apply(outputs.update)
@@ -109,7 +109,7 @@ def test_placement_errors_stop_before_any_resource() -> None:
     gpu = pool("gpu", "Standard_NC6s_v3", max_nodes=2)
     spec = endpoint(version("v1", node_pool="gpu", gpu_cores=1, autoscale_max_replicas=3))
     with pytest.raises(ValueError, match=r"versions\[0\]\.autoscale_max_replicas: 3 replicas"):
-        Endpoint("ep", spec, node_pools=[gpu])
+        Endpoint("ep", EndpointArgs(spec, node_pools=[gpu]))
 
 
 def test_inference_config_code_is_read_from_source_dir(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_inference_config_code_is_read_from_source_dir(tmp_path: Path) -> None:
 def test_missing_entry_script_is_a_clear_error(tmp_path: Path) -> None:
     spec = endpoint(version("v1", image=None, inference_config=InferenceConfig(entry_script="nope.py")))
     with pytest.raises(ValueError, match=r"versions\[0\]\.inference_config\.entry_script: cannot read .*nope\.py"):
-        Endpoint("ep", spec, source_dir=tmp_path)
+        Endpoint("ep", EndpointArgs(spec, source_dir=tmp_path))
 
 
 def _endpoint_outputs(spec, preview: bool = False):  # type: ignore[no-untyped-def]
@@ -196,3 +196,28 @@ def test_preview_of_a_new_endpoint_leaves_router_config_computed() -> None:
     assert seen == {}  # keys and revision are unknown until the providers create them
     assert graph.named("ep-router-config").inputs["data"] == COMPUTED
     assert graph.named("ep-traffic").inputs["shares"] == {"v1": 0.0}
+
+
+def test_a_bare_spec_reads_like_args_without_pools() -> None:
+    """`Endpoint(name, spec)` where that reads better in a program: the same graph."""
+    spec = endpoint(version("v1", traffic_percentile=20), version("v2", traffic_percentile=10))
+    with_args = run_under_mocks(lambda: Endpoint("ep", EndpointArgs(spec)))
+    bare = run_under_mocks(lambda: Endpoint("ep", spec))
+    assert sorted(r.urn for r in bare.resources) == sorted(r.urn for r in with_args.resources)
+
+
+def test_dependencies_in_opts_reach_every_object_of_the_endpoint() -> None:
+    """Pulumi's convention: ordering through `opts`; a component hands it to its children."""
+    from components.kubernetes_objects import create_object
+    from components.manifests.serving import namespace
+
+    spec = endpoint(version("v1"), create_namespace=False, name="ep2", namespace="shared")
+
+    def program() -> None:
+        shared = create_object("shared", namespace(endpoint(version("v1"), name="shared")), pulumi.ResourceOptions())
+        Endpoint("ep2", spec, pulumi.ResourceOptions(depends_on=[shared]))
+
+    graph = run_under_mocks(program)
+    shared_urn = graph.named("shared").urn
+    kubernetes = [r for r in graph.kubernetes() if r.name != "shared"]
+    assert kubernetes and all(shared_urn in r.dependencies for r in kubernetes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
-from components import NodePool
+from components import NodePool, NodePoolArgs
 from offline.program import run_under_mocks
 from tests.kubernetes_schema import validate_manifest
 from tests.specs import pool
@@ -14,7 +14,7 @@ def test_gpu_pool_deploys_its_device_plugin_as_a_child() -> None:
     outputs: dict = {}
 
     def program() -> pulumi.Output:
-        node_pool = NodePool("gpu", pool("gpu", "p4d.24xlarge", max_nodes=2))
+        node_pool = NodePool("gpu", NodePoolArgs(pool("gpu", "p4d.24xlarge", max_nodes=2)))
         return pulumi.Output.all(node_pool.node_selector, node_pool.accelerator_resource).apply(
             lambda values: outputs.update(selector=values[0], resource=values[1])
         )

@@ -11,7 +11,7 @@ from components.router import Router, RouterArgs
 from offline.program import run_under_mocks
 from offline.recording import COMPUTED, Graph
 from tests.kubernetes_schema import validate_manifest
-from tests.specs import endpoint, version
+from tests.specs import endpoint, routed, version
 
 HASHES = {"primary": hashlib.sha256(b"p").hexdigest(), "secondary": hashlib.sha256(b"s").hexdigest()}
 PEM = "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n"
@@ -29,7 +29,7 @@ def _run(args_factory, preview: bool = False) -> tuple[Graph, dict]:  # type: ig
 
 def test_router_objects_are_children_and_valid() -> None:
     spec = endpoint(version("v1", traffic_percentile=20), version("v2", traffic_percentile=10), token_auth_enabled=True)
-    graph, seen = _run(lambda: RouterArgs(spec, spec.effective_traffic(), HASHES, PEM))
+    graph, seen = _run(lambda: RouterArgs(spec, spec.routing, HASHES, PEM))
     (router,) = graph.of_type("model-endpoints:index:Router")
     kinds = sorted(child.type.rsplit(":", 1)[-1] for child in graph.children(router))
     assert kinds == ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Secret", "Service"]
@@ -43,7 +43,7 @@ def test_router_objects_are_children_and_valid() -> None:
 
 def test_secret_data_is_a_secret_and_config_map_holds_the_split() -> None:
     spec = endpoint(version("v1", traffic_percentile=20), version("v2", traffic_percentile=10))
-    graph, _ = _run(lambda: RouterArgs(spec, {"v1": 90.0, "v2": 10.0}, HASHES))
+    graph, _ = _run(lambda: RouterArgs(spec, routed(spec, {"v1": 90.0, "v2": 10.0}), HASHES))
     secret = graph.named("ep-router-secret")
     assert secret.secret_paths == ("stringData",)
     assert HASHES["primary"] in secret.inputs["stringData"]["apikeys.map"]
@@ -54,7 +54,7 @@ def test_secret_data_is_a_secret_and_config_map_holds_the_split() -> None:
 
 def test_auth_disabled_needs_no_secret() -> None:
     spec = endpoint(version("v1"), auth_enabled=False)
-    graph, _ = _run(lambda: RouterArgs(spec, spec.effective_traffic()))
+    graph, _ = _run(lambda: RouterArgs(spec, spec.routing))
     assert not graph.of_type("kubernetes:core/v1:Secret")
     volumes = graph.named("ep-router-deployment").inputs["spec"]["template"]["spec"]["volumes"]
     assert volumes[0]["projected"]["sources"] == [{"configMap": {"name": "ep-router"}}]
@@ -65,7 +65,7 @@ def test_preview_with_unknown_key_hashes_does_not_crash() -> None:
 
     def args() -> RouterArgs:
         unknown = pulumi.Output(set(), pulumi.Output.from_input(None).future(), pulumi.Output.from_input(False).future())
-        return RouterArgs(spec, spec.effective_traffic(), unknown)  # type: ignore[arg-type]
+        return RouterArgs(spec, spec.routing, unknown)  # type: ignore[arg-type]
 
     graph, _ = _run(args, preview=True)
     config = graph.named("ep-router-config")
@@ -77,10 +77,10 @@ def test_preview_with_unknown_key_hashes_does_not_crash() -> None:
 def test_missing_auth_material_is_an_error() -> None:
     spec = endpoint(version("v1"))
     with pytest.raises(ValueError, match="auth_enabled needs key_hashes"):
-        RouterArgs(spec, spec.effective_traffic())
+        RouterArgs(spec, spec.routing)
     token_spec = endpoint(version("v1"), auth_enabled=False, token_auth_enabled=True)
     with pytest.raises(ValueError, match="token_auth_enabled needs token_public_key_pem"):
-        RouterArgs(token_spec, token_spec.effective_traffic())
+        RouterArgs(token_spec, token_spec.routing)
 
 
 def test_load_balancer_address_from_typed_and_plain_status() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pulumi
+
 from components import Version, VersionArgs
 from offline.program import run_under_mocks
 from tests.kubernetes_schema import validate_manifest
@@ -32,9 +34,13 @@ def test_explicit_dependencies_reach_every_object() -> None:
         import pulumi
 
         ns = create_object("ns", namespace(ep), pulumi.ResourceOptions())
-        Version("ep-v1", VersionArgs(endpoint=ep, version=ep.versions[0]), depends_on=[ns])
+        Version(
+            "ep-v1",
+            VersionArgs(endpoint=ep, version=ep.versions[0]),
+            pulumi.ResourceOptions(depends_on=[ns]),
+        )
 
     graph = run_under_mocks(program)
     ns_urn = graph.named("ns").urn
-    for name in ("ep-v1-deployment", "ep-v1-service", "ep-v1-pdb"):
+    for name in ("ep-v1-deployment", "ep-v1-service", "ep-v1-pdb", "ep-v1-autoscaler"):
         assert ns_urn in graph.named(name).dependencies

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from provider.split_rules import (
     TrafficSplitInputs,
+    default_move_problems,
     removal_problems,
     routing,
     routing_changed,
@@ -16,9 +17,14 @@ from tests.specs import endpoint, version
 
 
 def split(
-    shares: dict[str, float], default: str = "versiona", control: str | None = None
+    shares: dict[str, float],
+    default: str = "versiona",
+    control: str | None = None,
+    is_default_set: bool = False,
 ) -> TrafficSplitInputs:
-    return TrafficSplitInputs(shares=shares, default_version=default, control_version=control)
+    return TrafficSplitInputs(
+        shares=shares, default_version=default, control_version=control, is_default_set=is_default_set
+    )
 
 
 def test_remainder_goes_to_the_default_in_exact_steps() -> None:
@@ -39,8 +45,11 @@ def test_from_endpoint_takes_shares_default_and_control() -> None:
         version("versionb", traffic_percentile=30, is_default=True, is_control_version_type=True),
     )
     inputs = TrafficSplitInputs.from_endpoint(spec)
-    assert inputs == split({"versiona": 70, "versionb": 30}, default="versionb", control="versionb")
-    assert routing(inputs).traffic == spec.effective_traffic()
+    assert inputs == split(
+        {"versiona": 70, "versionb": 30}, default="versionb", control="versionb", is_default_set=True
+    )
+    assert routing(inputs) == spec.routing
+    assert not TrafficSplitInputs.from_endpoint(endpoint(version("versiona"))).is_default_set
 
 
 def test_a_valid_split_has_no_problems() -> None:
@@ -57,6 +66,13 @@ def test_default_and_control_must_be_versions() -> None:
     problems = split_problems(split({"versiona": 10}, default="versionz", control="versiony"))
     assert {p.property for p in problems} == {"default_version", "control_version"}
     assert all("not one of the versions (versiona)" in p.reason for p in problems)
+
+
+def test_split_problems_are_the_routing_tables_own_rules() -> None:
+    """The same words as the spec's, from the same function."""
+    spec_error = "traffic_percentile values sum to 110, more than 100 (versiona=70, versionb=40)"
+    (problem,) = split_problems(split({"versiona": 70, "versionb": 40}))
+    assert problem.reason == spec_error + "; lower some shares"
 
 
 @pytest.mark.parametrize(
@@ -106,3 +122,42 @@ def test_rewording_the_same_table_is_no_routing_change() -> None:
     old = split({"versiona": 60, "versionb": 40})
     assert not routing_changed(old, split({"versiona": 0, "versionb": 40}))
     assert not routing_changed(old, split({"versionb": 40, "versiona": 60.0}))
+
+
+# --- the default stays where it was created
+
+
+def test_a_reorder_that_would_move_the_default_is_refused_with_the_fix() -> None:
+    old = split({"versiona": 10, "versionb": 20}, default="versiona")
+    reordered = split({"versionb": 20, "versiona": 10}, default="versionb")
+    (problem,) = default_move_problems(old, reordered)
+    assert problem.property == "default_version"
+    assert "would move from 'versiona' to 'versionb'" in problem.reason
+    assert "no version sets is_default" in problem.reason
+    assert "Set is_default: true on 'versionb'" in problem.reason
+    assert "or on 'versiona'" in problem.reason
+
+
+def test_is_default_moves_the_default() -> None:
+    old = split({"versiona": 10, "versionb": 20}, default="versiona")
+    flagged = split({"versiona": 10, "versionb": 20}, default="versionb", is_default_set=True)
+    assert default_move_problems(old, flagged) == []
+
+
+def test_dropping_the_flag_must_not_move_the_default_either() -> None:
+    old = split({"versiona": 10, "versionb": 20}, default="versionb", is_default_set=True)
+    unflagged = split({"versiona": 10, "versionb": 20}, default="versiona")
+    (problem,) = default_move_problems(old, unflagged)
+    assert "from 'versionb' to 'versiona'" in problem.reason
+
+
+def test_a_default_that_stays_needs_no_flag() -> None:
+    old = split({"versiona": 10}, default="versiona")
+    grown = split({"versiona": 10, "versionb": 20}, default="versiona")
+    assert default_move_problems(old, grown) == []
+
+
+def test_recorded_inputs_without_the_flag_read_as_unflagged() -> None:
+    """State written before `is_default_set` existed has no such input."""
+    old = TrafficSplitInputs.model_validate({"shares": {"versiona": 10}, "default_version": "versiona"})
+    assert old.is_default_set is False

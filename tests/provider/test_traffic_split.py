@@ -121,3 +121,18 @@ def test_registers_under_mocks_with_inputs_keyed_by_version(secret_outputs: dict
     assert registered.inputs["default_version"] == "versiona"
     assert secret_outputs["ep-traffic"] == []
     assert "__provider" not in registered.secret_paths
+
+
+def test_a_reorder_moving_the_default_fails_the_preview(client: ProviderClient) -> None:
+    id_, inputs, outputs = created(client, split({"versiona": 10, "versionb": 20}))
+    reordered = split({"versionb": 20, "versiona": 10}, default="versionb")
+    failures = client.check(inputs, reordered).failures
+    assert list(failures) == ["default_version"]
+    assert "Set is_default: true on 'versionb'" in failures["default_version"]
+    flagged = client.check(inputs, {**reordered, "is_default_set": True})
+    assert flagged.failures == {}
+    assert client.diff(id_, outputs, flagged.inputs) == SOME
+    assert client.update(id_, outputs, flagged.inputs)["effective_traffic"] == {
+        "versiona": 10.0,
+        "versionb": 90.0,
+    }

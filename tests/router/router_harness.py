@@ -39,7 +39,9 @@ from router import (
 )
 from router.names import SPLIT_MAP
 from specification import EndpointSpec
+from specification.routing import RoutingTable
 from tests.ports import free_port
+from tests.specs import routed
 
 LOOPBACK = "127.0.0.1"
 
@@ -498,7 +500,7 @@ class RouterProcess:
         self,
         workdir: Path,
         spec: EndpointSpec,
-        traffic: Mapping[str, float],
+        routing: RoutingTable,
         replicas: Mapping[str, Replicas],
         auth: AuthMaterial,
         **settings: Any,
@@ -516,7 +518,7 @@ class RouterProcess:
             admin_socket=str(workdir / "admin.sock"),
             **settings,
         )
-        self.config: RouterConfig = render_router(spec, traffic, replicas, auth, self.settings)
+        self.config: RouterConfig = render_router(spec, routing, replicas, auth, self.settings)
         self.cfg_path = workdir / "haproxy.cfg"
         self.write()
         self.master_socket = workdir / "master.sock"
@@ -555,13 +557,13 @@ class RouterProcess:
 
     def rerender(
         self,
-        traffic: Mapping[str, float],
+        routing: RoutingTable,
         replicas: Mapping[str, Replicas],
         auth: AuthMaterial,
     ) -> None:
         """Render again with the same settings (ports, paths) and write cfg and maps; `reload()`
         then makes it live."""
-        self.config = render_router(self.spec, traffic, replicas, auth, self.settings)
+        self.config = render_router(self.spec, routing, replicas, auth, self.settings)
         self.write()
 
     def write(self) -> None:
@@ -622,13 +624,15 @@ class RouterProcess:
         return _unix_command(self.master_socket, command)
 
     def set_weights(self, traffic: Mapping[str, float]) -> None:
-        """Make `traffic` live through the runtime API and write it to the map file."""
+        """Make `traffic` (effective shares of the spec's versions) live through the runtime API
+        and write it to the map file."""
+        routing = routed(self.spec, traffic)
         map_path = self.config.map_path(SPLIT_MAP)
         version = parse_prepare_map_response(self.admin(prepare_map_command(map_path)))
-        for command in weight_change_commands(self.spec, traffic, map_path, version):
+        for command in weight_change_commands(routing, map_path, version):
             answer = self.admin(command).strip()
             assert answer == "", f"{command!r} -> {answer!r}"
-        name, content = split_map_file(self.spec, traffic)
+        name, content = split_map_file(routing)
         (self.workdir / "maps" / name).write_text(content)
 
     def worker_pids(self) -> list[int]:

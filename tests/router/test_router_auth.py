@@ -72,7 +72,7 @@ def _start(
     auth: AuthMaterial,
 ) -> RouterProcess:
     return start_router(
-        spec, spec.effective_traffic(), {"v1": StaticReplicas((backend.address,))}, auth
+        spec, spec.routing, {"v1": StaticReplicas((backend.address,))}, auth
     )
 
 

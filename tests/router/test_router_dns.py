@@ -68,7 +68,7 @@ def test_replicas_discovered_through_dns(
     )
     router = start_router(
         spec,
-        spec.effective_traffic(),
+        spec.routing,
         {
             "v1": StaticReplicas((v1.address,)),
             "v2": DnsReplicas(SERVICE, v2.port, spec.version("v2").max_replicas),

@@ -38,7 +38,7 @@ def test_a_dead_replica_leaves_the_rotation(
     spec = make_spec({"name": "v1", "period_seconds": 1, "failure_threshold": 2, "success_threshold": 1})
     a, b = python_backends("v1-a", "v1-b")
     router = start_router(
-        spec, spec.effective_traffic(), {"v1": StaticReplicas((a.address, b.address))}, AuthMaterial()
+        spec, spec.routing, {"v1": StaticReplicas((a.address, b.address))}, AuthMaterial()
     )
     assert "option httpchk GET /healthz" in router.config.haproxy_cfg
     assert "check inter 1s fall 2 rise 1" in router.config.haproxy_cfg

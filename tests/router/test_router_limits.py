@@ -31,7 +31,7 @@ def test_per_replica_maxconn_and_queue_timeout(
     replicas = python_backends("v1-a", "v1-b")
     router = start_router(
         spec,
-        spec.effective_traffic(),
+        spec.routing,
         {"v1": StaticReplicas(tuple(b.address for b in replicas))},
         AuthMaterial(),
     )
@@ -80,7 +80,7 @@ def test_scoring_timeout_gives_504(
     v1, v2 = python_backends("v1", "v2")
     router = start_router(
         spec,
-        spec.effective_traffic(),
+        spec.routing,
         {"v1": StaticReplicas((v1.address,)), "v2": StaticReplicas((v2.address,))},
         AuthMaterial(),
     )

@@ -33,7 +33,7 @@ def test_prometheus_metrics_per_version_on_their_own_port(
     v1, v2 = python_backends("v1", "v2")
     router = start_router(
         spec,
-        spec.effective_traffic(),
+        spec.routing,
         {"v1": StaticReplicas((v1.address,)), "v2": StaticReplicas((v2.address,))},
         AuthMaterial(),
     )
@@ -93,7 +93,7 @@ def test_access_log_line_per_request_with_app_insights(
     v1, v2 = python_backends("v1", "v2")
     router = start_router(
         spec,
-        spec.effective_traffic(),
+        spec.routing,
         {"v1": StaticReplicas((v1.address,)), "v2": StaticReplicas((v2.address,))},
         AuthMaterial(),
         access_log="stdout",
@@ -136,7 +136,7 @@ def test_no_access_log_without_app_insights(
     spec = make_spec({"name": "v1"}, enable_app_insights=False)
     (v1,) = python_backends("v1")
     router = start_router(
-        spec, spec.effective_traffic(), {"v1": StaticReplicas((v1.address,))}, AuthMaterial()
+        spec, spec.routing, {"v1": StaticReplicas((v1.address,))}, AuthMaterial()
     )
     for _ in range(5):
         assert router.request().status == 200

@@ -20,6 +20,7 @@ from router_harness import (
 )
 
 from router import AuthMaterial, StaticReplicas, split_map_file
+from tests.specs import routed
 
 MIN_REQUESTS = 2_000
 
@@ -62,7 +63,7 @@ def test_weight_changes_through_runtime_api_under_load(
     backends = echo_backends("v1-a", "v2-a")
     router = start_router(
         spec,
-        spec.effective_traffic(),
+        spec.routing,
         {
             "v1": StaticReplicas((backends.address("v1-a"),)),
             "v2": StaticReplicas((backends.address("v2-a"),)),
@@ -84,7 +85,7 @@ def test_weight_changes_through_runtime_api_under_load(
     assert served["v1"] > 0 and served["v2"] > 0
     # the last change is live, and in the map file too: a reload keeps it
     assert _versions_served(router, 100) == {"v2": 100}
-    name, content = split_map_file(spec, {"v1": 0.0, "v2": 100.0})
+    name, content = split_map_file(routed(spec, {"v1": 0.0, "v2": 100.0}))
     assert (router.workdir / "maps" / name).read_text() == content
     router.reload()
     assert _versions_served(router, 100) == {"v2": 100}
@@ -107,7 +108,7 @@ def test_topology_changes_through_hitless_reload_under_load(
     auth = AuthMaterial()
     router = start_router(
         spec,
-        spec.effective_traffic(),
+        spec.routing,
         {"v1": v1, "v2": StaticReplicas((backends.address("v2-a"),)), "slow": slow_replicas},
         auth,
     )
@@ -138,7 +139,7 @@ def test_topology_changes_through_hitless_reload_under_load(
             slow_threads.append(thread)
             time.sleep(0.1)  # the slow request is on the old worker
             router.rerender(
-                traffic, {"v1": v1, "v2": StaticReplicas(v2_servers), "slow": slow_replicas}, auth
+                routed(spec, traffic), {"v1": v1, "v2": StaticReplicas(v2_servers), "slow": slow_replicas}, auth
             )
             router.reload()
             time.sleep(0.3)

@@ -31,6 +31,8 @@ from router import (
     weight_change_commands,
 )
 from specification import EndpointSpec
+from specification.routing import RoutingTable
+from tests.specs import routed
 
 # Each of these, templated into a config line, map line or admin command, changes its meaning
 # (or is ambiguous): they must be refused before any text is produced.
@@ -116,10 +118,10 @@ def test_injection_in_version_name_is_rejected(bad: str) -> None:
     forged = spec.model_copy(
         update={"versions": [spec.versions[0], spec.versions[1].model_copy(update={"name": bad})]}
     )
-    traffic = {"v1": 70.0, bad: 30.0}
+    routing = RoutingTable({"v1": 7000, bad: 3000}, "v1")
     replicas = {"v1": StaticReplicas(("127.0.0.1:9000",)), bad: StaticReplicas(("127.0.0.1:9001",))}
     with pytest.raises(ValueError) as error:
-        render_router(forged, traffic, replicas, AuthMaterial())
+        render_router(forged, routing, replicas, AuthMaterial())
     _assert_names(error, bad)
     with pytest.raises(ValueError) as error:
         backend_name(bad)
@@ -131,15 +133,17 @@ def test_injection_in_endpoint_name_traffic_and_replica_keys_is_rejected(bad: st
     spec = _spec()
     forged = spec.model_copy(update={"name": bad})
     with pytest.raises(ValueError) as error:
-        render_router(forged, spec.effective_traffic(), _replicas(spec), AuthMaterial())
+        render_router(forged, spec.routing, _replicas(spec), AuthMaterial())
     _assert_names(error, bad)
-    with pytest.raises(ValueError) as error:
-        render_router(spec, {"v1": 70.0, "v2": 30.0, bad: 0.0}, _replicas(spec), AuthMaterial())
-    _assert_names(error, bad)
+    with pytest.raises(ValueError, match="unknown: ") as error:
+        render_router(
+            spec, RoutingTable({"v1": 7000, "v2": 3000, bad: 0}, "v1"), _replicas(spec), AuthMaterial()
+        )
+    assert bad in str(error.value)  # a name the endpoint does not have never reaches the config
     with pytest.raises(ValueError) as error:
         render_router(
             spec,
-            spec.effective_traffic(),
+            spec.routing,
             {**_replicas(spec), bad: StaticReplicas(("127.0.0.1:1",))},
             AuthMaterial(),
         )
@@ -250,22 +254,30 @@ def test_unsafe_settings_and_hashes_are_rejected() -> None:
 
 
 @pytest.mark.parametrize(
-    ("traffic", "message"),
+    ("steps", "message"),
     [
-        ({"v1": 70.0, "v2": 29.99}, "sum to 99.99%"),
-        ({"v1": 70.0, "v2": 30.01}, "sum to 100.01%"),
-        ({"v1": 100.0}, "missing: v2"),
-        ({"v1": 70.0, "v2": 30.0, "v3": 0.0}, "unknown: v3"),
-        ({"v1": 130.0, "v2": -30.0}, "outside 0-100"),
-        ({"v1": 69.995, "v2": 30.005}, "finer than the 0.01% step"),
-        ({"v1": float("nan"), "v2": 30.0}, "not a finite number"),
-        ({"v1": True, "v2": 30.0}, "not a finite number"),
+        ({"v1": 10_000}, "missing: v2"),
+        ({"v1": 7000, "v2": 3000, "v3": 0}, "unknown: v3"),
     ],
 )
-def test_traffic_table_is_validated(traffic: dict[str, float], message: str) -> None:
+def test_the_routing_table_must_name_exactly_the_versions(steps: dict[str, int], message: str) -> None:
+    """The table's own rules (steps, sum) hold by construction (specification.routing)."""
     spec = _spec()
     with pytest.raises(ValueError, match=message):
-        render_router(spec, traffic, _replicas(spec), AuthMaterial())
+        render_router(spec, RoutingTable(steps, "v1"), _replicas(spec), AuthMaterial())
+
+
+def test_default_backend_and_roles_come_from_the_routing_table() -> None:
+    """Not from the spec: the router runs what the TrafficSplit holds."""
+    spec = _spec()  # v1 is the spec's default, and no version is the control
+    routing = RoutingTable({"v1": 3000, "v2": 7000}, "v2", "v2")
+    cfg = render_router(spec, routing, _replicas(spec), AuthMaterial()).haproxy_cfg
+    assert "map_int(/usr/local/etc/haproxy/split.map,be_v2)" in cfg
+    assert "default_backend be_v2" in cfg
+    backend_v1 = cfg[cfg.index("\nbackend be_v1") :].split("\n\n")[0]
+    backend_v2 = cfg[cfg.index("\nbackend be_v2") :].split("\n\n")[0]
+    assert "set-header x-model-role treatment" in backend_v1
+    assert "set-header x-model-role control" in backend_v2
 
 
 def test_split_map_has_one_contiguous_range_per_version_in_hundredths() -> None:
@@ -276,15 +288,15 @@ def test_split_map_has_one_contiguous_range_per_version_in_hundredths() -> None:
         {"name": "v4"},  # 0%: no range, still pinnable
         {"name": "v5", "traffic_percentile": 9.99},
     )
-    traffic = spec.effective_traffic()
-    assert traffic == {"v1": 59.99, "v2": 30.01, "v3": 0.01, "v4": 0.0, "v5": 9.99}
-    assert split_entries(spec, traffic) == [
+    routing = spec.routing
+    assert routing.traffic == {"v1": 59.99, "v2": 30.01, "v3": 0.01, "v4": 0.0, "v5": 9.99}
+    assert split_entries(routing) == [
         ("0:5998", "be_v1"),
         ("5999:8999", "be_v2"),
         ("9000:9000", "be_v3"),
         ("9001:9999", "be_v5"),
     ]
-    config = render_router(spec, traffic, _replicas(spec), AuthMaterial())
+    config = render_router(spec, routing, _replicas(spec), AuthMaterial())
     assert "v4 be_v4" in config.map_files["versions.map"]
     assert "be_v4" not in config.map_files["split.map"]
     assert "map_int(/usr/local/etc/haproxy/split.map,be_v1)" in config.haproxy_cfg
@@ -299,13 +311,12 @@ def test_weight_change_commands() -> None:
     assert parse_prepare_map_response("New version created: 7\n\n") == 7
     with pytest.raises(ValueError, match="unexpected answer"):
         parse_prepare_map_response("Unknown map identifier.\n")
-    assert weight_change_commands(spec, {"v1": 25.5, "v2": 74.5}, "/maps/split.map", 7) == [
+    routing = routed(spec, {"v1": 25.5, "v2": 74.5})
+    assert weight_change_commands(routing, "/maps/split.map", 7) == [
         "add map @7 /maps/split.map 0:2549 be_v1",
         "add map @7 /maps/split.map 2550:9999 be_v2",
         "commit map @7 /maps/split.map",
     ]
-    with pytest.raises(ValueError, match="sum to"):
-        weight_change_commands(spec, {"v1": 25.5, "v2": 74.0}, "/maps/split.map", 7)
     with pytest.raises(ValueError, match="map version"):
         load_map_commands("/maps/split.map", [], -1)
 
@@ -323,7 +334,7 @@ def test_auth_material_must_match_the_spec(tmp_path: Path) -> None:
     ]
     for spec, auth, message in cases:
         with pytest.raises(ValueError, match=message):
-            render_router(spec, spec.effective_traffic(), _replicas(spec), auth)
+            render_router(spec, spec.routing, _replicas(spec), auth)
 
 
 # --------------------------------------------------------------------------- haproxy -c
@@ -376,7 +387,7 @@ def test_every_variant_passes_haproxy_check(variant: str, tmp_path: Path) -> Non
     if variant == "threads":
         extra["threads"] = 2
     config = render_router(
-        spec, spec.effective_traffic(), replicas, auth, _settings(tmp_path, **extra)
+        spec, spec.routing, replicas, auth, _settings(tmp_path, **extra)
     )
     haproxy_check(_write(config, tmp_path))
     if variant.startswith("dns"):
@@ -399,11 +410,11 @@ def test_every_variant_passes_haproxy_check(variant: str, tmp_path: Path) -> Non
 
 def test_rendering_is_deterministic_and_the_checksum_follows_changes() -> None:
     spec = _spec(auth_enabled=True)
-    args = (spec, spec.effective_traffic(), _replicas(spec), AuthMaterial(api_keys=KEYS))
+    args = (spec, spec.routing, _replicas(spec), AuthMaterial(api_keys=KEYS))
     first = render_router(*args)
     assert first == render_router(*args)
     assert first.checksum() == render_router(*args).checksum()
-    reweighted = render_router(spec, {"v1": 50.0, "v2": 50.0}, *args[2:])
+    reweighted = render_router(spec, routed(spec, {"v1": 50.0, "v2": 50.0}), *args[2:])
     assert reweighted.haproxy_cfg == first.haproxy_cfg  # only the split map changed
     assert reweighted.checksum() != first.checksum()
     rotated = ApiKeyHashes(primary=_hash("new-primary"), secondary=KEYS.secondary)
@@ -418,7 +429,7 @@ def test_missing_jwt_key_passes_haproxy_check_but_not_ours(tmp_path: Path) -> No
     key_path = tmp_path / "keys" / "jwt.pem"
     auth = AuthMaterial(token=TokenVerification(str(key_path), "https://issuer.example", "aud"))
     config = render_router(
-        spec, spec.effective_traffic(), _replicas(spec), auth, _settings(tmp_path)
+        spec, spec.routing, _replicas(spec), auth, _settings(tmp_path)
     )
     haproxy_check(_write(config, tmp_path))  # the trap: HAProxy accepts it
     with pytest.raises(RouterFileError, match="jwt.pem is missing"):
@@ -442,7 +453,7 @@ def test_tls_file_must_hold_certificate_and_key(tmp_path: Path) -> None:
     pem = tmp_path / "tls.pem"
     config = render_router(
         spec,
-        spec.effective_traffic(),
+        spec.routing,
         _replicas(spec),
         AuthMaterial(tls_certificate_path=str(pem)),
         _settings(tmp_path),

@@ -31,7 +31,7 @@ def test_weighted_split_in_hundredths_with_remainder_to_default(
     backends = echo_backends(*replicas)
     router = start_router(
         spec,
-        traffic,
+        spec.routing,
         {
             version: StaticReplicas(
                 tuple(backends.address(r) for r in replicas if r.startswith(version + "-"))
@@ -68,7 +68,7 @@ def test_header_pins_a_version_and_unknown_versions_get_400(
     v1, v2, v3 = python_backends("v1", "v2", "v3")
     router = start_router(
         spec,
-        spec.effective_traffic(),
+        spec.routing,
         {b.name: StaticReplicas((b.address,)) for b in (v1, v2, v3)},
         AuthMaterial(),
     )

@@ -26,7 +26,7 @@ def test_tls_termination(
     spec = make_spec({"name": "v1", "is_control_version_type": True})
     router = start_router(
         spec,
-        spec.effective_traffic(),
+        spec.routing,
         {"v1": StaticReplicas((backend.address,))},
         AuthMaterial(tls_certificate_path=str(pem)),
     )

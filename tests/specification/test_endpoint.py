@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from specification.endpoint import SEED_MAX_VERSIONS, EndpointSpec
-from specification.traffic import TOTAL_STEPS, to_steps
+from specification.routing import TOTAL_STEPS, share_steps
 
 IMAGE = "registry.example/model:1"
 
@@ -186,12 +186,12 @@ def test_endpoint_effective_traffic_properties(case: tuple[list[dict[str, Any]],
     default = f"v{flagged if flagged is not None else 0}"
     assert endpoint.default_version == default
     traffic = endpoint.effective_traffic()
-    assert sum(to_steps(p) for p in traffic.values()) == TOTAL_STEPS
-    assigned = sum(to_steps(v["traffic_percentile"]) for v in versions)
+    assert sum(share_steps(p) for p in traffic.values()) == TOTAL_STEPS
+    assigned = sum(share_steps(v["traffic_percentile"]) for v in versions)
     for version in versions:
         name, share = version["name"], version["traffic_percentile"]
         if name == default:
-            assert to_steps(traffic[name]) == to_steps(share) + TOTAL_STEPS - assigned
+            assert share_steps(traffic[name]) == share_steps(share) + TOTAL_STEPS - assigned
         else:
             assert traffic[name] == share
 

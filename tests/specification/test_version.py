@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from specification.routing import STEPS_PER_PERCENT
 from specification.version import (
     DEFAULT_SCORING_BASE_IMAGE,
     SCORING_SERVER_PORT,
-    TRAFFIC_STEPS_PER_PERCENT,
     InferenceConfig,
     VersionSpec,
 )
@@ -274,10 +274,6 @@ def test_inference_config_rejects_unknown_fields() -> None:
 # --- traffic_percentile
 
 
-def test_traffic_resolution_constant() -> None:
-    assert TRAFFIC_STEPS_PER_PERCENT == 100
-
-
 def test_traffic_percentile_with_more_than_two_decimals_is_rejected() -> None:
     with pytest.raises(
         ValidationError,
@@ -292,16 +288,16 @@ def test_traffic_percentile_in_steps_is_accepted(value: float) -> None:
 
 
 def test_traffic_percentile_bounds() -> None:
-    _rejects("traffic_percentile", "Input should be greater than or equal to 0", traffic_percentile=-0.01)
-    _rejects("traffic_percentile", "Input should be less than or equal to 100", traffic_percentile=100.01)
+    _rejects("traffic_percentile", "Value error, -0.01 is outside 0-100", traffic_percentile=-0.01)
+    _rejects("traffic_percentile", "Value error, 100.01 is outside 0-100", traffic_percentile=100.01)
     _rejects("traffic_percentile", "Input should be a finite number", traffic_percentile=float("nan"))
     _rejects("traffic_percentile", "Input should be a finite number", traffic_percentile=float("inf"))
 
 
 @settings(max_examples=80, deadline=None)
-@given(steps=st.integers(min_value=0, max_value=100 * TRAFFIC_STEPS_PER_PERCENT))
+@given(steps=st.integers(min_value=0, max_value=100 * STEPS_PER_PERCENT))
 def test_every_hundredth_of_a_percent_is_accepted_exactly(steps: int) -> None:
-    value = steps / TRAFFIC_STEPS_PER_PERCENT
+    value = steps / STEPS_PER_PERCENT
     assert _version(traffic_percentile=value).traffic_percentile == value
 
 

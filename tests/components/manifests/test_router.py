@@ -17,7 +17,6 @@ from components.manifests.router import (
     config_checksum,
     config_map_data,
     precheck_script,
-    render_endpoint_router,
     router_autoscaler,
     router_config_map,
     router_deployment,
@@ -26,11 +25,12 @@ from components.manifests.router import (
     router_service,
     scoring_url,
     secret_data,
-    version_replicas,
 )
+from components.router_config import cluster_router_config, version_replicas
+from router.endpoint_router import cluster_site
 from tests.kubernetes_schema import validate_manifest
 from tests.router.tls_material import self_signed_pem
-from tests.specs import endpoint, version
+from tests.specs import endpoint, routed, version
 
 PRIMARY, SECONDARY = "primary-key-value", "secondary-key-value"
 HASHES = {
@@ -67,7 +67,7 @@ def _spec(**fields: Any):  # type: ignore[no-untyped-def]
 def test_every_router_object_validates(fields: dict[str, Any]) -> None:
     spec = _spec(**fields)
     pem = _public_pem() if spec.token_auth_enabled else None
-    config = render_endpoint_router(spec, spec.effective_traffic(), HASHES)
+    config = cluster_router_config(spec, spec.routing, HASHES)
     for manifest in (
         router_config_map(spec, config_map_data(config)),
         router_secret(spec, secret_data(spec, config, pem)),
@@ -101,7 +101,7 @@ def test_ip_family_sets_listening_resolution_and_service(
     family: str, binds: list[str], prefer: str, service_fields: dict[str, Any]
 ) -> None:
     spec = _spec(router={"ip_family": family})
-    cfg = render_endpoint_router(spec, spec.effective_traffic(), HASHES).haproxy_cfg
+    cfg = cluster_router_config(spec, spec.routing, HASHES).haproxy_cfg
     assert [line.strip() for line in cfg.splitlines() if line.startswith("    bind ")] == binds
     assert cfg.count(f"resolve-prefer {prefer} ") == len(spec.versions)
     service = router_service(spec)["spec"]
@@ -113,14 +113,14 @@ def test_versions_are_discovered_per_replica_through_their_headless_services() -
     replicas = version_replicas(spec)
     assert replicas["v1"].service == "ep-v1.ep.svc.cluster.local"
     assert replicas["v2"].max_replicas == 4
-    config = render_endpoint_router(spec, spec.effective_traffic(), HASHES)
+    config = cluster_router_config(spec, spec.routing, HASHES)
     assert "server-template r 1-4 ep-v2.ep.svc.cluster.local:5001 resolvers cluster" in config.haproxy_cfg
 
 
 def test_key_material_is_only_in_the_secret_and_only_as_hashes() -> None:
     spec = _spec(token_auth_enabled=True)
     pem = _public_pem()
-    config = render_endpoint_router(spec, spec.effective_traffic(), HASHES)
+    config = cluster_router_config(spec, spec.routing, HASHES)
     public = config_map_data(config)
     secret = secret_data(spec, config, pem)
     assert API_KEYS_MAP not in public
@@ -132,11 +132,11 @@ def test_key_material_is_only_in_the_secret_and_only_as_hashes() -> None:
 
 def test_changed_traffic_changes_the_checksum_that_rolls_the_pods() -> None:
     spec = _spec()
-    before = render_endpoint_router(spec, {"v1": 90.0, "v2": 10.0}, HASHES)
-    after = render_endpoint_router(spec, {"v1": 60.0, "v2": 40.0}, HASHES)
+    before = cluster_router_config(spec, routed(spec, {"v1": 90.0, "v2": 10.0}), HASHES)
+    after = cluster_router_config(spec, routed(spec, {"v1": 60.0, "v2": 40.0}), HASHES)
     assert config_checksum(before, None) != config_checksum(after, None)
     assert config_checksum(before, None) == config_checksum(
-        render_endpoint_router(spec, {"v1": 90.0, "v2": 10.0}, HASHES), None
+        cluster_router_config(spec, routed(spec, {"v1": 90.0, "v2": 10.0}), HASHES), None
     )
     pod = router_deployment(spec, "abc")["spec"]["template"]
     assert pod["metadata"]["annotations"]["model-endpoints.io/config-sha256"] == "abc"
@@ -158,7 +158,7 @@ def test_deployment_is_highly_available_and_locked_down() -> None:
     # the default scoring_timeout_ms (60 s) + queue wait (0.5 s) finish before the pod is killed
     assert pod["terminationGracePeriodSeconds"] >= 61
     # one HAProxy thread per pod, so a replica never gets more than its maxconn
-    config = render_endpoint_router(spec, spec.effective_traffic(), HASHES)
+    config = cluster_router_config(spec, spec.routing, HASHES)
     assert "\n    nbthread 1\n" in config.haproxy_cfg
 
 
@@ -183,10 +183,8 @@ def _write_cluster_files(tmp_path: Path, spec: Any, pem: str | None) -> tuple[Pa
     config_dir, tls_dir, run_dir = tmp_path / "etc", tmp_path / "tls", tmp_path / "run"
     for directory in (config_dir, tls_dir, run_dir):
         directory.mkdir()
-    config = render_endpoint_router(
-        spec, spec.effective_traffic(), HASHES if spec.auth_enabled else None,
-        config_dir=str(config_dir), tls_dir=str(tls_dir), run_dir=str(run_dir),
-    )
+    site = cluster_site(spec, str(config_dir), str(run_dir), str(tls_dir))
+    config = cluster_router_config(spec, spec.routing, HASHES if spec.auth_enabled else None, site)
     files = {**config_map_data(config), **secret_data(spec, config, pem)}
     for name, text in files.items():
         (config_dir / name).write_text(text)

@@ -2,8 +2,9 @@
 
 Per endpoint: one inference-server replica per replica the version would have in a cluster at rest
 (`num_replicas`, or `autoscale_min_replicas` when autoscaled), each on its own loopback port with
-the version's environment; and the router rendered by the very `render_router` the cluster uses,
-with `StaticReplicas` instead of DNS discovery, bound to 127.0.0.1. A version declared only with an
+the version's environment; and the router built by the very builder the cluster uses
+(`router.endpoint_router`: settings, auth material, the spec's routing table), with
+`StaticReplicas` instead of DNS discovery, at a site on 127.0.0.1 in the run directory. A version declared only with an
 `image` cannot run here (no container engine): it is skipped, and its share goes where the spec
 sends unclaimed traffic (the default version), or the plan fails, as the caller chooses.
 
@@ -20,23 +21,17 @@ from typing import Literal
 
 from local_runtime.credentials import EndpointCredentials
 from local_runtime.errors import LocalRunError
-from local_runtime.plan_model import (
+from local_runtime.run_layout import RunLayout
+from local_runtime.run_plan import (
     LOOPBACK,
     EndpointPlan,
     LocalPlan,
     ReplicaPlan,
     SkippedVersion,
 )
-from local_runtime.run_layout import RunLayout
 from local_runtime.stack_config import LoadedStack
-from router.model import (
-    ApiKeyHashes,
-    AuthMaterial,
-    RouterSettings,
-    StaticReplicas,
-    TokenVerification,
-)
-from router.render import render_router
+from router.endpoint_router import JWT_KEY_FILE, RouterSite, render_endpoint_router
+from router.model import StaticReplicas
 from specification.endpoint import EndpointSpec
 from specification.version import VersionSpec
 
@@ -52,7 +47,6 @@ __all__ = [
 ]
 
 OnImageVersion = Literal["skip", "fail"]
-JWT_KEY_FILE = "jwt-public.pem"
 ADMIN_SOCKET = "admin.sock"
 _UNIX_SOCKET_PATH_MAX = 107
 # Environment of the model data collection wrapper (scoring/collect.py).
@@ -118,25 +112,6 @@ def _replica_env(
         env[COLLECT_VERSION_ENV] = version.name
         env[COLLECT_DATA_FILE_ENV] = str(data_file)
     return env
-
-
-def _auth(
-    spec: EndpointSpec, credentials: EndpointCredentials, public_key_path: Path | None
-) -> AuthMaterial:
-    hashes = credentials.key_hashes()
-    if spec.auth_enabled and hashes is None:
-        raise LocalRunError(f"endpoint {spec.name}: auth_enabled is true but no keys were made")
-    token = None
-    if spec.token_auth_enabled:
-        assert public_key_path is not None
-        token = TokenVerification(
-            public_key_path=str(public_key_path),
-            issuer=credentials.issuer,
-            audience=credentials.audience,
-        )
-    return AuthMaterial(
-        api_keys=ApiKeyHashes(**hashes) if spec.auth_enabled and hashes else None, token=token
-    )
 
 
 def _admin_socket(router_dir: Path, socket_fallback_dir: Path) -> str:
@@ -221,24 +196,24 @@ def plan_local_run(
         router_dir = layout.router_dir(endpoint.name)
         public_key_path = router_dir / JWT_KEY_FILE if endpoint.token_auth_enabled else None
         port, metrics_port = scoring_port + index, _next_port(ports, reserved)
-        traffic = local_spec.effective_traffic()
         static = {
             version.name: StaticReplicas(
                 tuple(r.address for r in replicas if r.version == version.name)
             )
             for version in kept
         }
+        hashes = credentials[endpoint.name].key_hashes()
+        if endpoint.auth_enabled and hashes is None:
+            raise LocalRunError(f"endpoint {endpoint.name}: auth_enabled is true but no keys were made")
+        site = RouterSite(
+            map_dir=str(router_dir),
+            admin_socket=_admin_socket(router_dir, socket_fallback_dir),
+            port=port,
+            metrics_port=metrics_port,
+            bind_address=LOOPBACK,
+        )
         try:
-            settings = RouterSettings(
-                bind_address=LOOPBACK,
-                port=port,
-                metrics_port=metrics_port,
-                map_dir=str(router_dir),
-                admin_socket=_admin_socket(router_dir, socket_fallback_dir),
-                access_log="stdout",
-            )
-            auth = _auth(endpoint, credentials[endpoint.name], public_key_path)
-            router = render_router(local_spec, traffic, static, auth, settings)
+            router = render_endpoint_router(local_spec, local_spec.routing, static, hashes, site)
         except ValueError as error:
             raise LocalRunError(
                 f"endpoint {endpoint.name}: cannot render its router: {error}. A run directory "
@@ -249,7 +224,7 @@ def plan_local_run(
             EndpointPlan(
                 spec=endpoint,
                 local_spec=local_spec,
-                traffic=traffic,
+                routing=local_spec.routing,
                 port=port,
                 metrics_port=metrics_port,
                 replicas=tuple(replicas),

@@ -1,6 +1,6 @@
 """The planner's output as plain frozen dataclasses: the processes of a local run and its routers.
 
-`plan_local_run` (local_runtime.plan) makes them from a stack spec; `local_runtime.launch` starts
+`plan_local_run` (local_runtime.planner) makes them from a stack spec; `local_runtime.launch` starts
 what they describe. Paths and ports only: nothing here touches a file, a socket or a process.
 """
 
@@ -13,6 +13,7 @@ from pathlib import Path
 from local_runtime.run_layout import RunLayout
 from router.model import RouterConfig
 from specification.endpoint import EndpointSpec
+from specification.routing import RoutingTable
 
 __all__ = ["LOOPBACK", "EndpointPlan", "LocalPlan", "ReplicaPlan", "SkippedVersion"]
 
@@ -57,11 +58,11 @@ class SkippedVersion:
 @dataclass(frozen=True)
 class EndpointPlan:
     """One endpoint's router and replicas. `local_spec` is the spec without skipped versions;
-    `traffic` its effective table (what the router splits by)."""
+    `routing` its routing table (what the router splits by)."""
 
     spec: EndpointSpec
     local_spec: EndpointSpec
-    traffic: Mapping[str, float]
+    routing: RoutingTable
     port: int
     metrics_port: int
     replicas: tuple[ReplicaPlan, ...]
@@ -73,6 +74,11 @@ class EndpointPlan:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def traffic(self) -> dict[str, float]:
+        """Each version's effective share in percent, as the router splits."""
+        return self.routing.traffic
 
     @property
     def url(self) -> str:
