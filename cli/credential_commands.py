@@ -16,7 +16,7 @@ import jwt
 
 from cli.console import print_json, stderr_console
 from cli.run_selection import layout_for
-from local_runtime.access import (
+from local_runtime.run_credentials import (
     choose_endpoint,
     live_run,
     local_credentials,

@@ -16,13 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from local_runtime.credentials import (
-    EndpointCredentials,
-    new_endpoint_credentials,
-    write_credentials,
-)
+from credentials.endpoint_credentials import EndpointCredentials, new_endpoint_credentials
 from local_runtime.errors import AlreadyRunningError, LocalRunError, RouterStartError
 from local_runtime.haproxy import check_router_config, haproxy_binary, router_argv
+from local_runtime.key_files import write_credentials
 from local_runtime.locations import venv_cache_dir
 from local_runtime.plan import COLLECT_DATA_FILE_ENV, OnImageVersion, plan_local_run
 from local_runtime.plan_model import EndpointPlan, LocalPlan, ReplicaPlan
