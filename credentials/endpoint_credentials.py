@@ -3,7 +3,7 @@
 Made with the same functions the dynamic providers use (`new_api_key`, `new_signing_key`), with
 the issuer and audience the spec gives a cluster's router, so a local run exercises the very auth a
 cluster gets: the router holds only the keys' SHA-256 hashes and the public key. Where the values
-are kept is the caller's business (local mode: `local_runtime.key_files`).
+are kept is the caller's business (local mode keeps them in its run directory, mode 0600).
 """
 
 from __future__ import annotations
