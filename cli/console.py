@@ -70,7 +70,8 @@ class Progress:
 
 
 def report_failure(console: Console, error: BaseException) -> int:
-    """Report a failed local run or an interruption; return the command's exit status."""
+    """Report a failed command (a local run's or a deployed stack's error, whose message says why
+    and what to do) or an interruption; return the command's exit status."""
     from local_runtime.errors import ReplicaStartError
 
     if isinstance(error, KeyboardInterrupt):

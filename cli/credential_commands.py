@@ -1,29 +1,28 @@
 """`model-endpoints keys | get-token`: an endpoint's credentials, local or from a deployed stack.
 
 Both work the same against either: the local run of the stack if one is up (its key files and
-signing key), else the deployed stack's outputs (`pulumi stack output --json --show-secrets`);
-`--target local|stack` forces one. Keys and tokens go to stdout only with `--json` and to the
-terminal (stderr) otherwise: they are printed because the user asked for them.
+signing key, `local_runtime.run_credentials`), else the deployed stack's outputs
+(`pulumi stack output --json --show-secrets`, `credentials.stack_outputs`); `--target
+local|stack` forces one. Keys and tokens go to stdout only with `--json` and to the terminal
+(stderr) otherwise: they are printed because the user asked for them. A local run's failures are
+`LocalRunError`s, a deployed stack's are `StackOutputError`s; `cli.main` reports either as one
+message with exit status 1.
 """
 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
-
-import jwt
 
 from cli.console import print_json, stderr_console
 from cli.run_selection import layout_for
-from local_runtime.access import (
-    choose_endpoint,
-    live_run,
-    local_credentials,
-    local_token,
-)
+from credentials.endpoint_outputs import api_key_pair, chosen_endpoint, token_settings
+from credentials.stack_outputs import StackOutputError, read_stack_outputs
+from credentials.tokens import get_token, token_expires_at
 from local_runtime.errors import LocalRunError
 from local_runtime.locations import check_stack_name
+from local_runtime.run_credentials import live_run, local_api_keys, local_token
 
 __all__ = ["resolve_target", "run_get_token", "run_keys"]
 
@@ -40,48 +39,28 @@ def resolve_target(args: argparse.Namespace) -> str:
 
 
 def _stack_outputs(args: argparse.Namespace) -> dict[str, Any]:
-    from provider.stack_outputs import StackOutputError, read_stack_outputs
-
     try:
         return read_stack_outputs(args.stack, cwd=args.cwd)
     except StackOutputError as error:
-        raise LocalRunError(
+        if args.target is not None:  # asked for the deployed stack: a local run is beside the point
+            raise StackOutputError(f"stack {args.stack}: {error}") from None
+        raise StackOutputError(
             f"stack {args.stack}: {error} (no local run of it is up either; "
             f"`model-endpoints local up --stack {args.stack}` starts one)"
         ) from None
 
 
-def _deployed_endpoint(outputs: dict[str, Any], endpoint: str | None, stack: str) -> str:
-    """The endpoint among those the stack program exports under `endpoints`."""
-    exported = outputs.get("endpoints")
-    names = sorted(exported) if isinstance(exported, dict) else []
-    if endpoint is None and not names:
-        raise LocalRunError(
-            f"the deployed stack {stack} exports no endpoints: name one with --endpoint"
-        )
-    return (
-        choose_endpoint(names, endpoint, f"the deployed stack {stack}") if names else str(endpoint)
-    )
-
-
 def run_keys(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     if target == "local":
-        credentials = local_credentials(layout_for(args.stack), args.stack, args.endpoint)
-        endpoint, primary, secondary = (
-            credentials.endpoint,
-            credentials.primary_key,
-            credentials.secondary_key,
+        endpoint, primary, secondary = local_api_keys(
+            layout_for(args.stack), args.stack, args.endpoint
         )
     else:
-        from provider.stack_outputs import endpoint_outputs
-
         outputs = _stack_outputs(args)
-        endpoint = _deployed_endpoint(outputs, args.endpoint, args.stack)
-        fields = endpoint_outputs(outputs, endpoint)
-        primary, secondary = fields.get("primary_key"), fields.get("secondary_key")
-    if not primary or not secondary:
-        raise LocalRunError(f"endpoint {endpoint} has no API keys: its auth_enabled is false")
+        endpoint = chosen_endpoint(outputs, args.endpoint, stack=args.stack)
+        keys = api_key_pair(outputs, endpoint)
+        primary, secondary = keys.primary_key, keys.secondary_key
     document = {
         "stack": args.stack,
         "endpoint": endpoint,
@@ -100,36 +79,23 @@ def run_keys(args: argparse.Namespace) -> int:
 
 
 def run_get_token(args: argparse.Namespace) -> int:
-    if args.lifetime < 1:
-        raise LocalRunError(f"--lifetime must be at least one second, got {args.lifetime}")
-    lifetime = timedelta(seconds=args.lifetime)
+    lifetime = timedelta(seconds=args.lifetime)  # at least one second: the parser checks it
     target = resolve_target(args)
     if target == "local":
         endpoint, token, refresh_by = local_token(
             layout_for(args.stack), args.stack, args.endpoint, lifetime
         )
     else:
-        from provider.stack_outputs import StackOutputError, token_settings
-        from provider.tokens import get_token
-
         outputs = _stack_outputs(args)
-        endpoint = _deployed_endpoint(outputs, args.endpoint, args.stack)
-        try:
-            settings = token_settings(outputs, endpoint)
-        except StackOutputError as error:
-            raise LocalRunError(str(error)) from None
-        try:
-            token, refresh_by = get_token(
-                settings.signing_key_pem,
-                issuer=settings.issuer,
-                audience=settings.audience,
-                lifetime=lifetime,
-            )
-        except ValueError as error:
-            raise LocalRunError(f"cannot mint a token: {error}") from None
-    expires = datetime.fromtimestamp(
-        jwt.decode(token, options={"verify_signature": False})["exp"], UTC
-    )
+        endpoint = chosen_endpoint(outputs, args.endpoint, stack=args.stack)
+        settings = token_settings(outputs, endpoint)  # its key is a usable ES256 key
+        token, refresh_by = get_token(
+            settings.signing_key_pem,
+            issuer=settings.issuer,
+            audience=settings.audience,
+            lifetime=lifetime,
+        )
+    expires = token_expires_at(token)
     document = {
         "stack": args.stack,
         "endpoint": endpoint,

@@ -26,8 +26,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.console import Progress, report_failure
-from local_runtime.credentials import read_credentials
 from local_runtime.errors import LocalRunError
+from local_runtime.key_files import read_credentials
 from local_runtime.launch import UpRequest, start_local_run
 from local_runtime.locations import find_project_dir, stack_config_path
 from local_runtime.loopback_http import LoopbackResponse, loopback_request

@@ -13,8 +13,8 @@ from rich.table import Table
 
 from cli.console import Progress, print_json, stderr_console
 from cli.run_selection import layout_for, select_run
-from local_runtime.credentials import read_credentials
 from local_runtime.errors import LocalRunError, NotRunningError
+from local_runtime.key_files import read_credentials
 from local_runtime.launch import DEFAULT_SCORING_PORT, UpRequest, start_local_run
 from local_runtime.locations import (
     check_stack_name,

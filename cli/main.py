@@ -4,9 +4,10 @@
     model-endpoints local status [--stack dev] [--json]
     model-endpoints local down [--stack dev]
     model-endpoints keys --stack dev [--endpoint E] [--target local|stack] [--json]
-    model-endpoints get-token --stack dev [--endpoint E] [--target local|stack] [--json]
+    model-endpoints get-token --stack dev [--endpoint E] [--target local|stack] [--lifetime S] [--json]
 
-Exit status: 0 done, 1 the command failed (the message says why), 2 bad usage, 130 interrupted.
+Exit status: 0 done, 1 the command failed (the message says why: a local run's `LocalRunError` or
+a deployed stack's `StackOutputError`), 2 bad usage, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -42,6 +43,17 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cwd", help="Directory of Pulumi.yaml, for --target stack (pulumi --cwd)."
     )
+
+
+def _lifetime_seconds(text: str) -> int:
+    """`--lifetime`: whole seconds, at least one (a bad value is bad usage: exit status 2)."""
+    try:
+        seconds = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of seconds: {text!r}") from None
+    if seconds < 1:
+        raise argparse.ArgumentTypeError(f"must be at least one second, got {seconds}")
+    return seconds
 
 
 def _local_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -147,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target(token)
     token.add_argument(
         "--lifetime",
-        type=int,
+        type=_lifetime_seconds,
         default=3600,
         help="Token lifetime in seconds (default 3600).",
     )
@@ -158,13 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status."""
+    from credentials.stack_outputs import StackOutputError
     from local_runtime.errors import LocalRunError
 
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (LocalRunError, KeyboardInterrupt) as error:
+    except (LocalRunError, StackOutputError, KeyboardInterrupt) as error:
         return report_failure(stderr_console(), error)
 
 

@@ -11,17 +11,12 @@ requirements) as local processes, and Debian's HAProxy routes to them with the c
 
 `plan_local_run` is the pure planner (spec in, processes and router config out); the rest does
 the I/O: `venvs` (cached virtualenvs), `processes` (start, verify, stop), `readiness` (waits),
-`state` (the run's record), `status`, `access` (keys and tokens of a run), `teardown`.
+`state` (the run's record), `status`, `key_files` (the keys `up` stores), `run_credentials` (keys
+and tokens of a running run), `teardown`.
 """
 
 from __future__ import annotations
 
-from local_runtime.access import (
-    choose_endpoint,
-    live_run,
-    local_credentials,
-    local_token,
-)
 from local_runtime.errors import (
     AlreadyRunningError,
     HAProxyMissingError,
@@ -42,6 +37,13 @@ from local_runtime.locations import (
     venv_cache_dir,
 )
 from local_runtime.planner import plan_local_run
+from local_runtime.run_credentials import (
+    choose_endpoint,
+    live_run,
+    local_api_keys,
+    local_credentials,
+    local_token,
+)
 from local_runtime.run_layout import RunLayout
 from local_runtime.run_plan import EndpointPlan, LocalPlan, ReplicaPlan
 from local_runtime.state import RunState
@@ -70,6 +72,7 @@ __all__ = [
     "choose_endpoint",
     "find_project_dir",
     "live_run",
+    "local_api_keys",
     "local_credentials",
     "local_token",
     "plan_local_run",

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from local_runtime.credentials import (
+from credentials.endpoint_credentials import (
     EndpointCredentials,
     new_endpoint_credentials,
-    write_credentials,
 )
 from local_runtime.errors import AlreadyRunningError, LocalRunError, RouterStartError
 from local_runtime.haproxy import check_router_config, haproxy_binary, router_argv
+from local_runtime.key_files import write_credentials
 from local_runtime.locations import venv_cache_dir
 from local_runtime.planner import COLLECT_DATA_FILE_ENV, OnImageVersion, plan_local_run
 from local_runtime.ports import check_ports_free, free_ports

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
-from local_runtime.credentials import EndpointCredentials
+from credentials.endpoint_credentials import EndpointCredentials
 from local_runtime.errors import LocalRunError
 from local_runtime.run_layout import RunLayout
 from local_runtime.run_plan import (

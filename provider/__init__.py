@@ -4,9 +4,9 @@
 `TokenSigner` (the ES256 key pair tokens are signed with) and `EndpointRecord` (the seed's
 `update()` fields, with add-only properties).
 
-`provider.tokens.get_token` mints a token with the signer's key; `python -m provider.get_token`
-does so for a deployed stack. (The function is not re-exported here: importing the command module
-`provider.get_token` would replace a package attribute of the same name.)
+Each resource's rules (inputs, transitions, outputs) are pure functions in `*_rules` modules; the
+credentials themselves (keys, hashes, signing keys, tokens) are made by the `credentials` package,
+and `model-endpoints get-token` mints a token with a deployed signer's key.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from provider.api_key_state import ApiKeysInputs, api_key_outputs, rotation_problems
+from provider.api_key_rules import ApiKeysInputs, api_key_outputs, rotation_problems
 from provider.lifecycle import InputsProvider
 from provider.problems import Problem
 from specification.endpoint import EndpointSpec

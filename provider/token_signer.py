@@ -1,7 +1,8 @@
 """The TokenSigner resource: the ES256 key pair an endpoint's tokens are signed and verified with.
 
-The private key is a secret output (`additional_secret_outputs`), read back only by `get_token`;
-the public key, key id, issuer and audience are plain outputs for the router.
+The private key is a secret output (`additional_secret_outputs`), read back only to mint tokens
+(`credentials.tokens.get_token`); the public key, key id, issuer and audience are plain outputs for
+the router.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pulumi.dynamic
 
 from provider.lifecycle import InputsProvider
 from provider.problems import Problem
-from provider.signing_key_state import (
+from provider.signing_key_rules import (
     TokenSignerInputs,
     rotation_problems,
     signing_key_outputs,

@@ -149,6 +149,28 @@ def test_packages_import_downwards_only() -> None:
     assert upward == []
 
 
+def test_local_mode_and_the_command_line_need_no_pulumi_layer() -> None:
+    """Local mode and the CLI take credentials from `credentials`, never from the dynamic
+    providers, so neither drags in Pulumi's layers (nor can a provider's state module leak in)."""
+    packages = package_graph(module_graph())
+    assert packages["local_runtime"] & {"provider", "components"} == set()
+    assert "provider" not in packages["cli"]
+
+
+def test_credentials_import_no_pulumi() -> None:
+    for module, path in project_modules().items():
+        if module.split(".")[0] != "credentials":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            assert not any(name.split(".")[0] == "pulumi" for name in names), module
+
+
 def test_the_specification_imports_neither_pulumi_nor_other_packages() -> None:
     modules = project_modules()
     for module, path in modules.items():

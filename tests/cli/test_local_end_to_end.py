@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from credentials.api_keys import api_key_sha256
 from local_runtime.ports import port_is_free
-from provider.api_key_state import api_key_sha256
 from tests.local_runtime.local_run_harness import LocalRuns, bearer, score
 from tests.ports import free_port
 

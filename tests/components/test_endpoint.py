@@ -171,7 +171,7 @@ def test_router_is_rendered_from_the_state_resources() -> None:
 def test_token_auth_adds_a_signer_whose_tokens_the_router_verifies() -> None:
     import jwt
 
-    from provider.tokens import get_token
+    from credentials.tokens import get_token
 
     spec = endpoint(version("v1"), token_auth_enabled=True)
     graph, seen = _endpoint_outputs(spec)

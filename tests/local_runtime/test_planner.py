@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from local_runtime.credentials import new_endpoint_credentials
+from credentials.api_keys import api_key_sha256
+from credentials.endpoint_credentials import new_endpoint_credentials
 from local_runtime.errors import LocalRunError
 from local_runtime.planner import LocalPlan, plan_local_run, replica_count
 from local_runtime.run_layout import RunLayout
 from local_runtime.stack_config import LoadedStack, load_stack
-from provider.api_key_state import api_key_sha256
 from specification.stack import StackSpec
 
 PROJECT = Path(__file__).resolve().parents[2]

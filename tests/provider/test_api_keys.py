@@ -11,8 +11,8 @@ import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.proto import provider_pb2
 
+from credentials.api_keys import api_key_sha256
 from offline.program import run_under_mocks
-from provider.api_key_state import api_key_sha256
 from provider.api_keys import ApiKeys, ApiKeysArgs, ApiKeysProvider
 from tests.provider.provider_server import ProviderClient, ProviderServer
 

@@ -9,9 +9,9 @@ import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.proto import provider_pb2
 
+from credentials.tokens import get_token
 from offline.program import run_under_mocks
 from provider.token_signer import TokenSigner, TokenSignerArgs, TokenSignerProvider
-from provider.tokens import get_token
 from tests.provider.provider_server import ProviderClient, ProviderServer
 
 SOME, NONE = provider_pb2.DiffResponse.DIFF_SOME, provider_pb2.DiffResponse.DIFF_NONE

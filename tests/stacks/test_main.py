@@ -132,7 +132,7 @@ def test_stack_exports_scoring_url_and_secret_keys(dev_config: dict[str, Any]) -
 
 
 def test_gpu_stack_exports_what_get_token_needs(gpu_config: dict[str, Any]) -> None:
-    from provider.stack_outputs import token_settings
+    from credentials.endpoint_outputs import token_settings
 
     graph = run_stack(gpu_config)
     settings = token_settings(graph.exports, "vision")

@@ -1,4 +1,4 @@
-"""`get_token`: an ES256 JWT with iss/aud/iat/exp, and a refresh_by before exp."""
+"""`get_token`: an ES256 JWT with iss/aud/iat/exp, and a refresh_by before exp; reading its exp."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from provider.signing_key_state import new_signing_key
-from provider.tokens import get_token
+from credentials.signing_keys import new_signing_key
+from credentials.tokens import get_token, token_expires_at
 
 NOW = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
+HMAC_KEY = "k" * 32  # for tokens that only need to be JWTs
 
 
 def test_the_token_verifies_with_the_public_key_and_carries_the_claims() -> None:
@@ -59,3 +60,19 @@ def test_the_current_time_is_the_default() -> None:
 def test_bad_arguments_are_rejected(lifetime: timedelta, now: datetime, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         get_token(new_signing_key().private_key_pem, issuer="i", audience="a", lifetime=lifetime, now=now)
+
+
+def test_expires_at_reads_the_tokens_exp() -> None:
+    token, _ = get_token(
+        new_signing_key().private_key_pem, issuer="i", audience="a", lifetime=timedelta(hours=1), now=NOW
+    )
+    assert token_expires_at(token) == NOW + timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["not a jwt", jwt.encode({"iss": "i"}, HMAC_KEY, algorithm="HS256"), jwt.encode({"exp": "soon"}, HMAC_KEY)],
+)
+def test_expires_at_refuses_a_token_without_a_numeric_exp(token: str) -> None:
+    with pytest.raises(ValueError, match="exp claim"):
+        token_expires_at(token)

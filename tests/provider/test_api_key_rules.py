@@ -1,31 +1,9 @@
-"""API keys: strength, format, hashes, and which key a rotation replaces."""
+"""The ApiKeys rules: which key a rotation replaces, and counters that only go up."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
-
-from provider.api_key_state import (
-    ApiKeysInputs,
-    api_key_outputs,
-    api_key_sha256,
-    new_api_key,
-    rotation_problems,
-)
-
-
-def test_a_key_is_256_random_bits_url_safe() -> None:
-    key = new_api_key()
-    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", key)
-    assert len(base64.urlsafe_b64decode(key + "=")) == 32
-    assert len({new_api_key() for _ in range(50)}) == 50
-
-
-def test_the_hash_is_lowercase_hex_sha256_of_the_key() -> None:
-    key = new_api_key()
-    assert api_key_sha256(key) == hashlib.sha256(key.encode()).hexdigest()
-    assert re.fullmatch(r"[0-9a-f]{64}", api_key_sha256(key))
+from credentials.api_keys import api_key_sha256
+from provider.api_key_rules import ApiKeysInputs, api_key_outputs, rotation_problems
 
 
 def test_create_makes_two_different_keys_with_hashes() -> None:
@@ -47,6 +25,14 @@ def test_raising_one_counter_replaces_that_key_only() -> None:
 def test_unchanged_counters_keep_both_keys() -> None:
     created = api_key_outputs(ApiKeysInputs(), None, {})
     assert api_key_outputs(ApiKeysInputs(), ApiKeysInputs(), created) == created
+
+
+def test_a_missing_recorded_key_is_made_anew() -> None:
+    created = api_key_outputs(ApiKeysInputs(), None, {})
+    damaged = {**created, "primary_key": ""}
+    repaired = api_key_outputs(ApiKeysInputs(), ApiKeysInputs(), damaged)
+    assert repaired["primary_key"] and repaired["primary_key"] != created["primary_key"]
+    assert repaired["secondary_key"] == created["secondary_key"]
 
 
 def test_counters_arrive_as_floats_and_only_go_up() -> None:

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from provider.signing_key_state import key_id, load_signing_key
+from credentials.signing_keys import key_id, load_signing_key
 
-__all__ = ["REFRESH_AT", "get_token"]
+__all__ = ["REFRESH_AT", "get_token", "token_expires_at"]
 
 REFRESH_AT = 0.8  # fraction of the lifetime after which a client should get a new token
 
@@ -42,3 +42,15 @@ def get_token(
     token = jwt.encode(claims, key, algorithm="ES256", headers={"kid": key_id(key.public_key())})
     refresh_by = datetime.fromtimestamp(issued, UTC) + timedelta(seconds=seconds * REFRESH_AT)
     return token, refresh_by
+
+
+def token_expires_at(token: str) -> datetime:
+    """The token's `exp` as a UTC time, read without verifying the signature (for display: the
+    router verifies it). ValueError unless the token is a JWT with a numeric `exp`."""
+    try:
+        expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    except (jwt.InvalidTokenError, KeyError):
+        raise ValueError("not a JWT with an exp claim") from None
+    if isinstance(expires, bool) or not isinstance(expires, int | float):
+        raise ValueError("not a JWT with a numeric exp claim")
+    return datetime.fromtimestamp(expires, UTC)

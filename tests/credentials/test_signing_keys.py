@@ -1,22 +1,17 @@
-"""The token-signing key pair: formats, key id, and when it is replaced."""
+"""The token-signing key pair: formats, key id, loading, and secrets kept out of reprs and errors."""
 
 from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from pydantic import ValidationError
 
-from provider.signing_key_state import (
-    TokenSignerInputs,
+from credentials.signing_keys import (
     key_id,
     load_signing_key,
     new_signing_key,
-    rotation_problems,
-    signing_key_outputs,
+    signing_key_from_pem,
 )
-
-INPUTS = TokenSignerInputs(issuer="https://ep.example/issuer", audience="ep")
 
 
 def test_a_pair_is_p256_with_a_spki_public_key_and_a_thumbprint_id() -> None:
@@ -32,6 +27,18 @@ def test_a_pair_is_p256_with_a_spki_public_key_and_a_thumbprint_id() -> None:
     assert "PRIVATE" not in repr(pair)
 
 
+def test_the_key_id_is_the_rfc_7638_thumbprint() -> None:
+    # The public key of d = 1 is P-256's generator G; its JWK members in RFC 7638's order
+    # (crv, kty, x, y), without spaces, hash to this (checked against PyJWT's own JWK encoding).
+    public_key = ec.derive_private_key(1, ec.SECP256R1()).public_key()
+    assert key_id(public_key) == "xx0BcA-wMohw8atYDJOe6peGModklG2wRHBlXHMvl0M"
+
+
+def test_a_stored_private_key_gives_back_the_whole_pair() -> None:
+    pair = new_signing_key()
+    assert signing_key_from_pem(pair.private_key_pem) == pair
+
+
 def test_only_p256_private_keys_load_and_errors_do_not_echo_the_text() -> None:
     rsa_pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -41,25 +48,5 @@ def test_only_p256_private_keys_load_and_errors_do_not_echo_the_text() -> None:
     assert "BEGIN" not in str(caught.value)
     with pytest.raises(ValueError, match="not a PEM private key"):
         load_signing_key("-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n")
-
-
-def test_the_pair_is_kept_unless_the_counter_changes() -> None:
-    created = signing_key_outputs(INPUTS, None, {})
-    reissued = INPUTS.model_copy(update={"issuer": "https://other.example"})
-    kept = signing_key_outputs(reissued, INPUTS, created)
-    assert kept["private_key_pem"] == created["private_key_pem"] and kept["issuer"] == "https://other.example"
-    rotated_inputs = INPUTS.model_copy(update={"token_signing_key_rotation": 1})
-    rotated = signing_key_outputs(rotated_inputs, INPUTS, created)
-    assert rotated["key_id"] != created["key_id"]
-    assert rotated["private_key_pem"] != created["private_key_pem"]
-
-
-def test_claims_use_the_routers_characters_and_counters_only_go_up() -> None:
-    with pytest.raises(ValidationError):
-        TokenSignerInputs(issuer="has space", audience="ep")
-    with pytest.raises(ValidationError):
-        TokenSignerInputs(issuer="https://ok", audience='"quoted"')
-    lowered = INPUTS.model_copy(update={"token_signing_key_rotation": 0})
-    raised = INPUTS.model_copy(update={"token_signing_key_rotation": 3})
-    (problem,) = rotation_problems(raised, lowered)
-    assert problem.property == "token_signing_key_rotation"
+    with pytest.raises(ValueError, match="not a PEM private key"):
+        signing_key_from_pem("not a key")

@@ -1,34 +1,30 @@
-"""An endpoint's API key pair: how keys are made and hashed, and which one a rotation replaces.
+"""The ApiKeys resource's rules: its inputs, which key a rotation replaces, and its outputs.
 
 Two keys so that one can be replaced while clients use the other (the seed's `regen_key`): raising
 `primary_key_rotation` regenerates the primary key only, and the secondary key keeps working.
-The router holds only SHA-256 hashes, never a key.
+The router holds only SHA-256 hashes, never a key. How a key is made and hashed is
+`credentials.api_keys`; this module decides when, from the provider's old and new state.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from credentials.api_keys import api_key_sha256, new_api_key
 from provider.problems import Problem
 from provider.rotation import lowered_counter_problem
 from provider.spec_fields import endpoint_field
 
 __all__ = [
-    "API_KEY_BYTES",
     "KEY_OUTPUTS",
     "ApiKeysInputs",
-    "new_api_key",
-    "api_key_sha256",
     "api_key_outputs",
     "rotation_problems",
 ]
 
-API_KEY_BYTES = 32  # 256 bits from the OS's CSPRNG
 KEY_OUTPUTS = {"primary_key_rotation": "primary_key", "secondary_key_rotation": "secondary_key"}
 
 
@@ -41,17 +37,8 @@ class ApiKeysInputs(BaseModel):
     secondary_key_rotation: int = endpoint_field("secondary_key_rotation")
 
 
-def new_api_key() -> str:
-    """A fresh key: 256 random bits, URL-safe base64 (43 characters, usable in a header as is)."""
-    return secrets.token_urlsafe(API_KEY_BYTES)
-
-
-def api_key_sha256(key: str) -> str:
-    """The lowercase hex SHA-256 of the key's UTF-8 bytes: what the router compares against."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
 def rotation_problems(old: ApiKeysInputs, new: ApiKeysInputs) -> list[Problem]:
+    """A problem for each counter that went down (a key cannot be un-rotated)."""
     problems = [
         lowered_counter_problem(counter, getattr(old, counter), getattr(new, counter))
         for counter in KEY_OUTPUTS
