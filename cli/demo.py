@@ -33,9 +33,9 @@ from local_runtime.locations import find_project_dir, stack_config_path
 from local_runtime.loopback_http import LoopbackResponse, loopback_request
 from local_runtime.ports import free_ports
 from local_runtime.run_layout import RunLayout
-from local_runtime.stack_config import load_stack
 from local_runtime.state import EndpointState
 from local_runtime.teardown import stop_local_run
+from specification.stack_config import StackConfigError, load_stack
 
 __all__ = ["main"]
 
@@ -154,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             _exercise(console, endpoint, credentials.primary_key, configured, args.requests)
         return 0
-    except (LocalRunError, KeyboardInterrupt) as error:
+    except (LocalRunError, StackConfigError, KeyboardInterrupt) as error:
         return report_failure(console, error)
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # do not interrupt the clean-up itself

@@ -159,12 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     from local_runtime.errors import LocalRunError
+    from specification.stack_config import StackConfigError
 
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (LocalRunError, KeyboardInterrupt) as error:
+    except (LocalRunError, StackConfigError, KeyboardInterrupt) as error:
         return report_failure(stderr_console(), error)
 
 

@@ -12,16 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from pydantic import ValidationError
 
 from components.endpoint import Endpoint
 from components.node_pool import NodePool
-from specification.errors import format_validation_error
 from specification.stack import StackSpec
+from specification.stack_config import (
+    ENDPOINTS,
+    ENDPOINTS_KEY,
+    NODE_POOLS,
+    NODE_POOLS_KEY,
+    PROJECT_NAME,
+    StackConfigError,
+    validate_stack_config,
+)
 
-__all__ = ["CONFIG_NAMESPACE", "Deployed", "load_stack_spec", "deploy_stack", "run_program"]
-
-CONFIG_NAMESPACE = "model-endpoints"
+__all__ = ["Deployed", "load_stack_spec", "deploy_stack", "run_program"]
 
 
 @dataclass
@@ -36,11 +41,9 @@ def load_stack_spec(endpoints: Any, node_pools: Any) -> StackSpec:
     """Validate the raw config values; a bad config raises `pulumi.RunError` with one line per
     problem (config key and path first), which Pulumi prints without a traceback."""
     try:
-        return StackSpec.model_validate({"endpoints": endpoints, "nodePools": node_pools})
-    except ValidationError as error:
-        raise pulumi.RunError(
-            f"invalid stack config:\n{format_validation_error(error, CONFIG_NAMESPACE + ':')}"
-        ) from None
+        return validate_stack_config({ENDPOINTS_KEY: endpoints, NODE_POOLS_KEY: node_pools})
+    except StackConfigError as error:
+        raise pulumi.RunError(str(error)) from None
 
 
 def deploy_stack(spec: StackSpec, source_dir: str | Path) -> Deployed:
@@ -53,9 +56,8 @@ def deploy_stack(spec: StackSpec, source_dir: str | Path) -> Deployed:
                 endpoint.name, endpoint, node_pools=list(pools.values()), source_dir=source_dir
             )
         except ValueError as error:  # e.g. an entry script that cannot be read
-            raise pulumi.RunError(
-                f"invalid stack config:\n{CONFIG_NAMESPACE}:endpoints[{index}].{error}"
-            ) from None
+            invalid = StackConfigError.invalid(f"{ENDPOINTS_KEY}[{index}].{error}")
+            raise pulumi.RunError(str(invalid)) from None
     return Deployed(node_pools=pools, endpoints=endpoints)
 
 
@@ -100,8 +102,8 @@ def _export(deployed: Deployed) -> None:
 
 def run_program(source_dir: str | Path) -> Deployed:
     """Read `model-endpoints:endpoints` and `model-endpoints:nodePools`, validate, build, export."""
-    config = pulumi.Config(CONFIG_NAMESPACE)
-    spec = load_stack_spec(config.require_object("endpoints"), config.get_object("nodePools") or [])
+    config = pulumi.Config(PROJECT_NAME)
+    spec = load_stack_spec(config.require_object(ENDPOINTS), config.get_object(NODE_POOLS) or [])
     deployed = deploy_stack(spec, source_dir)
     _export(deployed)
     return deployed

@@ -36,7 +36,6 @@ from local_runtime.processes import (
 )
 from local_runtime.readiness import StartingReplica, wait_for_replicas, wait_for_router
 from local_runtime.run_layout import RunLayout
-from local_runtime.stack_config import load_stack
 from local_runtime.state import (
     EndpointState,
     ReplicaState,
@@ -48,6 +47,7 @@ from local_runtime.teardown import stop_local_run
 from local_runtime.venvs import Venv, ensure_venv
 from router.checks import RouterFileError, check_required_files
 from specification.stack import StackSpec
+from specification.stack_config import load_stack
 
 __all__ = ["DEFAULT_SCORING_PORT", "UpRequest", "scoring_helper", "start_local_run"]
 
@@ -255,8 +255,8 @@ def start_local_run(
     """Start the stack's local run and return its state once every replica and router is up.
 
     `say` gets one line per step, `pip_line` each line pip prints while a virtualenv builds.
-    Raises LocalRunError (AlreadyRunningError, PortInUseError, ReplicaStartError, ...) with nothing
-    left running.
+    Raises LocalRunError (AlreadyRunningError, PortInUseError, ReplicaStartError, ...), or
+    StackConfigError for a config that cannot be read or is invalid, with nothing left running.
     """
     binary = haproxy_binary()
     layout = RunLayout(request.run_dir.resolve())

@@ -28,7 +28,7 @@ from local_runtime.plan_model import (
     SkippedVersion,
 )
 from local_runtime.run_layout import RunLayout
-from local_runtime.stack_config import LoadedStack
+from specification.stack_config import LoadedStack
 from router.model import (
     ApiKeyHashes,
     AuthMaterial,

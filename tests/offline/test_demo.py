@@ -15,3 +15,10 @@ def test_demo_prints_both_stacks(capsys: pytest.CaptureFixture[str]) -> None:
     lines = [line for line in out.splitlines() if "versiona" in line and "control" in line]
     assert lines and lines[0].rstrip(" │").endswith("90"), lines
     assert "27 resources would be created." in out
+
+
+def test_an_unknown_stack_is_one_message_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nosuch"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cannot read stack config ") and "Pulumi.nosuch.yaml" in err
+    assert "Traceback" not in err
