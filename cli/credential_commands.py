@@ -23,7 +23,7 @@ from local_runtime.access import (
     local_token,
 )
 from local_runtime.errors import LocalRunError
-from local_runtime.locations import check_stack_name
+from local_runtime.project_files import check_stack_name
 
 __all__ = ["resolve_target", "run_get_token", "run_keys"]
 

@@ -29,11 +29,11 @@ from cli.console import Progress, report_failure
 from local_runtime.credentials import read_credentials
 from local_runtime.errors import LocalRunError
 from local_runtime.launch import UpRequest, start_local_run
-from local_runtime.locations import find_project_dir, stack_config_path
 from local_runtime.loopback_http import LoopbackResponse, loopback_request
 from local_runtime.ports import free_ports
-from local_runtime.run_layout import RunLayout
-from local_runtime.state import EndpointState
+from local_runtime.project_files import find_project_dir, stack_config_path
+from local_runtime.run_directory import RunLayout
+from local_runtime.run_record import EndpointState
 from local_runtime.teardown import stop_local_run
 from specification.stack_config import StackConfigError, load_stack
 

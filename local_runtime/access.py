@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from local_runtime.credentials import EndpointCredentials, read_credentials
 from local_runtime.errors import LocalRunError, NotRunningError
-from local_runtime.processes import is_running
-from local_runtime.run_layout import RunLayout
-from local_runtime.state import RunState, read_state
+from local_runtime.process_control import is_running
+from local_runtime.run_directory import RunLayout
+from local_runtime.run_record import RunState, read_state
 
 __all__ = ["choose_endpoint", "live_run", "local_credentials", "local_token"]
 

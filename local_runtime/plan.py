@@ -27,7 +27,7 @@ from local_runtime.plan_model import (
     ReplicaPlan,
     SkippedVersion,
 )
-from local_runtime.run_layout import RunLayout
+from local_runtime.run_directory import RunLayout
 from specification.stack_config import LoadedStack
 from router.model import (
     ApiKeyHashes,

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from local_runtime.errors import LocalRunError
-from local_runtime.processes import stop_processes
-from local_runtime.run_layout import RunLayout
-from local_runtime.state import read_state
+from local_runtime.process_control import stop_processes
+from local_runtime.run_directory import RunLayout
+from local_runtime.run_record import read_state
 
 __all__ = ["StopReport", "stop_local_run"]
 

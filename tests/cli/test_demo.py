@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 
-from local_runtime.processes import marked_pids
+from local_runtime.process_control import marked_pids
 from tests.local_runtime.local_run_harness import CLI_TIMEOUT_SECONDS, PROJECT_DIR
 
 

@@ -12,7 +12,7 @@ import pytest
 from local_runtime.credentials import new_endpoint_credentials
 from local_runtime.errors import LocalRunError
 from local_runtime.plan import LocalPlan, plan_local_run, replica_count
-from local_runtime.run_layout import RunLayout
+from local_runtime.run_directory import RunLayout
 from provider.api_key_state import api_key_sha256
 from specification.stack import StackSpec
 from specification.stack_config import LoadedStack, load_stack
