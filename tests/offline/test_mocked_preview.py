@@ -1,13 +1,13 @@
-"""The README's demo prints the previewed topology and the traffic split of both example stacks."""
+"""`make preview` prints the previewed topology and the traffic split of both example stacks."""
 
 from __future__ import annotations
 
 import pytest
 
-from offline.demo import main
+from offline.mocked_preview import main
 
 
-def test_demo_prints_both_stacks(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_preview_prints_both_stacks(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 0
     out = capsys.readouterr().out
     assert "pulumi preview --stack dev" in out and "pulumi preview --stack gpu" in out

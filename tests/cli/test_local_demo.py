@@ -1,5 +1,5 @@
-"""`python -m cli.demo` runs the dev stack for real, shows the split, a 401 and a pinned request,
-and stops everything it started."""
+"""`python -m cli.local_demo` (`make demo`) runs the dev stack for real, shows the split, a 401 and
+a pinned request, and stops everything it started."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.local_runtime.local_run_harness import CLI_TIMEOUT_SECONDS, PROJECT_D
 
 def test_the_demo_runs_to_the_end_and_leaves_nothing(haproxy_installed: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "cli.demo", "--requests", "300"],
+        [sys.executable, "-m", "cli.local_demo", "--requests", "300"],
         capture_output=True,
         text=True,
         check=False,

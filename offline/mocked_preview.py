@@ -1,7 +1,8 @@
-"""The README's demo: what `pulumi preview` of the example stacks would create, with no cluster.
+"""The mocked preview (`make preview`): what `pulumi preview` of the example stacks would create.
 
-Runs the real stack program under Pulumi's mocks in preview mode and prints the resource tree and
-each endpoint's effective traffic split. Usage: python -m offline.demo [stack ...]
+Runs the real stack program under Pulumi's mocks in preview mode, with no cluster and no Pulumi
+CLI, and prints the resource tree and each endpoint's effective traffic split.
+Usage: python -m offline.mocked_preview [stack ...]
 """
 
 from __future__ import annotations
