@@ -25,7 +25,6 @@ class StopReport:
     run_dir: Path
     found: bool  # there was a run directory
     signalled: int  # processes that were still running and were stopped
-    recorded: int  # processes the state recorded
 
 
 def stop_local_run(layout: RunLayout) -> StopReport:
@@ -42,4 +41,4 @@ def stop_local_run(layout: RunLayout) -> StopReport:
     found = layout.root.exists()
     if found:
         shutil.rmtree(layout.root)
-    return StopReport(layout.root, found, len(signalled), len(records))
+    return StopReport(layout.root, found, len(signalled))
