@@ -1,7 +1,7 @@
 """The config-driven program behind `stacks/__main__.py`: stack config in, components out.
 
 Kept out of `__main__.py` so the same code runs under `pulumi up`, under mocks in the tests, in
-the benchmark and in the demo.
+the benchmark and in the mocked preview.
 """
 
 from __future__ import annotations
