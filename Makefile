@@ -22,10 +22,10 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 demo: setup
-	$(BIN)/python -m cli.demo
+	$(BIN)/python -m cli.local_demo
 
 preview: setup
-	$(BIN)/python -m offline.demo
+	$(BIN)/python -m offline.mocked_preview
 
 bench: setup
 	./scripts/install-system-packages.sh wrk

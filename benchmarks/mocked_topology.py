@@ -23,10 +23,12 @@ from rich.table import Table  # noqa: E402
 
 def topology(endpoints: int, versions: int) -> dict[str, Any]:
     """A stack config: `endpoints` endpoints of `versions` versions each, half of them on a GPU pool."""
+    from specification.stack_config import ENDPOINTS_KEY, NODE_POOLS_KEY  # after the timed import
+
     share = round(100 / (versions + 1), 2)
     return {
-        "model-endpoints:nodePools": [{"name": "gpu", "sku": "Standard_NC24s_v3", "max_nodes": 10_000}],
-        "model-endpoints:endpoints": [
+        NODE_POOLS_KEY: [{"name": "gpu", "sku": "Standard_NC24s_v3", "max_nodes": 10_000}],
+        ENDPOINTS_KEY: [
             {
                 "name": f"endpoint-{e}",
                 "autoscaler": "keda" if e % 2 else "hpa",

@@ -21,7 +21,7 @@ from credentials.endpoint_outputs import api_key_pair, chosen_endpoint, token_se
 from credentials.stack_outputs import StackOutputError, read_stack_outputs
 from credentials.tokens import get_token, token_expires_at
 from local_runtime.errors import LocalRunError
-from local_runtime.locations import check_stack_name
+from local_runtime.project_files import check_stack_name
 from local_runtime.run_credentials import live_run, local_api_keys, local_token
 
 __all__ = ["resolve_target", "run_get_token", "run_keys"]

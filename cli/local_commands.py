@@ -16,14 +16,14 @@ from cli.run_selection import layout_for, select_run
 from local_runtime.errors import LocalRunError, NotRunningError
 from local_runtime.key_files import read_credentials
 from local_runtime.launch import DEFAULT_SCORING_PORT, UpRequest, start_local_run
-from local_runtime.locations import (
+from local_runtime.project_files import (
     check_stack_name,
     find_project_dir,
     stack_config_path,
 )
-from local_runtime.run_layout import RunLayout
-from local_runtime.state import RunState
-from local_runtime.status import RunReport, read_run_status
+from local_runtime.run_directory import RunLayout
+from local_runtime.run_record import RunState
+from local_runtime.status_report import RunReport, read_run_status
 from local_runtime.teardown import stop_local_run
 
 __all__ = ["run_document", "run_down", "run_status", "run_up"]

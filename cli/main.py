@@ -172,12 +172,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     from credentials.stack_outputs import StackOutputError
     from local_runtime.errors import LocalRunError
+    from specification.stack_config import StackConfigError
 
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (LocalRunError, StackOutputError, KeyboardInterrupt) as error:
+    except (LocalRunError, StackConfigError, StackOutputError, KeyboardInterrupt) as error:
         return report_failure(stderr_console(), error)
 
 

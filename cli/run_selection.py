@@ -5,13 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from local_runtime.errors import LocalRunError, NotRunningError
-from local_runtime.locations import (
-    check_stack_name,
-    find_project_dir,
-    run_dir_for,
-    runs_root,
-)
-from local_runtime.run_layout import RunLayout
+from local_runtime.project_files import check_stack_name, find_project_dir
+from local_runtime.run_directory import RunLayout, run_dir_for, runs_root
 
 __all__ = ["layout_for", "runs_directory", "select_run"]
 

@@ -1,7 +1,7 @@
 """The config-driven program behind `stacks/__main__.py`: stack config in, components out.
 
 Kept out of `__main__.py` so the same code runs under `pulumi up`, under mocks in the tests, in
-the benchmark and in the demo.
+the benchmark and in the mocked preview.
 """
 
 from __future__ import annotations
@@ -12,16 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from pydantic import ValidationError
 
 from components.endpoint import Endpoint, EndpointArgs
 from components.node_pool import NodePool, NodePoolArgs
-from specification.errors import format_validation_error
 from specification.stack import StackSpec
+from specification.stack_config import (
+    ENDPOINTS,
+    ENDPOINTS_KEY,
+    NODE_POOLS,
+    NODE_POOLS_KEY,
+    PROJECT_NAME,
+    StackConfigError,
+    validate_stack_config,
+)
 
-__all__ = ["CONFIG_NAMESPACE", "Deployed", "load_stack_spec", "deploy_stack", "run_program"]
-
-CONFIG_NAMESPACE = "model-endpoints"
+__all__ = ["Deployed", "load_stack_spec", "deploy_stack", "run_program"]
 
 
 @dataclass
@@ -36,11 +41,9 @@ def load_stack_spec(endpoints: Any, node_pools: Any) -> StackSpec:
     """Validate the raw config values; a bad config raises `pulumi.RunError` with one line per
     problem (config key and path first), which Pulumi prints without a traceback."""
     try:
-        return StackSpec.model_validate({"endpoints": endpoints, "nodePools": node_pools})
-    except ValidationError as error:
-        raise pulumi.RunError(
-            f"invalid stack config:\n{format_validation_error(error, CONFIG_NAMESPACE + ':')}"
-        ) from None
+        return validate_stack_config({ENDPOINTS_KEY: endpoints, NODE_POOLS_KEY: node_pools})
+    except StackConfigError as error:
+        raise pulumi.RunError(str(error)) from None
 
 
 def deploy_stack(spec: StackSpec, source_dir: str | Path) -> Deployed:
@@ -54,9 +57,8 @@ def deploy_stack(spec: StackSpec, source_dir: str | Path) -> Deployed:
                 EndpointArgs(endpoint, node_pools=list(pools.values()), source_dir=source_dir),
             )
         except ValueError as error:  # e.g. an entry script that cannot be read
-            raise pulumi.RunError(
-                f"invalid stack config:\n{CONFIG_NAMESPACE}:endpoints[{index}].{error}"
-            ) from None
+            invalid = StackConfigError.invalid(f"{ENDPOINTS_KEY}[{index}].{error}")
+            raise pulumi.RunError(str(invalid)) from None
     return Deployed(node_pools=pools, endpoints=endpoints)
 
 
@@ -101,8 +103,8 @@ def _export(deployed: Deployed) -> None:
 
 def run_program(source_dir: str | Path) -> Deployed:
     """Read `model-endpoints:endpoints` and `model-endpoints:nodePools`, validate, build, export."""
-    config = pulumi.Config(CONFIG_NAMESPACE)
-    spec = load_stack_spec(config.require_object("endpoints"), config.get_object("nodePools") or [])
+    config = pulumi.Config(PROJECT_NAME)
+    spec = load_stack_spec(config.require_object(ENDPOINTS), config.get_object(NODE_POOLS) or [])
     deployed = deploy_stack(spec, source_dir)
     _export(deployed)
     return deployed

@@ -10,9 +10,11 @@ requirements) as local processes, and Debian's HAProxy routes to them with the c
     stop_local_run(RunLayout(run_dir))
 
 `plan_local_run` is the pure planner (spec in, processes and router config out); the rest does
-the I/O: `venvs` (cached virtualenvs), `processes` (start, verify, stop), `readiness` (waits),
-`state` (the run's record), `status`, `key_files` (the keys `up` stores), `run_credentials` (keys
-and tokens of a running run), `teardown`.
+the I/O: `project_files` (Pulumi.yaml and a stack's config file), `run_directory` (where a run's
+files go), `venvs` (cached virtualenvs), `process_control` (start, verify, stop; `procfs` reads
+/proc for it), `readiness` (waits), `run_record` (state.json), `status_report` (what `local
+status` shows), `key_files` (the keys `up` stores), `run_credentials` (keys and tokens of a
+running run), `teardown`.
 """
 
 from __future__ import annotations
@@ -28,15 +30,8 @@ from local_runtime.errors import (
     VenvBuildError,
 )
 from local_runtime.launch import DEFAULT_SCORING_PORT, UpRequest, start_local_run
-from local_runtime.locations import (
-    RUNS_DIR_ENV,
-    find_project_dir,
-    run_dir_for,
-    runs_root,
-    stack_config_path,
-    venv_cache_dir,
-)
 from local_runtime.planner import plan_local_run
+from local_runtime.project_files import find_project_dir, stack_config_path
 from local_runtime.run_credentials import (
     choose_endpoint,
     live_run,
@@ -44,11 +39,12 @@ from local_runtime.run_credentials import (
     local_credentials,
     local_token,
 )
-from local_runtime.run_layout import RunLayout
+from local_runtime.run_directory import RUNS_DIR_ENV, RunLayout, run_dir_for, runs_root
 from local_runtime.run_plan import EndpointPlan, LocalPlan, ReplicaPlan
-from local_runtime.state import RunState
-from local_runtime.status import RunReport, read_run_status
+from local_runtime.run_record import RunState
+from local_runtime.status_report import RunReport, read_run_status
 from local_runtime.teardown import StopReport, stop_local_run
+from local_runtime.venvs import venv_cache_dir
 
 __all__ = [
     "DEFAULT_SCORING_PORT",

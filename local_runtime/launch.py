@@ -23,21 +23,19 @@ from credentials.endpoint_credentials import (
 from local_runtime.errors import AlreadyRunningError, LocalRunError, RouterStartError
 from local_runtime.haproxy import check_router_config, haproxy_binary, router_argv
 from local_runtime.key_files import write_credentials
-from local_runtime.locations import venv_cache_dir
 from local_runtime.planner import COLLECT_DATA_FILE_ENV, OnImageVersion, plan_local_run
 from local_runtime.ports import check_ports_free, free_ports
 from local_runtime.private_files import make_private_dir, write_private
-from local_runtime.processes import (
+from local_runtime.process_control import (
     child_environment,
     is_running,
     marked_pids,
     start_process,
 )
 from local_runtime.readiness import StartingReplica, wait_for_replicas, wait_for_router
-from local_runtime.run_layout import RunLayout
+from local_runtime.run_directory import RunLayout
 from local_runtime.run_plan import EndpointPlan, LocalPlan, ReplicaPlan
-from local_runtime.stack_config import load_stack
-from local_runtime.state import (
+from local_runtime.run_record import (
     EndpointState,
     ReplicaState,
     RunState,
@@ -45,9 +43,10 @@ from local_runtime.state import (
     write_state,
 )
 from local_runtime.teardown import stop_local_run
-from local_runtime.venvs import Venv, ensure_venv
+from local_runtime.venvs import Venv, ensure_venv, venv_cache_dir
 from router.checks import RouterFileError, check_required_files
 from specification.stack import StackSpec
+from specification.stack_config import load_stack
 
 __all__ = ["DEFAULT_SCORING_PORT", "UpRequest", "scoring_helper", "start_local_run"]
 
@@ -255,8 +254,8 @@ def start_local_run(
     """Start the stack's local run and return its state once every replica and router is up.
 
     `say` gets one line per step, `pip_line` each line pip prints while a virtualenv builds.
-    Raises LocalRunError (AlreadyRunningError, PortInUseError, ReplicaStartError, ...) with nothing
-    left running.
+    Raises LocalRunError (AlreadyRunningError, PortInUseError, ReplicaStartError, ...), or
+    StackConfigError for a config that cannot be read or is invalid, with nothing left running.
     """
     binary = haproxy_binary()
     layout = RunLayout(request.run_dir.resolve())

@@ -41,7 +41,6 @@ class VersionMetrics:
     servers: int  # replica servers configured
     servers_up: int  # of those, in rotation (health checks passing)
     requests: int  # responses sent from this backend since the router started
-    up_servers: tuple[str, ...] = ()  # names of the servers in rotation (r1, r2, ...)
 
 
 def parse_prometheus(text: str) -> list[Sample]:
@@ -68,16 +67,13 @@ def version_metrics(samples: Iterable[Sample], version: str) -> VersionMetrics:
     samples = list(samples)
     proxy = backend_name(version)
     status = _of(samples, "haproxy_server_status", proxy)
-    servers = sorted({s.labels.get("server", "") for s in status})
-    up = sorted(
+    servers = {s.labels.get("server", "") for s in status}
+    up = {
         s.labels.get("server", "") for s in status if s.labels.get("state") == "UP" and s.value == 1
-    )
+    }
     responses = _of(samples, "haproxy_backend_http_responses_total", proxy)
     return VersionMetrics(
-        servers=len(servers),
-        servers_up=len(up),
-        requests=int(sum(s.value for s in responses)),
-        up_servers=tuple(up),
+        servers=len(servers), servers_up=len(up), requests=int(sum(s.value for s in responses))
     )
 
 

@@ -21,7 +21,7 @@ from typing import Literal
 
 from credentials.endpoint_credentials import EndpointCredentials
 from local_runtime.errors import LocalRunError
-from local_runtime.run_layout import RunLayout
+from local_runtime.run_directory import RunLayout
 from local_runtime.run_plan import (
     LOOPBACK,
     EndpointPlan,
@@ -29,10 +29,10 @@ from local_runtime.run_plan import (
     ReplicaPlan,
     SkippedVersion,
 )
-from local_runtime.stack_config import LoadedStack
 from router.endpoint_router import JWT_KEY_FILE, RouterSite, render_endpoint_router
 from router.model import StaticReplicas
 from specification.endpoint import EndpointSpec
+from specification.stack_config import LoadedStack
 from specification.version import VersionSpec
 
 __all__ = [

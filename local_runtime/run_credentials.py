@@ -16,9 +16,9 @@ from credentials.signing_keys import load_signing_key
 from credentials.tokens import get_token
 from local_runtime.errors import LocalRunError, NotRunningError
 from local_runtime.key_files import read_credentials, signing_key_file
-from local_runtime.processes import is_running
-from local_runtime.run_layout import RunLayout
-from local_runtime.state import RunState, read_state
+from local_runtime.process_control import is_running
+from local_runtime.run_directory import RunLayout
+from local_runtime.run_record import RunState, read_state
 
 __all__ = ["choose_endpoint", "live_run", "local_api_keys", "local_credentials", "local_token"]
 

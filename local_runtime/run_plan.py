@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from local_runtime.run_layout import RunLayout
+from local_runtime.run_directory import RunLayout
 from router.model import RouterConfig
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable

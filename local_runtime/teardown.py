@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from local_runtime.errors import LocalRunError
-from local_runtime.processes import stop_processes
-from local_runtime.run_layout import RunLayout
-from local_runtime.state import read_state
+from local_runtime.process_control import stop_processes
+from local_runtime.run_directory import RunLayout
+from local_runtime.run_record import read_state
 
 __all__ = ["StopReport", "stop_local_run"]
 
@@ -25,7 +25,6 @@ class StopReport:
     run_dir: Path
     found: bool  # there was a run directory
     signalled: int  # processes that were still running and were stopped
-    recorded: int  # processes the state recorded
 
 
 def stop_local_run(layout: RunLayout) -> StopReport:
@@ -42,4 +41,4 @@ def stop_local_run(layout: RunLayout) -> StopReport:
     found = layout.root.exists()
     if found:
         shutil.rmtree(layout.root)
-    return StopReport(layout.root, found, len(signalled), len(records))
+    return StopReport(layout.root, found, len(signalled))

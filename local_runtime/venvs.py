@@ -22,13 +22,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from local_runtime.errors import VenvBuildError
-from local_runtime.processes import clean_environment
+from local_runtime.process_control import clean_environment
 from specification.version import INFERENCE_SERVER_REQUIREMENT
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "Venv",
     "ensure_venv",
     "normalized_requirements",
+    "venv_cache_dir",
     "venv_key",
 ]
 
@@ -47,6 +48,14 @@ _MARKER = "model-endpoints-venv.json"
 _PIP_TAIL_LINES = 15
 
 Progress = Callable[[str], None]
+
+
+def venv_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_CACHE_HOME/model-endpoints/venvs` (default `~/.cache/model-endpoints/venvs`):
+    virtualenvs outlive runs, so they are cached per user, not in a run directory."""
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "model-endpoints" / "venvs"
 
 
 @dataclass(frozen=True)

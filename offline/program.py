@@ -15,21 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime.stack import Stack
 
 from offline.recording import COMPUTED, Graph, RecordingMocks, RecordingMonitor
+from specification.stack_config import PROJECT_NAME
 
-__all__ = ["PROJECT", "STACKS_DIR", "read_stack_config", "run_under_mocks", "run_stack"]
+__all__ = ["STACKS_DIR", "run_under_mocks", "run_stack"]
 
-PROJECT = "model-endpoints"
+# The example stacks' directory (`stackConfigDir` in Pulumi.yaml); their config files are read
+# with `specification.stack_config`, as every other caller reads a stack's config.
 STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
-
-
-def read_stack_config(stack: str, stacks_dir: Path = STACKS_DIR) -> dict[str, Any]:
-    """The `config:` map of `stacks/Pulumi.<stack>.yaml`."""
-    document = yaml.safe_load((stacks_dir / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
-    return dict(document.get("config") or {})
 
 
 def _ensure_event_loop() -> None:
@@ -57,7 +52,7 @@ def run_under_mocks(
     _ensure_event_loop()
     mocks = RecordingMocks(preview=preview)
     monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(
         {key: value if isinstance(value, str) else json.dumps(value) for key, value in (config or {}).items()}
     )

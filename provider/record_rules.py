@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict
 
 from provider.problems import Problem
 from provider.spec_fields import endpoint_field
-from specification.endpoint import EndpointSpec
 
 __all__ = ["RECORD_FIELDS", "EndpointRecordInputs", "property_problems"]
 
@@ -35,10 +34,6 @@ class EndpointRecordInputs(BaseModel):
     description: str = endpoint_field("description")
     tags: dict[str, str] = endpoint_field("tags")
     properties: dict[str, str] = endpoint_field("properties")
-
-    @classmethod
-    def from_endpoint(cls, spec: EndpointSpec) -> EndpointRecordInputs:
-        return cls(**{name: getattr(spec, name) for name in RECORD_FIELDS})
 
 
 def property_problems(old: dict[str, str], new: dict[str, str]) -> list[Problem]:

@@ -1,4 +1,4 @@
-"""Shared fixtures: stack configs and a factory for small valid specs."""
+"""Shared fixtures: the example stacks' configs."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from offline.program import read_stack_config
+from tests.example_stacks import example_config
 
 
 @pytest.fixture
 def dev_config() -> dict[str, Any]:
-    return read_stack_config("dev")
+    return example_config("dev")
 
 
 @pytest.fixture
 def gpu_config() -> dict[str, Any]:
-    return read_stack_config("gpu")
+    return example_config("gpu")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from local_runtime.loopback_http import LoopbackResponse, loopback_request
-from local_runtime.processes import marked_pids, stop_processes
+from local_runtime.process_control import marked_pids, stop_processes
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 CLI_TIMEOUT_SECONDS = 600  # a first run builds the inference server's virtualenv

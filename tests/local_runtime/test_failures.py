@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from local_runtime.metrics import Sample, fetch_metrics
-from local_runtime.processes import stop_processes
+from local_runtime.process_control import stop_processes
 from tests.local_runtime.local_run_harness import (
     PROJECT_DIR,
     LocalRuns,

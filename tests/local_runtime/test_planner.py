@@ -13,9 +13,9 @@ from credentials.api_keys import api_key_sha256
 from credentials.endpoint_credentials import new_endpoint_credentials
 from local_runtime.errors import LocalRunError
 from local_runtime.planner import LocalPlan, plan_local_run, replica_count
-from local_runtime.run_layout import RunLayout
-from local_runtime.stack_config import LoadedStack, load_stack
+from local_runtime.run_directory import RunLayout
 from specification.stack import StackSpec
+from specification.stack_config import LoadedStack, load_stack
 
 PROJECT = Path(__file__).resolve().parents[2]
 RUN_DIR = Path("/runs/dev")

@@ -16,8 +16,8 @@ from credentials.endpoint_credentials import (
 )
 from local_runtime.errors import LocalRunError, NotRunningError
 from local_runtime.key_files import signing_key_file, write_credentials
-from local_runtime.process_table import process_info
-from local_runtime.processes import RecordedProcess
+from local_runtime.process_control import RecordedProcess
+from local_runtime.procfs import process_info
 from local_runtime.run_credentials import (
     choose_endpoint,
     live_run,
@@ -25,8 +25,8 @@ from local_runtime.run_credentials import (
     local_credentials,
     local_token,
 )
-from local_runtime.run_layout import RunLayout
-from local_runtime.state import EndpointState, RunState, write_state
+from local_runtime.run_directory import RunLayout
+from local_runtime.run_record import EndpointState, RunState, write_state
 from specification.endpoint import EndpointSpec
 
 

@@ -1,5 +1,6 @@
-"""Virtualenvs per requirements list: the cache key, a real build in a temporary directory renamed
-into place, reuse while unchanged, and a failed build that leaves nothing behind."""
+"""Virtualenvs per requirements list: where they are cached, the cache key, a real build in a
+temporary directory renamed into place, reuse while unchanged, and a failed build that leaves
+nothing behind."""
 
 from __future__ import annotations
 
@@ -13,10 +14,18 @@ from local_runtime.venvs import (
     SERVER_REQUIREMENT,
     PythonIdentity,
     ensure_venv,
+    venv_cache_dir,
     venv_key,
 )
 
 PYTHON = PythonIdentity("cpython", "3.11.7", "/usr/bin/python3.11")
+
+
+def test_the_venv_cache_follows_xdg(tmp_path: Path) -> None:
+    assert (
+        venv_cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "model-endpoints" / "venvs"
+    )
+    assert venv_cache_dir({}) == Path.home() / ".cache" / "model-endpoints" / "venvs"
 
 
 def test_the_key_depends_on_the_requirement_set_and_the_python_only() -> None:

@@ -17,9 +17,10 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 
-from offline.program import read_stack_config, run_stack
+from offline.program import run_stack
 from provider.traffic_split import TrafficSplitProvider
 from specification.routing import RoutingTable
+from tests.example_stacks import example_config
 from tests.provider.provider_server import ProviderClient, ProviderServer
 
 RECORDED = json.loads(
@@ -75,5 +76,5 @@ def test_the_router_reads_its_table_from_recorded_outputs() -> None:
 @pytest.mark.parametrize("stack", ["dev", "gpu"])
 def test_the_example_stacks_register_the_recorded_urns(stack: str) -> None:
     """Same type tokens, names and parents: no resource of a deployed stack is replaced."""
-    graph = run_stack(read_stack_config(stack))
+    graph = run_stack(example_config(stack))
     assert sorted(resource.urn for resource in graph.resources) == RECORDED["urns"][stack]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from provider.record_rules import EndpointRecordInputs, property_problems
+from provider.record_rules import RECORD_FIELDS, EndpointRecordInputs, property_problems
 from tests.specs import endpoint, version
 
 
 def test_defaults_are_the_endpoint_specs() -> None:
-    assert EndpointRecordInputs() == EndpointRecordInputs.from_endpoint(endpoint(version()))
+    spec = endpoint(version())
+    assert EndpointRecordInputs() == EndpointRecordInputs(
+        **{name: getattr(spec, name) for name in RECORD_FIELDS}
+    )
     assert EndpointRecordInputs().auth_enabled is True
     assert EndpointRecordInputs().token_auth_enabled is False
 

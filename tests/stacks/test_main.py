@@ -9,10 +9,8 @@ import pulumi
 import pytest
 
 from offline.program import run_stack
+from specification.stack_config import ENDPOINTS_KEY as ENDPOINTS
 from tests.kubernetes_schema import validate_manifest
-
-ENDPOINTS = "model-endpoints:endpoints"
-POOLS = "model-endpoints:nodePools"
 
 
 @pytest.mark.parametrize("preview", [False, True])
@@ -142,9 +140,9 @@ def test_gpu_stack_exports_what_get_token_needs(gpu_config: dict[str, Any]) -> N
 
 @pytest.mark.parametrize("stack", ["dev", "gpu"])
 def test_every_namespaced_object_waits_for_its_namespace(stack: str) -> None:
-    from offline.program import read_stack_config
+    from tests.example_stacks import example_config
 
-    graph = run_stack(read_stack_config(stack))
+    graph = run_stack(example_config(stack))
     namespaces = {r.manifest["metadata"]["name"]: r.urn for r in graph.of_type("kubernetes:core/v1:Namespace")}
 
     def waits_for(resource: Any, urn: str) -> bool:  # directly or through what it waits for

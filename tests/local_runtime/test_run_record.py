@@ -1,4 +1,5 @@
-"""The run's record: round trip, and private from the first byte (mode 0600/0700)."""
+"""The run's record (state.json): round trip, private from the first byte (mode 0600/0700), and
+a damaged record reported with the way out."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from local_runtime.errors import LocalRunError
-from local_runtime.private_files import make_private_dir, write_private
-from local_runtime.processes import RecordedProcess
-from local_runtime.run_layout import RunLayout
-from local_runtime.state import (
+from local_runtime.private_files import write_private
+from local_runtime.process_control import RecordedProcess
+from local_runtime.run_directory import RunLayout
+from local_runtime.run_record import (
     EndpointState,
     ReplicaState,
     RunState,
@@ -62,8 +63,3 @@ def test_damaged_state_is_reported_with_the_way_out(tmp_path: Path) -> None:
     write_private(layout.state_file, json.dumps({"schema": 99}))
     with pytest.raises(LocalRunError, match="is damaged"):
         read_state(layout)
-
-
-def test_private_dirs_are_0700_whatever_the_umask(tmp_path: Path) -> None:
-    made = make_private_dir(tmp_path / "a" / "b")
-    assert _mode(made) == _mode(made.parent) == 0o700

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from local_runtime.process_table import process_info
-from local_runtime.processes import (
+from local_runtime.process_control import (
     RUN_MARKER_ENV,
     RecordedProcess,
     child_environment,
@@ -23,6 +22,7 @@ from local_runtime.processes import (
     start_process,
     stop_processes,
 )
+from local_runtime.procfs import process_info
 
 # A parent that starts a child in its own group, prints the child's pid, then waits.
 PARENT_WITH_CHILD = (

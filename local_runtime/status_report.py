@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from local_runtime.errors import NotRunningError
 from local_runtime.metrics import fetch_metrics, version_metrics
-from local_runtime.processes import is_running
-from local_runtime.run_layout import RunLayout
-from local_runtime.state import RunState, read_state
+from local_runtime.process_control import is_running
+from local_runtime.run_directory import RunLayout
+from local_runtime.run_record import RunState, read_state
 
 __all__ = ["EndpointStatus", "RunReport", "VersionStatus", "read_run_status"]
 

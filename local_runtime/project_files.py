@@ -1,14 +1,12 @@
-"""Where a local run keeps its files: the project, a stack's config file, run and cache directories.
+"""The project a local run starts from: its `Pulumi.yaml`, and the config file of one of its stacks.
 
-A run directory holds what one `local up` started (state, keys, router files, logs) and goes away
-with `local down`, so it lives in the project (`.model-endpoints/runs/<stack>/`, gitignored) or
-under `$MODEL_ENDPOINTS_RUN_DIR`. Virtualenvs outlive runs: they are cached per user under
-`$XDG_CACHE_HOME/model-endpoints/venvs/` (default `~/.cache/...`).
+Local mode finds a stack's config as Pulumi does: the nearest `Pulumi.yaml` from the working
+directory up, its `stackConfigDir`, and `Pulumi.<stack>.yaml` there. A stack name also names
+files and directories of the run, so it is checked to be a plain one first.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,21 +14,10 @@ from pathlib import Path
 import yaml
 
 from local_runtime.errors import LocalRunError
+from specification.stack_config import stack_config_file
 
-__all__ = [
-    "PROJECT_FILE",
-    "PROJECT_RUNS_DIR",
-    "RUNS_DIR_ENV",
-    "check_stack_name",
-    "find_project_dir",
-    "run_dir_for",
-    "runs_root",
-    "stack_config_path",
-    "venv_cache_dir",
-]
+__all__ = ["PROJECT_FILE", "check_stack_name", "find_project_dir", "stack_config_path"]
 
-RUNS_DIR_ENV = "MODEL_ENDPOINTS_RUN_DIR"  # holds one directory per stack, instead of the project's
-PROJECT_RUNS_DIR = Path(".model-endpoints") / "runs"
 PROJECT_FILE = "Pulumi.yaml"
 _STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
@@ -72,35 +59,9 @@ def stack_config_path(stack: str, project_dir: Path | None) -> Path:
             f"no {PROJECT_FILE} in this directory or its parents: run from the project, or pass "
             "the stack's config file with --config FILE"
         )
-    path = _stack_config_dir(project_dir) / f"Pulumi.{check_stack_name(stack)}.yaml"
+    path = stack_config_file(_stack_config_dir(project_dir), check_stack_name(stack))
     if not path.is_file():
         raise LocalRunError(
             f"stack {stack!r} has no config file {path}; pass one with --config FILE"
         )
     return path
-
-
-def runs_root(project_dir: Path | None, environ: Mapping[str, str] | None = None) -> Path:
-    """The directory holding one run directory per stack."""
-    environ = os.environ if environ is None else environ
-    configured = environ.get(RUNS_DIR_ENV)
-    if configured:
-        return Path(configured).expanduser().resolve()
-    if project_dir is None:
-        raise LocalRunError(
-            f"no {PROJECT_FILE} in this directory or its parents, so no place for run files: run "
-            f"from the project or set {RUNS_DIR_ENV}"
-        )
-    return project_dir / PROJECT_RUNS_DIR
-
-
-def run_dir_for(stack: str, root: Path) -> Path:
-    """The run directory of `stack` under `root`."""
-    return root / check_stack_name(stack)
-
-
-def venv_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """`$XDG_CACHE_HOME/model-endpoints/venvs` (default `~/.cache/model-endpoints/venvs`)."""
-    environ = os.environ if environ is None else environ
-    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "model-endpoints" / "venvs"

@@ -1,5 +1,5 @@
-"""`python -m cli.demo` runs the dev stack for real, shows the split, a 401 and a pinned request,
-and stops everything it started."""
+"""`python -m cli.local_demo` (`make demo`) runs the dev stack for real, shows the split, a 401 and
+a pinned request, and stops everything it started."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import re
 import subprocess
 import sys
 
-from local_runtime.processes import marked_pids
+from local_runtime.process_control import marked_pids
 from tests.local_runtime.local_run_harness import CLI_TIMEOUT_SECONDS, PROJECT_DIR
 
 
 def test_the_demo_runs_to_the_end_and_leaves_nothing(haproxy_installed: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "cli.demo", "--requests", "300"],
+        [sys.executable, "-m", "cli.local_demo", "--requests", "300"],
         capture_output=True,
         text=True,
         check=False,

@@ -1,7 +1,11 @@
-"""The files of one run directory, by role (pure path arithmetic, nothing is created here).
+"""Where a stack's run directory is, and which file of a run goes where inside it.
+
+A run directory holds what one `local up` started and goes away with `local down`, so it lives in
+the project (`.model-endpoints/runs/<stack>/`, gitignored) or under `$MODEL_ENDPOINTS_RUN_DIR`.
+Inside it (pure path arithmetic, nothing is created here):
 
 <run dir>/
-  state.json                      what was started: ports, pids, URLs (mode 0600)
+  state.json                      the run's record: ports, pids, URLs (mode 0600)
   keys/<endpoint>.json            API keys, token issuer/audience (0600)
   keys/<endpoint>-token-signing-key.pem
   router/<endpoint>/haproxy.cfg   the rendered router, its map files, jwt-public.pem, admin.sock
@@ -12,10 +16,37 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["RunLayout"]
+from local_runtime.errors import LocalRunError
+from local_runtime.project_files import PROJECT_FILE, check_stack_name
+
+__all__ = ["PROJECT_RUNS_DIR", "RUNS_DIR_ENV", "RunLayout", "run_dir_for", "runs_root"]
+
+RUNS_DIR_ENV = "MODEL_ENDPOINTS_RUN_DIR"  # holds one directory per stack, instead of the project's
+PROJECT_RUNS_DIR = Path(".model-endpoints") / "runs"
+
+
+def runs_root(project_dir: Path | None, environ: Mapping[str, str] | None = None) -> Path:
+    """The directory holding one run directory per stack."""
+    environ = os.environ if environ is None else environ
+    configured = environ.get(RUNS_DIR_ENV)
+    if configured:
+        return Path(configured).expanduser().resolve()
+    if project_dir is None:
+        raise LocalRunError(
+            f"no {PROJECT_FILE} in this directory or its parents, so no place for run files: run "
+            f"from the project or set {RUNS_DIR_ENV}"
+        )
+    return project_dir / PROJECT_RUNS_DIR
+
+
+def run_dir_for(stack: str, root: Path) -> Path:
+    """The run directory of `stack` under `root`."""
+    return root / check_stack_name(stack)
 
 
 @dataclass(frozen=True)

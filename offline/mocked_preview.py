@@ -1,7 +1,8 @@
-"""The README's demo: what `pulumi preview` of the example stacks would create, with no cluster.
+"""The mocked preview (`make preview`): what `pulumi preview` of the example stacks would create.
 
-Runs the real stack program under Pulumi's mocks in preview mode and prints the resource tree and
-each endpoint's effective traffic split. Usage: python -m offline.demo [stack ...]
+Runs the real stack program under Pulumi's mocks in preview mode, with no cluster and no Pulumi
+CLI, and prints the resource tree and each endpoint's effective traffic split.
+Usage: python -m offline.mocked_preview [stack ...]
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from offline.program import read_stack_config, run_stack
+from offline.program import STACKS_DIR, run_stack
 from offline.recording import Graph, RecordedResource
 from specification.stack import StackSpec
+from specification.stack_config import (
+    StackConfigError,
+    read_stack_config,
+    stack_config_file,
+    validate_stack_config,
+)
 
 __all__ = ["main"]
-
-ENDPOINTS = "model-endpoints:endpoints"
-POOLS = "model-endpoints:nodePools"
 
 
 def _label(resource: RecordedResource) -> str:
@@ -61,10 +65,13 @@ def _traffic(graph: Graph, spec: StackSpec) -> Table:
 def main(argv: list[str]) -> int:
     console = Console()
     for stack in argv or ["dev", "gpu"]:
-        config = read_stack_config(stack)
-        spec = StackSpec.model_validate(
-            {"endpoints": config.get(ENDPOINTS, []), "nodePools": config.get(POOLS, [])}
-        )
+        config_file = stack_config_file(STACKS_DIR, stack)
+        try:
+            config = read_stack_config(config_file)
+            spec = validate_stack_config(config, config_file)
+        except StackConfigError as error:
+            Console(stderr=True, highlight=False).print(str(error), markup=False)
+            return 1
         graph = run_stack(config, preview=True)
         console.rule(f"pulumi preview --stack {stack} (offline, under Pulumi's mocks)")
         console.print(_tree(graph, stack))

@@ -1,4 +1,4 @@
-"""Where runs and virtualenvs live, and how a stack's config file is found."""
+"""How local mode finds the project and a stack's config file, and which stack names it runs."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ from pathlib import Path
 import pytest
 
 from local_runtime.errors import LocalRunError
-from local_runtime.locations import (
+from local_runtime.project_files import (
     check_stack_name,
     find_project_dir,
-    run_dir_for,
-    runs_root,
     stack_config_path,
-    venv_cache_dir,
 )
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -28,19 +25,16 @@ def test_the_project_and_its_stack_config_dir() -> None:
         stack_config_path("prod", PROJECT)
 
 
-def test_runs_live_in_the_project_unless_the_environment_says_otherwise(tmp_path: Path) -> None:
-    assert runs_root(PROJECT, {}) == PROJECT / ".model-endpoints" / "runs"
-    assert runs_root(PROJECT, {"MODEL_ENDPOINTS_RUN_DIR": str(tmp_path)}) == tmp_path
-    assert run_dir_for("dev", tmp_path) == tmp_path / "dev"
-    with pytest.raises(LocalRunError, match="MODEL_ENDPOINTS_RUN_DIR"):
-        runs_root(None, {})
+def test_without_stack_config_dir_the_stack_files_sit_beside_pulumi_yaml(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: other\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    assert find_project_dir(tmp_path) == tmp_path
+    assert stack_config_path("dev", tmp_path) == tmp_path / "Pulumi.dev.yaml"
 
 
-def test_the_venv_cache_follows_xdg(tmp_path: Path) -> None:
-    assert (
-        venv_cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "model-endpoints" / "venvs"
-    )
-    assert venv_cache_dir({}) == Path.home() / ".cache" / "model-endpoints" / "venvs"
+def test_no_project_means_pass_the_config_file() -> None:
+    with pytest.raises(LocalRunError, match="pass the stack's config file with --config FILE"):
+        stack_config_path("dev", None)
 
 
 @pytest.mark.parametrize("name", ["org/project/dev", "../dev", "", "dev stack"])

@@ -1,11 +1,11 @@
-"""`python -m cli.demo`: the dev stack run locally, scored a few hundred times, then stopped.
+"""The live local demo (`make demo`): the dev stack run for real on loopback, scored, then stopped.
 
-Starts stack `dev` (versiona 20% + default, versionb 10%: effective 90/10) with real inference
-servers and the real router on loopback, sends `--requests` scoring calls with the primary key,
-shows the split the router made next to the configured one, shows a call without a key refused
-with 401 and one pinned to versionb by the `x-model-version` header, then stops everything, also
-on an error, Ctrl-C or SIGTERM. It uses its own temporary run directory and a free port, so it
-never collides with a `local up` of the same stack.
+`python -m cli.local_demo` starts stack `dev` (versiona 20% + default, versionb 10%: effective
+90/10) with real inference servers and the real router on loopback, sends `--requests` scoring
+calls with the primary key, shows the split the router made next to the configured one, shows a
+call without a key refused with 401 and one pinned to versionb by the `x-model-version` header,
+then stops everything, also on an error, Ctrl-C or SIGTERM. It uses its own temporary run
+directory and a free port, so it never collides with a `local up` of the same stack.
 """
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ from cli.console import Progress, report_failure
 from local_runtime.errors import LocalRunError
 from local_runtime.key_files import read_credentials
 from local_runtime.launch import UpRequest, start_local_run
-from local_runtime.locations import find_project_dir, stack_config_path
 from local_runtime.loopback_http import LoopbackResponse, loopback_request
 from local_runtime.ports import free_ports
-from local_runtime.run_layout import RunLayout
-from local_runtime.stack_config import load_stack
-from local_runtime.state import EndpointState
+from local_runtime.project_files import find_project_dir, stack_config_path
+from local_runtime.run_directory import RunLayout
+from local_runtime.run_record import EndpointState
 from local_runtime.teardown import stop_local_run
+from specification.stack_config import StackConfigError, load_stack
 
 __all__ = ["main"]
 
@@ -113,7 +113,9 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cli.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m cli.local_demo", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--stack", default="dev", help="Example stack to run (default dev).")
     parser.add_argument(
         "--requests", type=int, default=300, help="Scoring requests to send (default 300)."
@@ -154,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             _exercise(console, endpoint, credentials.primary_key, configured, args.requests)
         return 0
-    except (LocalRunError, KeyboardInterrupt) as error:
+    except (LocalRunError, StackConfigError, KeyboardInterrupt) as error:
         return report_failure(console, error)
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # do not interrupt the clean-up itself

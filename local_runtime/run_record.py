@@ -1,4 +1,5 @@
-"""`state.json`: what one local run started, so `status`, `keys`, `get-token` and `down` find it.
+"""The run's record, `state.json`: what one local run started, so `status`, `keys`, `get-token`
+and `down` find it.
 
 Written (mode 0600, atomically) before the first process starts and again after each one, so even
 a `local up` that is killed half-way leaves a record `local down` can clean up from. It holds no
@@ -14,8 +15,8 @@ from typing import Any, Literal
 
 from local_runtime.errors import LocalRunError
 from local_runtime.private_files import write_private
-from local_runtime.processes import RecordedProcess
-from local_runtime.run_layout import RunLayout
+from local_runtime.process_control import RecordedProcess
+from local_runtime.run_directory import RunLayout
 
 __all__ = ["STATE_SCHEMA", "EndpointState", "ReplicaState", "RunState", "read_state", "write_state"]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from local_runtime.private_files import FILE_MODE
-from local_runtime.process_table import all_pids, has_marker, process_info
+from local_runtime.procfs import all_pids, has_marker, process_info
 
 __all__ = [
     "RUN_MARKER_ENV",
