@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from router.names import backend_name
-from specification.routing import TOTAL_STEPS, RoutingTable
+from specification.routing import RoutingTable
 
-__all__ = ["BUCKETS", "SPLIT_MAP_COMMENT", "split_entries", "render_map", "render_split_map"]
+__all__ = ["SPLIT_MAP_COMMENT", "split_entries", "render_map", "render_split_map"]
 
-BUCKETS = TOTAL_STEPS  # rand(10000): 0..9999
 SPLIT_MAP_COMMENT = "rand(10000) bucket range -> backend (1 bucket = 0.01%)"
 
 
