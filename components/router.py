@@ -23,6 +23,7 @@ from components.manifests.router import (
     router_config_map,
     router_deployment,
     router_disruption_budget,
+    router_network_policy,
     router_secret,
     router_service,
     scoring_url,
@@ -56,7 +57,7 @@ class RouterArgs:
 
 
 class Router(pulumi.ComponentResource):
-    """HAProxy Deployment, ConfigMap, Secret, Service, HPA and PDB of one endpoint."""
+    """HAProxy Deployment, ConfigMap, Secret, Service, HPA, PDB and NetworkPolicy of one endpoint."""
 
     scoring_url: pulumi.Output[str]
     config_checksum: pulumi.Output[str]
@@ -107,6 +108,9 @@ class Router(pulumi.ComponentResource):
             child_options(self, opts, self.deployment),
         )
         self.disruption_budget = create_object(f"{name}-pdb", router_disruption_budget(spec), child)
+        self.network_policy = create_object(
+            f"{name}-network-policy", router_network_policy(spec), child
+        )
         if spec.router.service_type == "LoadBalancer":
             # The address exists once the cloud has provisioned the load balancer.
             self.scoring_url = self.service.status.apply(  # type: ignore[attr-defined]

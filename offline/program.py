@@ -46,7 +46,8 @@ def run_under_mocks(
     """Run `program` as a Pulumi program under mocks; return every registration it made.
 
     The graph's `exports` holds the stack outputs (`pulumi.export`), resolved, or COMPUTED
-    where a preview does not know them. Raises whatever
+    where a preview does not know them; `secret_exports` the paths of those the engine would
+    receive as secrets (`keys`, `endpoints.fraud.scoring_url`). Raises whatever
     the program raises (e.g. `pulumi.RunError` for a bad config).
     """
     _ensure_event_loop()
@@ -62,25 +63,39 @@ def run_under_mocks(
         assert isinstance(stack_resource, Stack), stack_resource
         stack_resource.outputs.clear()  # the mocks keep one root stack across runs
         result = pulumi.Output.from_input(program())
-        recorded = _record_into(monitor.graph.exports, dict(stack_resource.outputs))
+        recorded = _record_into(
+            monitor.graph.exports, dict(stack_resource.outputs), monitor.graph.secret_exports
+        )
         return pulumi.Output.all(result, *recorded)
 
     pulumi.runtime.test(program_and_exports)()
     return monitor.graph
 
 
-def _record_into(target: dict[str, Any], values: Mapping[str, Any]) -> list[pulumi.Output[Any]]:
+def _record_into(
+    target: dict[str, Any], values: Mapping[str, Any], secrets: set[str], prefix: str = ""
+) -> list[pulumi.Output[Any]]:
     """Resolve `values` into `target` leaf by leaf, as the engine shows stack outputs: a value a
-    preview does not know stays COMPUTED without hiding its known siblings."""
+    preview does not know stays COMPUTED without hiding its known siblings. The path of every
+    leaf that is a secret output goes into `secrets`."""
     pending: list[pulumi.Output[Any]] = []
     for key, value in values.items():
+        path = f"{prefix}{key}"
         if isinstance(value, Mapping):
             target[key] = {}
-            pending += _record_into(target[key], value)
+            pending += _record_into(target[key], value, secrets, f"{path}.")
         else:
             target[key] = COMPUTED
-            pending.append(pulumi.Output.from_input(value).apply(partial(target.__setitem__, key)))
+            output = pulumi.Output.from_input(value)
+            pending.append(output.apply(partial(target.__setitem__, key)))
+            secret: pulumi.Output[bool] = pulumi.Output.from_input(output.is_secret())
+            pending.append(secret.apply(partial(_note_secret, secrets, path)))
     return pending
+
+
+def _note_secret(secrets: set[str], path: str, is_secret: bool) -> None:
+    if is_secret:
+        secrets.add(path)
 
 
 def run_stack(

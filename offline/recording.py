@@ -78,6 +78,7 @@ class Graph:
 
     resources: list[RecordedResource] = field(default_factory=list)
     exports: dict[str, Any] = field(default_factory=dict)
+    secret_exports: set[str] = field(default_factory=set)  # paths of exports that are secrets
 
     def by_urn(self, urn: str) -> RecordedResource:
         return next(r for r in self.resources if r.urn == urn)

@@ -126,6 +126,19 @@ class EndpointSpec(BaseModel):
             self.routing  # noqa: B018  # the routing table's rules (the sum) hold for the versions
         except RoutingError as error:
             raise ValueError(f"versions: {error}") from None
+        if (
+            (self.auth_enabled or self.token_auth_enabled)
+            and self.router.public
+            and not self.router.tls
+            and not self.router.allow_plaintext_credentials
+        ):
+            raise ValueError(
+                f"router: service_type {self.router.service_type} exposes the endpoint outside the "
+                "cluster without TLS, so its API keys and tokens would cross the network in clear; "
+                "set router.tls_secret_name to a kubernetes.io/tls Secret in the endpoint's "
+                "namespace, or, if TLS ends in front of the router, set "
+                "router.allow_plaintext_credentials: true"
+            )
         if self.autoscaler == "keda" and not self.prometheus_url:
             raise ValueError("prometheus_url is required when autoscaler is 'keda'")
         return self

@@ -10,12 +10,16 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 __all__ = [
     "RESOURCE_NAME_MAX",
     "RESOURCE_NAME_PATTERN",
     "NAMESPACE_PATTERN",
+    "LABEL_KEY_PATTERN",
+    "LABEL_VALUE_PATTERN",
+    "LabelKey",
+    "LabelValue",
     "ResourceName",
     "Namespace",
     "check_resource_name",
@@ -52,3 +56,11 @@ def check_namespace(value: str) -> str:
 
 ResourceName = Annotated[str, AfterValidator(check_resource_name)]
 Namespace = Annotated[str, AfterValidator(check_namespace)]
+
+# Kubernetes label keys (an optional DNS-subdomain prefix and a name) and values.
+LABEL_KEY_PATTERN = (
+    r"^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$"
+)
+LABEL_VALUE_PATTERN = r"^(|[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)$"
+LabelKey = Annotated[str, Field(pattern=LABEL_KEY_PATTERN)]
+LabelValue = Annotated[str, Field(pattern=LABEL_VALUE_PATTERN)]

@@ -7,15 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from specification.names import ResourceName
+from specification.names import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, ResourceName
 from specification.skus import AcceleratorKind, SkuSpec, lookup_sku
 
 __all__ = ["Taint", "NodePoolSpec", "INSTANCE_TYPE_LABEL"]
 
 INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
 
-_LABEL_KEY = r"^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$"
-_LABEL_VALUE = r"^(|[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)$"
 
 
 class Taint(BaseModel):
@@ -23,8 +21,8 @@ class Taint(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    key: str = Field(pattern=_LABEL_KEY, description="Taint key.")
-    value: str = Field(default="", pattern=_LABEL_VALUE, description="Taint value (may be empty).")
+    key: str = Field(pattern=LABEL_KEY_PATTERN, description="Taint key.")
+    value: str = Field(default="", pattern=LABEL_VALUE_PATTERN, description="Taint value (may be empty).")
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = Field(
         default="NoSchedule", description="Taint effect."
     )
@@ -85,7 +83,7 @@ class NodePoolSpec(BaseModel):
                 f"labels: {INSTANCE_TYPE_LABEL} is set from the SKU; declare the SKU instead"
             )
         for key, value in self.labels.items():
-            if not re.fullmatch(_LABEL_KEY, key) or not re.fullmatch(_LABEL_VALUE, value):
+            if not re.fullmatch(LABEL_KEY_PATTERN, key) or not re.fullmatch(LABEL_VALUE_PATTERN, value):
                 raise ValueError(f"labels: {key!r}: {value!r} is not a valid Kubernetes label")
         if self.accelerator_resource_name and self.sku_spec.accelerator is AcceleratorKind.NONE:
             raise ValueError(

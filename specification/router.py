@@ -6,10 +6,42 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["RouterSpec", "ROUTER_IMAGE"]
+from specification.names import LabelKey, LabelValue, Namespace
+
+__all__ = ["DEFAULT_METRICS_NAMESPACE", "MetricsSource", "RouterSpec", "ROUTER_IMAGE"]
 
 # The official image of the HAProxy release the router is tested against (Debian's 2.6.12).
 ROUTER_IMAGE = "haproxy:2.6.12"
+# Where a cluster's Prometheus usually runs (kube-prometheus, the Prometheus Operator's guides).
+DEFAULT_METRICS_NAMESPACE = "monitoring"
+
+
+class MetricsSource(BaseModel):
+    """Who may scrape the router's metrics port: pods of a namespace (optionally only those with
+    some labels), or an address range. Becomes one peer of the router's NetworkPolicy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    namespace: Namespace | None = Field(
+        default=None, description="Pods of this namespace (all of them unless `pod_labels`)."
+    )
+    pod_labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict,
+        description="Only pods with these labels (in `namespace`, or in the endpoint's own).",
+    )
+    cidr: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F:.]+/[0-9]{1,3}$",
+        description="An address range instead, e.g. `10.0.0.0/8` (a Prometheus outside the cluster).",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> MetricsSource:
+        if self.cidr is not None and (self.namespace is not None or self.pod_labels):
+            raise ValueError("cidr: give either an address range or namespace/pod_labels, not both")
+        if self.cidr is None and self.namespace is None and not self.pod_labels:
+            raise ValueError("give a namespace, pod_labels or a cidr")
+        return self
 
 
 class RouterSpec(BaseModel):
@@ -50,6 +82,21 @@ class RouterSpec(BaseModel):
     image: str = Field(
         default=ROUTER_IMAGE, pattern=r"^[^\s]+$", description="HAProxy container image (2.6 or later)."
     )
+    allow_plaintext_credentials: bool = Field(
+        default=False,
+        description="Accept API keys and tokens over plain HTTP on a `LoadBalancer` or `NodePort` "
+        "Service (one reachable from outside the cluster) without `tls_secret_name`. Off: such an "
+        "endpoint with auth fails at preview, since its credentials would cross the network in "
+        "clear. Turn on only when TLS ends in front of the router (a cloud load balancer or "
+        "ingress with its own certificate).",
+    )
+    metrics_sources: list[MetricsSource] = Field(
+        default_factory=lambda: [MetricsSource(namespace=DEFAULT_METRICS_NAMESPACE)],
+        description="Who may reach the router's metrics port (Prometheus, for the autoscaler and "
+        "alarms): the router's NetworkPolicy admits only these (and the node, for probes). "
+        "Default: pods in the `monitoring` namespace. Empty: nobody. The scoring port stays "
+        "open to every source, as its Service needs.",
+    )
     ip_family: Literal["IPv4", "IPv6", "DualStack"] = Field(
         default="IPv4",
         description="IP family of the cluster's pod network. `IPv4`: the router listens on "
@@ -77,3 +124,8 @@ class RouterSpec(BaseModel):
     @property
     def tls(self) -> bool:
         return self.tls_secret_name is not None
+
+    @property
+    def public(self) -> bool:
+        """Whether the Service is reachable from outside the cluster (`LoadBalancer`, `NodePort`)."""
+        return self.service_type != "ClusterIP"

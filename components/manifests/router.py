@@ -31,6 +31,7 @@ from router.model import RouterConfig
 from router.names import API_KEYS_MAP
 from router.timeouts import PRE_STOP_DELAY_SECONDS, termination_grace_seconds
 from specification.endpoint import EndpointSpec
+from specification.router import MetricsSource
 
 __all__ = [
     "TLS_SOURCE_DIR",
@@ -45,11 +46,13 @@ __all__ = [
     "router_service",
     "router_autoscaler",
     "router_disruption_budget",
+    "router_network_policy",
     "scoring_url",
 ]
 
 TLS_SOURCE_DIR = "/etc/haproxy-tls-source"  # where the kubernetes.io/tls Secret is mounted
 HAPROXY_UID = 99  # the `haproxy` user of the official image
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by Kubernetes on every namespace
 
 
 def router_name(spec: EndpointSpec) -> str:
@@ -287,6 +290,38 @@ def router_disruption_budget(spec: EndpointSpec) -> dict[str, Any]:
         "kind": "PodDisruptionBudget",
         "metadata": _metadata(spec),
         "spec": {"maxUnavailable": 1, "selector": {"matchLabels": router_selector(spec.name)}},
+    }
+
+
+def _metrics_peer(source: MetricsSource) -> dict[str, Any]:
+    if source.cidr is not None:
+        return {"ipBlock": {"cidr": source.cidr}}
+    peer: dict[str, Any] = {}
+    if source.namespace is not None:
+        peer["namespaceSelector"] = {"matchLabels": {NAMESPACE_NAME_LABEL: source.namespace}}
+    if source.pod_labels:
+        peer["podSelector"] = {"matchLabels": dict(source.pod_labels)}
+    return peer
+
+
+def router_network_policy(spec: EndpointSpec) -> dict[str, Any]:
+    """The router pods' ingress: the scoring port from every source (its Service decides who
+    reaches it), the metrics port only from `router.metrics_sources`. (Traffic from the node, the
+    kubelet's probes, is always allowed.)"""
+    metrics: dict[str, Any] = {"ports": [{"protocol": "TCP", "port": METRICS_PORT}]}
+    metrics["from"] = [_metrics_peer(source) for source in spec.router.metrics_sources]
+    ingress = [{"ports": [{"protocol": "TCP", "port": cluster_site(spec).port}]}]
+    if spec.router.metrics_sources:  # an empty `from` would admit every source
+        ingress.append(metrics)
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _metadata(spec),
+        "spec": {
+            "podSelector": {"matchLabels": router_selector(spec.name)},
+            "policyTypes": ["Ingress"],
+            "ingress": ingress,
+        },
     }
 
 

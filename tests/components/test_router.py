@@ -32,7 +32,15 @@ def test_router_objects_are_children_and_valid() -> None:
     graph, seen = _run(lambda: RouterArgs(spec, spec.routing, HASHES, PEM))
     (router,) = graph.of_type("model-endpoints:index:Router")
     kinds = sorted(child.type.rsplit(":", 1)[-1] for child in graph.children(router))
-    assert kinds == ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Secret", "Service"]
+    assert kinds == [
+        "ConfigMap",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "NetworkPolicy",
+        "PodDisruptionBudget",
+        "Secret",
+        "Service",
+    ]
     for resource in graph.kubernetes():
         validate_manifest(resource.manifest)
     deployment = graph.named("ep-router-deployment")

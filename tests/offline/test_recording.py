@@ -78,3 +78,14 @@ def test_runs_after_asyncio_run_left_the_thread_without_a_loop() -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "{'answer': 42}"
+
+
+def test_secret_exports_are_told_from_plain_ones_leaf_by_leaf() -> None:
+    def program() -> None:
+        pulumi.export("plain", {"a": pulumi.Output.from_input("x")})
+        pulumi.export("nested", {"secret": pulumi.Output.secret("s"), "plain": "p"})
+        pulumi.export("unsecret", pulumi.Output.unsecret(pulumi.Output.secret("u")))
+
+    graph = run_under_mocks(program)
+    assert graph.secret_exports == {"nested.secret"}
+    assert graph.exports["nested"] == {"secret": "s", "plain": "p"}

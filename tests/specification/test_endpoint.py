@@ -300,3 +300,44 @@ def test_router_ip_family_is_one_of_kubernetes_families() -> None:
         EndpointSpec(name="ep", versions=[{"name": "v1", "image": "i"}], router={"ip_family": "ipv6"})
     assert error.value.errors()[0]["loc"] == ("router", "ip_family")
     assert "'IPv4', 'IPv6' or 'DualStack'" in str(error.value)
+
+
+# --- credentials never cross the network in clear
+
+
+@pytest.mark.parametrize("service_type", ["LoadBalancer", "NodePort"])
+@pytest.mark.parametrize("auth", [{}, {"auth_enabled": False, "token_auth_enabled": True}])
+def test_a_public_service_with_auth_needs_tls_or_the_explicit_opt_out(
+    service_type: str, auth: dict[str, Any]
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        _endpoint(_v("a"), router={"service_type": service_type}, **auth)
+    message = str(raised.value)
+    assert f"service_type {service_type} exposes the endpoint outside the cluster without TLS" in message
+    assert "set router.tls_secret_name" in message  # the first fix
+    assert "router.allow_plaintext_credentials: true" in message  # the second
+    secured = _endpoint(_v("a"), router={"service_type": service_type, "tls_secret_name": "tls"}, **auth)
+    assert secured.router.tls
+    opted_out = {"service_type": service_type, "allow_plaintext_credentials": True}
+    assert _endpoint(_v("a"), router=opted_out, **auth).router.allow_plaintext_credentials
+
+
+def test_a_cluster_internal_or_unauthenticated_service_needs_no_tls() -> None:
+    assert not _endpoint(_v("a")).router.tls  # ClusterIP with auth
+    public = _endpoint(_v("a"), auth_enabled=False, router={"service_type": "LoadBalancer"})
+    assert public.router.public and not public.router.tls
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ({}, "give a namespace, pod_labels or a cidr"),
+        ({"namespace": "obs", "cidr": "10.0.0.0/8"}, "either an address range or namespace/pod_labels"),
+        ({"namespace": "Bad_NS"}, "namespace"),
+        ({"pod_labels": {"app": "a b"}}, "pod_labels"),
+        ({"cidr": "10.0.0.0/8; drop"}, "cidr"),
+    ],
+)
+def test_metrics_sources_are_checked(source: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        _endpoint(_v("a"), router={"metrics_sources": [source]})

@@ -129,6 +129,16 @@ def test_stack_exports_scoring_url_and_secret_keys(dev_config: dict[str, Any]) -
     assert endpoint["token_audience"] == "mynewendpoint"
 
 
+@pytest.mark.parametrize("preview", [False, True])
+def test_keys_and_signing_keys_are_exported_as_secrets_and_nothing_else_is(
+    dev_config: dict[str, Any], preview: bool
+) -> None:
+    """What the engine receives: the keys as secrets (encrypted in state, hidden in output), the
+    rest plain and readable. Exporting them through `Output.unsecret` fails this test."""
+    graph = run_stack(dev_config, preview=preview)
+    assert graph.secret_exports == {"keys", "token_signing_keys"}
+
+
 def test_gpu_stack_exports_what_get_token_needs(gpu_config: dict[str, Any]) -> None:
     from credentials.endpoint_outputs import token_settings
 

@@ -21,6 +21,7 @@ from components.manifests.router import (
     router_config_map,
     router_deployment,
     router_disruption_budget,
+    router_network_policy,
     router_secret,
     router_service,
     scoring_url,
@@ -61,7 +62,9 @@ def _spec(**fields: Any):  # type: ignore[no-untyped-def]
         {"router": {"tls_secret_name": "scoring-tls", "service_type": "LoadBalancer",
                     "load_balancer_source_ranges": ["10.0.0.0/8"], "service_annotations": {"a/b": "c"}}},
         {"router": {"ip_family": "IPv6"}},
-        {"router": {"ip_family": "DualStack", "service_type": "LoadBalancer"}},
+        {"router": {"ip_family": "DualStack", "service_type": "LoadBalancer", "allow_plaintext_credentials": True}},
+        {"router": {"metrics_sources": [{"cidr": "10.0.0.0/8"}, {"pod_labels": {"app": "prometheus"}}]}},
+        {"router": {"metrics_sources": []}},
     ],
 )
 def test_every_router_object_validates(fields: dict[str, Any]) -> None:
@@ -75,6 +78,7 @@ def test_every_router_object_validates(fields: dict[str, Any]) -> None:
         router_service(spec),
         router_autoscaler(spec),
         router_disruption_budget(spec),
+        router_network_policy(spec),
     ):
         validate_manifest(manifest)
 
@@ -171,7 +175,7 @@ def test_router_needs_at_least_two_replicas() -> None:
     ("fields", "host", "url"),
     [
         ({}, None, "http://ep-router.ep.svc.cluster.local/score"),
-        ({"router": {"service_type": "LoadBalancer"}}, "20.1.2.3", "http://20.1.2.3/score"),
+        ({"router": {"service_type": "LoadBalancer", "allow_plaintext_credentials": True}}, "20.1.2.3", "http://20.1.2.3/score"),
         ({"router": {"tls_secret_name": "tls"}}, None, "https://ep-router.ep.svc.cluster.local/score"),
     ],
 )
@@ -227,3 +231,31 @@ def test_precheck_fails_closed_without_the_jwt_key(tmp_path: Path) -> None:
     result = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
     assert "JWT public key" in result.stderr and "missing" in result.stderr
+
+
+def test_the_metrics_port_admits_only_the_declared_sources_and_scoring_stays_open() -> None:
+    default = router_network_policy(_spec())["spec"]
+    assert default["podSelector"] == {"matchLabels": router_selector("ep")}
+    scoring, metrics = default["ingress"]
+    assert scoring == {"ports": [{"protocol": "TCP", "port": 8080}]}  # no `from`: every source
+    assert metrics["ports"] == [{"protocol": "TCP", "port": 8405}]
+    assert metrics["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    ]
+    sources = [{"namespace": "obs", "pod_labels": {"app": "prometheus"}}, {"cidr": "10.1.0.0/16"}]
+    custom = router_network_policy(_spec(router={"metrics_sources": sources}))["spec"]["ingress"][1]
+    assert custom["from"] == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "obs"}},
+            "podSelector": {"matchLabels": {"app": "prometheus"}},
+        },
+        {"ipBlock": {"cidr": "10.1.0.0/16"}},
+    ]
+    tls = router_network_policy(_spec(router={"tls_secret_name": "t"}))["spec"]["ingress"][0]
+    assert tls["ports"] == [{"protocol": "TCP", "port": 8443}]
+
+
+def test_no_metrics_source_means_no_rule_that_would_admit_everyone() -> None:
+    """An ingress rule with no `from` admits every source: nobody means no rule at all."""
+    (scoring,) = router_network_policy(_spec(router={"metrics_sources": []}))["spec"]["ingress"]
+    assert scoring["ports"] == [{"protocol": "TCP", "port": 8080}]
