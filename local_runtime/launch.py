@@ -65,7 +65,8 @@ class UpRequest:
     on_image_version: OnImageVersion = "skip"
     timeout: float = 120.0  # seconds for replicas (their init()) and routers to come up
     cache_dir: Path = field(default_factory=venv_cache_dir)
-    socket_dir: Path = field(default_factory=default_socket_dir)  # admin sockets too long for run_dir
+    # the private directory of admin sockets whose path in run_dir would be too long
+    socket_dir: Path = field(default_factory=default_socket_dir)
 
 
 def _ignore(message: str) -> None:

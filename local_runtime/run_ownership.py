@@ -49,7 +49,8 @@ def check_created_by_local_up(layout: RunLayout) -> None:
     root = layout.root
     if not os.path.lexists(root):
         return
-    if not root.is_symlink() and root.is_dir() and (_has_marker(layout) or _has_valid_state(layout)):
+    is_directory = root.is_dir() and not root.is_symlink()
+    if is_directory and (_has_marker(layout) or _has_valid_state(layout)):
         return
     raise ForeignRunDirectoryError(
         f"{root} is the run directory of stack {root.name}, but `model-endpoints local up` did not "
