@@ -34,6 +34,7 @@ from provider import (
 from specification.endpoint import EndpointSpec
 from specification.node_pool import NodePoolSpec
 from specification.placement import check_placement
+from specification.source_paths import OutsideStackDirError, resolve_in_stack_dir
 
 __all__ = ["Endpoint", "EndpointArgs"]
 
@@ -55,13 +56,15 @@ def _entry_script_text(spec: EndpointSpec, index: int, source_dir: Path) -> str:
     config = spec.versions[index].inference_config
     if config is None:
         return ""
-    path = source_dir / config.entry_script
+    field = f"versions[{index}].inference_config.entry_script"
+    try:  # the text goes into a ConfigMap a preview shows: only files of the stack's directory
+        path = resolve_in_stack_dir(source_dir, config.entry_script)
+    except OutsideStackDirError as error:
+        raise ValueError(f"{field}: {error}") from None
     try:
         return path.read_text(encoding="utf-8")
     except OSError as error:
-        raise ValueError(
-            f"versions[{index}].inference_config.entry_script: cannot read {path}: {error.strerror}"
-        ) from None
+        raise ValueError(f"{field}: cannot read {path}: {error.strerror}") from None
 
 
 class Endpoint(pulumi.ComponentResource):

@@ -11,16 +11,19 @@ requirements) as local processes, and Debian's HAProxy routes to them with the c
 
 `plan_local_run` is the pure planner (spec in, processes and router config out); the rest does
 the I/O: `project_files` (Pulumi.yaml and a stack's config file), `run_directory` (where a run's
-files go), `venvs` (cached virtualenvs), `process_control` (start, verify, stop; `procfs` reads
-/proc for it), `readiness` (waits), `run_record` (state.json), `status_report` (what `local
-status` shows), `key_files` (the keys `up` stores), `run_credentials` (keys and tokens of a
-running run), `teardown`.
+files go), `run_ownership` (only directories `up` created are removed), `socket_dir` (the private
+directory of admin sockets), `venvs` (cached virtualenvs), `process_control` (start, verify, stop;
+`procfs` reads /proc for it), `child_environment` (the allowlisted environment of every process
+started), `readiness` (waits), `run_record` (state.json), `status_report` (what `local status`
+shows), `key_files` (the keys `up` stores), `run_credentials` (keys and tokens of a running run),
+`teardown`.
 """
 
 from __future__ import annotations
 
 from local_runtime.errors import (
     AlreadyRunningError,
+    ForeignRunDirectoryError,
     HAProxyMissingError,
     LocalRunError,
     NotRunningError,
@@ -51,6 +54,7 @@ __all__ = [
     "RUNS_DIR_ENV",
     "AlreadyRunningError",
     "EndpointPlan",
+    "ForeignRunDirectoryError",
     "HAProxyMissingError",
     "LocalPlan",
     "LocalRunError",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "AlreadyRunningError",
+    "ForeignRunDirectoryError",
     "HAProxyMissingError",
     "LocalRunError",
     "NotRunningError",
@@ -24,6 +25,10 @@ class LocalRunError(Exception):
 
 class AlreadyRunningError(LocalRunError):
     """`local up` for a stack whose local run is still (partly) running."""
+
+
+class ForeignRunDirectoryError(LocalRunError):
+    """A stack's run directory exists but `local up` did not create it: it is never removed."""
 
 
 class NotRunningError(LocalRunError):

@@ -1,16 +1,18 @@
 """`local up`: plan the run, build virtualenvs, start replicas and routers, wait until all are up.
 
 Everything that can fail without side effects is checked first (haproxy installed, not already
-running, config valid, image-only versions, entry scripts present, ports free, virtualenvs built),
-then the run directory is created and each process is recorded in `state.json` as soon as it
-starts. If anything fails after that, or the user presses Ctrl-C, every process started so far is
-stopped and the run directory removed before the error propagates: a failed `up` leaves nothing.
+running, config valid, image-only versions, entry scripts present, the private socket directory,
+ports free, virtualenvs built), then the run directory is created with a marker file and each
+process is recorded in `state.json` as soon as it starts. If anything fails after that, or the
+user presses Ctrl-C, every process started so far is stopped and the run directory removed before
+the error propagates: a failed `up` leaves nothing. A directory of the stack's name that `up` did
+not create is refused, never read or removed (`run_ownership`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,20 +22,17 @@ from credentials.endpoint_credentials import (
     EndpointCredentials,
     new_endpoint_credentials,
 )
+from local_runtime.child_environment import process_environment
 from local_runtime.errors import AlreadyRunningError, LocalRunError, RouterStartError
 from local_runtime.haproxy import check_router_config, haproxy_binary, router_argv
 from local_runtime.key_files import write_credentials
 from local_runtime.planner import COLLECT_DATA_FILE_ENV, OnImageVersion, plan_local_run
 from local_runtime.ports import check_ports_free, free_ports
 from local_runtime.private_files import make_private_dir, write_private
-from local_runtime.process_control import (
-    child_environment,
-    is_running,
-    marked_pids,
-    start_process,
-)
+from local_runtime.process_control import is_running, marked_pids, start_process
 from local_runtime.readiness import StartingReplica, wait_for_replicas, wait_for_router
 from local_runtime.run_directory import RunLayout
+from local_runtime.run_ownership import check_created_by_local_up, mark_created_by_local_up
 from local_runtime.run_plan import EndpointPlan, LocalPlan, ReplicaPlan
 from local_runtime.run_record import (
     EndpointState,
@@ -42,6 +41,7 @@ from local_runtime.run_record import (
     read_state,
     write_state,
 )
+from local_runtime.socket_dir import default_socket_dir, ensure_socket_dir
 from local_runtime.teardown import stop_local_run
 from local_runtime.venvs import Venv, ensure_venv, venv_cache_dir
 from router.checks import RouterFileError, check_required_files
@@ -65,6 +65,8 @@ class UpRequest:
     on_image_version: OnImageVersion = "skip"
     timeout: float = 120.0  # seconds for replicas (their init()) and routers to come up
     cache_dir: Path = field(default_factory=venv_cache_dir)
+    # the private directory of admin sockets whose path in run_dir would be too long
+    socket_dir: Path = field(default_factory=default_socket_dir)
 
 
 def _ignore(message: str) -> None:
@@ -88,6 +90,7 @@ def _collect_script(spec: StackSpec) -> Path | None:
 
 
 def _refuse_if_running(layout: RunLayout, stack: str, say: Callable[[str], None]) -> None:
+    check_created_by_local_up(layout)  # a directory of the user's is neither read nor removed
     state = read_state(layout)
     marker = state.marker if state else str(layout.root)
     alive = [p.name for p in state.processes if is_running(p, marker)] if state else []
@@ -164,7 +167,7 @@ def _start_replica(
         "--port",
         str(replica.port),
     ]
-    env = child_environment(
+    env = process_environment(
         {**_gunicorn_env(venv), "PYTHONUNBUFFERED": "1", **replica.env}, state.marker
     )
     log_path = layout.replica_log(replica.name)
@@ -188,7 +191,7 @@ def _start_router(
         f"{endpoint.name}-router",
         "router",
         router_argv(binary, endpoint.router_cfg_path),
-        env=child_environment({}, state.marker),
+        env=process_environment({}, state.marker),
         cwd=endpoint.router_dir,
         log_path=log_path,
     )
@@ -237,12 +240,26 @@ def _build_venvs(
     return venvs
 
 
+def _prepare_socket_dirs(plan: LocalPlan, layout: RunLayout) -> None:
+    """Create (or check) the private directory of admin sockets kept outside the run directory."""
+    for endpoint in plan.endpoints:
+        admin_socket = Path(endpoint.router.admin_socket)
+        if layout.root not in admin_socket.parents:
+            ensure_socket_dir(admin_socket.parent)
+
+
 def _new_run_dir(layout: RunLayout, stack: str) -> None:
     make_private_dir(layout.root.parent)
     try:
         layout.root.mkdir(mode=0o700)
     except FileExistsError:
         raise AlreadyRunningError(f"another `local up` of stack {stack} is starting") from None
+    try:
+        mark_created_by_local_up(layout, stack)  # what lets `down` remove it, and nothing else
+    except BaseException:
+        with contextlib.suppress(OSError):
+            layout.root.rmdir()
+        raise
 
 
 def start_local_run(
@@ -269,12 +286,13 @@ def start_local_run(
         scoring_port=request.scoring_port,
         ports=free_ports(),
         collect_script=_collect_script(stack.spec),
-        socket_fallback_dir=Path(tempfile.gettempdir()),
+        socket_fallback_dir=request.socket_dir,
         on_image_version=request.on_image_version,
     )
     for message in _skip_messages(plan):
         say(message)
     _check_files(plan)
+    _prepare_socket_dirs(plan, layout)
     serve_local = scoring_helper("serve_local")
     _check_ports(plan, chosen=True)
     venvs = _build_venvs(plan, request.cache_dir, say, pip_line)

@@ -8,7 +8,9 @@ the version's environment; and the router built by the very builder the cluster 
 `image` cannot run here (no container engine): it is skipped, and its share goes where the spec
 sends unclaimed traffic (the default version), or the plan fails, as the caller chooses.
 
-No file, socket or process is touched: ports come from the caller, paths from `RunLayout`.
+No file is written and no socket or process touched (entry scripts are resolved, symbolic links
+included, to keep them inside the stack's directory): ports come from the caller, paths from
+`RunLayout`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from local_runtime.run_plan import (
 from router.endpoint_router import JWT_KEY_FILE, RouterSite, render_endpoint_router
 from router.model import StaticReplicas
 from specification.endpoint import EndpointSpec
+from specification.source_paths import OutsideStackDirError, resolve_in_stack_dir
 from specification.stack_config import LoadedStack
 from specification.version import VersionSpec
 
@@ -72,6 +75,19 @@ def _entry_script(version: VersionSpec, user_script: Path, collect_script: Path 
             "(scoring/collect.py) was given"
         )
     return collect_script
+
+
+def _user_script(
+    stack: LoadedStack, endpoint: EndpointSpec, version: VersionSpec, entry_script: str
+) -> Path:
+    """The entry script, symbolic links resolved, refused when that leaves the stack's directory."""
+    try:
+        return resolve_in_stack_dir(stack.source_dir, entry_script)
+    except OutsideStackDirError as error:
+        raise LocalRunError(
+            f"version {version.name} of endpoint {endpoint.name}: inference_config.entry_script "
+            f"{error}"
+        ) from None
 
 
 def _image_only_message(skipped: list[SkippedVersion]) -> str:
@@ -118,10 +134,18 @@ def _admin_socket(router_dir: Path, socket_fallback_dir: Path) -> str:
     path = str(router_dir / ADMIN_SOCKET)
     if len(path.encode()) <= _UNIX_SOCKET_PATH_MAX:
         return path
-    # A UNIX socket path is limited to 107 bytes; a deep run directory gets a short one instead,
-    # named after the directory so that two runs never share one.
+    # A UNIX socket path is limited to 107 bytes; a deep run directory gets a short one in the
+    # user's private socket directory instead, named after the directory so that two runs never
+    # share one.
     digest = hashlib.sha256(path.encode()).hexdigest()[:16]
-    return str(socket_fallback_dir / f"model-endpoints-{digest}.sock")
+    short = str(socket_fallback_dir / f"{digest}.sock")
+    if len(short.encode()) > _UNIX_SOCKET_PATH_MAX:
+        raise LocalRunError(
+            f"the router's admin socket fits neither in the run directory ({path}) nor in "
+            f"{socket_fallback_dir} ({short}): a UNIX socket path holds at most "
+            f"{_UNIX_SOCKET_PATH_MAX} bytes; set TMPDIR or MODEL_ENDPOINTS_RUN_DIR to a shorter path"
+        )
+    return short
 
 
 def plan_local_run(
@@ -139,9 +163,12 @@ def plan_local_run(
 
     Endpoint `i` (in config order) listens on `scoring_port + i`; metrics and replica ports are
     drawn from `ports` (skipping the scoring ports). `credentials` must hold every endpoint's;
-    `collect_script` (scoring/collect.py) is the entry script of `collect_model_data` versions.
-    Raises LocalRunError when image-only versions exist and `on_image_version` is "fail", when
-    no version of the stack can run locally, or when a path cannot go into the router config.
+    `collect_script` (scoring/collect.py) is the entry script of `collect_model_data` versions;
+    `socket_fallback_dir` (the user's private socket directory) holds router admin sockets whose
+    path in the run directory is too long. Raises LocalRunError when image-only versions exist
+    and `on_image_version` is "fail", when no version of the stack can run locally, when an entry
+    script resolves outside the stack's directory, or when a path cannot go into the router
+    config.
     """
     endpoints = stack.spec.endpoints
     reserved = {scoring_port + index for index in range(len(endpoints))}
@@ -176,7 +203,7 @@ def plan_local_run(
         for version in kept:
             config = version.inference_config
             assert config is not None
-            user_script = (stack.source_dir / config.entry_script).resolve()
+            user_script = _user_script(stack, endpoint, version, config.entry_script)
             env = _replica_env(layout, endpoint, version, user_script, collected[version.name] > 1)
             for number in range(1, replica_count(version) + 1):
                 replicas.append(

@@ -2,9 +2,10 @@
 
 Each process starts in a session (and process group) of its own, so closing the terminal or
 `local up` returning does not stop it, with its output in a log file and the run's marker in its
-environment. Its pid, group, start time and command line are recorded; `stop_processes` signals a
-pid only after checking that it is still the recorded process (or carries the marker), and also
-stops what is left of a group whose leader died (a gunicorn worker, an HAProxy worker).
+environment (which `local_runtime.child_environment` builds from an allowlist). Its pid, group,
+start time and command line are recorded; `stop_processes` signals a pid only after checking that
+it is still the recorded process (or carries the marker), and also stops what is left of a group
+whose leader died (a gunicorn worker, an HAProxy worker).
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ __all__ = [
     "RUN_MARKER_ENV",
     "ProcessKind",
     "RecordedProcess",
-    "child_environment",
-    "clean_environment",
     "is_running",
     "marked_pids",
     "start_process",
@@ -35,8 +34,6 @@ __all__ = [
 ]
 
 RUN_MARKER_ENV = "MODEL_ENDPOINTS_LOCAL_RUN"  # value: the run directory's absolute path
-# The caller's interpreter settings must not leak into a version's own virtualenv.
-_SCRUBBED = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "__PYVENV_LAUNCHER__")
 _POLL_SECONDS = 0.05
 
 ProcessKind = Literal["replica", "router"]
@@ -76,19 +73,6 @@ class RecordedProcess:
             argv=tuple(str(part) for part in data["argv"]),
             log=str(data["log"]),
         )
-
-
-def clean_environment() -> dict[str, str]:
-    """This process's environment without the settings of its own Python (PYTHONPATH, ...)."""
-    return {key: value for key, value in os.environ.items() if key not in _SCRUBBED}
-
-
-def child_environment(additions: Mapping[str, str], marker: str) -> dict[str, str]:
-    """The clean environment plus `additions` and the run's marker."""
-    env = clean_environment()
-    env.update(additions)
-    env[RUN_MARKER_ENV] = marker
-    return env
 
 
 def start_process(

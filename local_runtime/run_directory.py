@@ -5,6 +5,8 @@ the project (`.model-endpoints/runs/<stack>/`, gitignored) or under `$MODEL_ENDP
 Inside it (pure path arithmetic, nothing is created here):
 
 <run dir>/
+  .model-endpoints-run            written when `local up` creates the directory: only a directory
+                                  with it (or a valid state.json) is ever removed
   state.json                      the run's record: ports, pids, URLs (mode 0600)
   keys/<endpoint>.json            API keys, token issuer/audience (0600)
   keys/<endpoint>-token-signing-key.pem
@@ -24,10 +26,18 @@ from pathlib import Path
 from local_runtime.errors import LocalRunError
 from local_runtime.project_files import PROJECT_FILE, check_stack_name
 
-__all__ = ["PROJECT_RUNS_DIR", "RUNS_DIR_ENV", "RunLayout", "run_dir_for", "runs_root"]
+__all__ = [
+    "CREATED_MARKER",
+    "PROJECT_RUNS_DIR",
+    "RUNS_DIR_ENV",
+    "RunLayout",
+    "run_dir_for",
+    "runs_root",
+]
 
 RUNS_DIR_ENV = "MODEL_ENDPOINTS_RUN_DIR"  # holds one directory per stack, instead of the project's
 PROJECT_RUNS_DIR = Path(".model-endpoints") / "runs"
+CREATED_MARKER = ".model-endpoints-run"  # in a run directory that `local up` created
 
 
 def runs_root(project_dir: Path | None, environ: Mapping[str, str] | None = None) -> Path:
@@ -54,6 +64,10 @@ class RunLayout:
     """Paths inside the run directory `root`."""
 
     root: Path
+
+    @property
+    def created_marker(self) -> Path:
+        return self.root / CREATED_MARKER
 
     @property
     def state_file(self) -> Path:

@@ -7,7 +7,9 @@ requirement, the requirements and the Python that runs them: unchanged requireme
 virtualenv, changed ones get a new one. A build happens in a temporary directory next to the cache
 entry and is renamed into place only once complete (under a lock, so two builds of the same key do
 not race), so an interrupted build never leaves a half-installed virtualenv that looks usable.
-pip's lines go to a progress callback as they come.
+pip's lines go to a progress callback as they come. pip and `python -m venv` get an allowlisted
+environment (`child_environment.build_environment`): pip's settings, proxies and CA bundles, no
+credentials.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from local_runtime.errors import VenvBuildError
-from local_runtime.process_control import clean_environment
+from local_runtime.child_environment import build_environment
 from specification.version import INFERENCE_SERVER_REQUIREMENT
 
 __all__ = [
@@ -144,7 +146,7 @@ def _run_pip(python: Path, requirements: tuple[str, ...], progress: Progress) ->
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         text=True,
-        env={**clean_environment(), "PIP_NO_INPUT": "1", "PYTHONUNBUFFERED": "1"},
+        env=build_environment({"PIP_NO_INPUT": "1", "PYTHONUNBUFFERED": "1"}),
     ) as pip:
         assert pip.stdout is not None
         for raw in pip.stdout:
@@ -164,7 +166,7 @@ def _run_pip(python: Path, requirements: tuple[str, ...], progress: Progress) ->
 def _installed_version(python: Path, distribution: str) -> str | None:
     result = subprocess.run(
         [str(python), "-c", f"import importlib.metadata as m; print(m.version({distribution!r}))"],
-        env=clean_environment(),
+        env=build_environment(),
         capture_output=True,
         text=True,
         check=False,
@@ -202,7 +204,7 @@ def _build(
             capture_output=True,
             text=True,
             check=False,
-            env=clean_environment(),
+            env=build_environment(),
         )
         if created.returncode != 0:
             raise VenvBuildError(f"python -m venv {building} failed: {created.stderr.strip()}")

@@ -13,7 +13,9 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from specification.names import ResourceName
+from specification.pip_requirements import PipRequirement
 from specification.routing import STEPS_PER_PERCENT, share_steps
+from specification.source_paths import StackRelativePath
 
 __all__ = [
     "COLLECT_SCRIPT_NAME",
@@ -53,33 +55,25 @@ class InferenceConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    entry_script: str = Field(
+    entry_script: StackRelativePath = Field(
         min_length=1,
         pattern=r"^[A-Za-z0-9_./-]+\.py$",
         description="Path of the scoring script (with `init()` and `run(data)`), relative to the "
-        "stack's directory.",
+        "stack's directory and inside it (no absolute path, no `..`; a symbolic link must not "
+        "lead out of it).",
     )
-    requirements: list[str] = Field(
+    requirements: list[PipRequirement] = Field(
         default_factory=list,
-        description="pip requirement specifiers the script needs; in the cluster an init "
-        "container installs them with the inference server once per pod, locally they go into "
-        "the version's cached virtualenv.",
+        description="pip requirements the script needs, one per entry as `packaging` parses "
+        "them (name, extras, version specifiers, environment marker, or `name @ URL`); no pip "
+        "options, line breaks or `${...}`. In the cluster an init container installs them with "
+        "the inference server once per pod, locally they go into the version's cached virtualenv.",
     )
     base_image: str = Field(
         default=DEFAULT_SCORING_BASE_IMAGE,
         min_length=1,
         description="Container image with Python in which the inference server runs.",
     )
-
-    @model_validator(mode="after")
-    def _requirements_are_single_lines(self) -> InferenceConfig:
-        for index, requirement in enumerate(self.requirements):
-            if not requirement.strip() or "\n" in requirement or requirement.lstrip().startswith("-"):
-                raise ValueError(
-                    f"requirements[{index}]: {requirement!r} must be one pip requirement "
-                    "specifier (no options, no newlines)"
-                )
-        return self
 
 
 class VersionSpec(BaseModel):

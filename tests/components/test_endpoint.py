@@ -127,6 +127,22 @@ def test_missing_entry_script_is_a_clear_error(tmp_path: Path) -> None:
         Endpoint("ep", EndpointArgs(spec, source_dir=tmp_path))
 
 
+def test_an_entry_script_linked_out_of_the_source_dir_is_never_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.py"
+    secret.write_text("PASSWORD = 'hunter2'\n")
+    source_dir = tmp_path / "stack"
+    source_dir.mkdir()
+    (source_dir / "score.py").symlink_to(secret)
+    spec = endpoint(version("v1", image=None, inference_config=InferenceConfig(entry_script="score.py")))
+    with pytest.raises(ValueError) as raised:
+        Endpoint("ep", EndpointArgs(spec, source_dir=source_dir))
+    assert str(raised.value) == (
+        f"versions[0].inference_config.entry_script: 'score.py' resolves to {secret.resolve()}, "
+        f"outside the stack's directory {source_dir.resolve()} (through a symbolic link): the file "
+        "must be inside that directory"
+    )
+
+
 def _endpoint_outputs(spec, preview: bool = False):  # type: ignore[no-untyped-def]
     seen: dict = {}
 

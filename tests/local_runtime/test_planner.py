@@ -272,20 +272,33 @@ def test_version_env_and_requirements_reach_the_replica() -> None:
     assert plan.requirement_sets() == ((), ("numpy>=1.26",))
 
 
-def test_a_deep_run_directory_gets_a_short_admin_socket() -> None:
+def _plan_in(run_dir: Path, socket_dir: Path) -> LocalPlan:
     stack = _stack([{"name": "ep", "versions": [_version("v1")]}])
-    plan = plan_local_run(
+    return plan_local_run(
         stack,
         {"ep": new_endpoint_credentials(stack.spec.endpoints[0])},
-        layout=RunLayout(Path("/" + "deep/" * 20 + "runs/dev")),
+        layout=RunLayout(run_dir),
         scoring_port=8080,
         ports=count(20000),
         collect_script=None,
-        socket_fallback_dir=Path("/tmp"),
+        socket_fallback_dir=socket_dir,
     )
+
+
+def test_a_deep_run_directory_gets_a_short_admin_socket_in_the_private_directory() -> None:
+    plan = _plan_in(Path("/" + "deep/" * 20 + "runs/dev"), Path("/tmp/model-endpoints-1000"))
     assert re.fullmatch(
-        r"/tmp/model-endpoints-[0-9a-f]{16}\.sock", plan.endpoints[0].router.admin_socket
+        r"/tmp/model-endpoints-1000/[0-9a-f]{16}\.sock", plan.endpoints[0].router.admin_socket
     )
+    assert _plan_in(Path("/runs/dev"), Path("/tmp/x")).endpoints[0].router.admin_socket == (
+        "/runs/dev/router/ep/admin.sock"
+    )
+
+
+def test_an_admin_socket_that_fits_nowhere_is_a_clear_error() -> None:
+    deep = Path("/" + "deep/" * 20 + "runs/dev")
+    with pytest.raises(LocalRunError, match="a UNIX socket path holds at most 107 bytes"):
+        _plan_in(deep, Path("/" + "tmp/" * 25 + "model-endpoints-1000"))
 
 
 def test_a_run_directory_the_router_config_cannot_hold_is_a_clear_error() -> None:
@@ -300,3 +313,29 @@ def test_a_run_directory_the_router_config_cannot_hold_is_a_clear_error() -> Non
             collect_script=None,
             socket_fallback_dir=Path("/tmp"),
         )
+
+
+def test_an_entry_script_linked_out_of_the_stack_directory_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere" / "v1.py"
+    outside.parent.mkdir()
+    outside.write_text("def init(): pass\ndef run(data): return data\n")
+    stack_dir = tmp_path / "stack"
+    (stack_dir / "models").mkdir(parents=True)
+    (stack_dir / "models" / "v1.py").symlink_to(outside)
+    with pytest.raises(LocalRunError) as raised:
+        _plan(_stack([{"name": "ep", "versions": [_version("v1")]}], source_dir=stack_dir))
+    assert str(raised.value) == (
+        "version v1 of endpoint ep: inference_config.entry_script 'models/v1.py' resolves to "
+        f"{outside.resolve()}, outside the stack's directory {stack_dir.resolve()} (through a "
+        "symbolic link): the file must be inside that directory"
+    )
+
+
+def test_an_entry_script_linked_inside_the_stack_directory_is_served_from_its_target(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "models" / "releases").mkdir(parents=True)
+    (tmp_path / "models" / "releases" / "v1-2.py").write_text("")
+    (tmp_path / "models" / "v1.py").symlink_to(tmp_path / "models" / "releases" / "v1-2.py")
+    plan = _plan(_stack([{"name": "ep", "versions": [_version("v1")]}], source_dir=tmp_path))
+    assert plan.replicas[0].user_script == tmp_path.resolve() / "models" / "releases" / "v1-2.py"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from local_runtime.child_environment import process_environment
 from local_runtime.process_control import (
     RUN_MARKER_ENV,
     RecordedProcess,
-    child_environment,
     is_running,
     marked_pids,
     start_process,
@@ -49,7 +49,7 @@ def _start(
         name,
         "replica",
         [sys.executable, "-c", code],
-        env=child_environment({}, marker),
+        env=process_environment({}, marker),
         cwd=tmp_path,
         log_path=tmp_path / f"{name}.log",
     )
@@ -71,7 +71,7 @@ def test_a_process_starts_in_its_own_session_with_the_marker(marker: str, tmp_pa
     child = _child_pid(tmp_path / "p.log")
     assert marked_pids(marker) == {record.pid, child}
     assert is_running(record, marker)
-    assert child_environment({"A": "1"}, marker)[RUN_MARKER_ENV] == marker
+    assert process_environment({"A": "1"}, marker)[RUN_MARKER_ENV] == marker
 
 
 def test_stop_ends_the_recorded_process_and_its_children(marker: str, tmp_path: Path) -> None:
