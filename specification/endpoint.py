@@ -101,8 +101,8 @@ class EndpointSpec(BaseModel):
         default=None,
         description="Guarded traffic shifts (SageMaker's `DeploymentConfig`): a routing change "
         "walked in CANARY or LINEAR steps, each followed by a bake, with alarms that roll it "
-        "back. Unset: a routing change is made in one step. Today the policy is validated and "
-        "its steps are planned at preview; `up` still makes the change in one step.",
+        "back. Unset: a routing change is made in one step. Today the policy is validated at "
+        "preview, but `up` still makes a change in one step.",
     )
 
     @model_validator(mode="after")
