@@ -90,8 +90,8 @@ def plan_steps(
     versions = sorted(set(current.steps) | set(new.steps))
     start = {name: current.steps.get(name, 0) for name in versions}
     end = {name: new.steps.get(name, 0) for name in versions}
-    gaining = _unit_order({name: end[name] - start[name] for name in versions if end[name] > start[name]})
-    losing = _unit_order({name: start[name] - end[name] for name in versions if start[name] > end[name]})
+    gaining = _unit_order({v: end[v] - start[v] for v in versions if end[v] > start[v]})
+    losing = _unit_order({v: start[v] - end[v] for v in versions if start[v] > end[v]})
     change = len(gaining)  # == len(losing): both tables sum to 100%
 
     steps: list[PlannedStep] = []

@@ -30,6 +30,7 @@ __all__ = [
     "MAX_ALARMS",
     "Alarm",
     "AlarmName",
+    "AnyAlarm",
     "AutoRollbackConfiguration",
     "ComparisonOperator",
     "PromQLAlarm",
@@ -59,7 +60,8 @@ def _check_alarm_name(value: str) -> str:
     if not ALARM_NAME_PATTERN.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a valid alarm name: use 1-64 letters, digits, '-' and '_', "
-            f"starting with a letter and ending with a letter or digit (pattern {ALARM_NAME_PATTERN.pattern})"
+            "starting with a letter and ending with a letter or digit (pattern "
+            f"{ALARM_NAME_PATTERN.pattern})"
         )
     return value
 
@@ -110,7 +112,9 @@ class RouterMetricAlarm(BaseModel):
                 f"errors), got {value:g}"
             )
         if metric == "p99_latency_ms" and not value > 0:
-            raise ValueError(f"a p99_latency_ms threshold must be above 0 milliseconds, got {value:g}")
+            raise ValueError(
+                f"a p99_latency_ms threshold must be above 0 milliseconds, got {value:g}"
+            )
         return value
 
 
@@ -151,6 +155,8 @@ def _alarm_kind(value: Any) -> str:
     return "promql_alarm" if isinstance(value, PromQLAlarm) else "router_metric_alarm"
 
 
+# A validated alarm, for annotations and dispatch; `Alarm` is how a config entry becomes one.
+AnyAlarm = Union[RouterMetricAlarm, PromQLAlarm]
 Alarm = Annotated[
     Union[
         Annotated[RouterMetricAlarm, Tag("router_metric_alarm")],
@@ -175,10 +181,11 @@ class AutoRollbackConfiguration(BaseModel):
 
     @field_validator("alarms")
     @classmethod
-    def _unique_names(cls, value: list[RouterMetricAlarm | PromQLAlarm] | None) -> list[RouterMetricAlarm | PromQLAlarm] | None:
+    def _unique_names(cls, value: list[AnyAlarm] | None) -> list[AnyAlarm] | None:
         if value is None:
             return value
-        repeated = sorted(name for name, count in Counter(a.alarm_name for a in value).items() if count > 1)
+        counts = Counter(alarm.alarm_name for alarm in value)
+        repeated = sorted(name for name, count in counts.items() if count > 1)
         if repeated:
             raise ValueError(f"alarm names must be unique; repeated: {', '.join(repeated)}")
         return value

@@ -209,7 +209,9 @@ class BlueGreenUpdatePolicy(BaseModel):
         planned in fewer steps and wait less)."""
         routing = self.traffic_routing_configuration
         return total_wait_seconds(
-            len(routing.step_percents), routing.wait_interval_in_seconds, self.termination_wait_in_seconds
+            len(routing.step_percents),
+            routing.wait_interval_in_seconds,
+            self.termination_wait_in_seconds,
         )
 
 

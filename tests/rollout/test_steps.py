@@ -124,6 +124,18 @@ def test_a_canary_smaller_than_one_step_is_dropped() -> None:
     assert [step.table for step in plan_steps(current, new, _routing("CANARY", 10))] == [new]
 
 
+def test_no_version_gets_back_what_an_earlier_step_gave_it() -> None:
+    # Largest remainders per step would give g2 0.02%, then 0.01% at 85% of the change (the
+    # Alabama paradox); spreading each version's units over the change keeps every share monotone
+    current = _table({"a": 100}, "a")
+    new = _table({"a": 99.02, "g1": 0.47, "g2": 0.02, "g3": 0.34, "g4": 0.15}, "a")
+    steps = plan_steps(current, new, _routing("LINEAR", 17))
+    assert [step.table.steps["g2"] for step in steps] == [0, 1, 1, 1, 2, 2]
+    assert [sum(step.table.steps[g] for g in ("g1", "g2", "g3", "g4")) for step in steps] == [
+        17, 33, 50, 67, 83, 98
+    ]
+
+
 def test_steps_that_move_nothing_are_dropped() -> None:
     # three units under LINEAR 25: 0.75, 1.5, 2.25, 3 units round to 1, 2, 2, 3
     current = _table({"a": 50, "b": 50}, "a")
@@ -211,16 +223,16 @@ def changes(draw: st.DrawFn) -> tuple[RoutingTable, RoutingTable]:
 
 @st.composite
 def nudges(draw: st.DrawFn) -> tuple[RoutingTable, RoutingTable]:
-    """A small change: up to 0.2% moved from one version to another (maybe a new one), where
-    rounding decides which steps are left."""
+    """A small change: up to 0.6% moved from one version to up to four others (some maybe new),
+    where rounding decides which steps are left and how each step splits among the versions."""
     current = draw(tables(sorted(draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=6, unique=True)))))
     source = draw(st.sampled_from([name for name, share in current.steps.items() if share]))
-    target = draw(st.sampled_from(NAMES))
-    units = draw(st.integers(0, min(20, current.steps[source])))
     shares = dict(current.steps)
-    shares[source] -= units
-    shares[target] = shares.get(target, 0) + units
-    default = draw(st.sampled_from([current.default_version, target]))
+    for target in draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=4, unique=True)):
+        units = draw(st.integers(0, min(150, shares[source])))
+        shares[source] -= units
+        shares[target] = shares.get(target, 0) + units
+    default = draw(st.sampled_from([current.default_version, *sorted(shares)]))
     return current, RoutingTable(shares, default, current.control_version)
 
 
@@ -270,9 +282,10 @@ def test_every_plan_walks_exact_monotone_tables_to_the_new_one(
         assert set(step.table.steps) == set(current.steps) | set(new.steps)
     for version in set(current.steps) | set(new.steps):
         shares = [_share(table, version) for table in tables_walked]
-        direction = sorted(shares) if _share(new, version) >= _share(current, version) else sorted(shares, reverse=True)
-        assert shares == direction, f"{version} does not move monotonically: {shares}"
-    assert [step.wait_seconds for step in steps] == [routing.wait_interval_in_seconds if routing else 0] * len(steps)
+        gaining = _share(new, version) >= _share(current, version)
+        assert shares == sorted(shares, reverse=not gaining), f"{version} does not move monotonically: {shares}"
+    wait = routing.wait_interval_in_seconds if routing is not None else 0
+    assert [step.wait_seconds for step in steps] == [wait] * len(steps)
     progress = [step.percent_of_change for step in steps]
     assert progress == sorted(progress) and progress[-1] == 100.0
 

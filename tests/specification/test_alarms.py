@@ -176,7 +176,9 @@ def test_valid_alarm_names(name: str) -> None:
 
 
 def test_alarm_names_are_unique() -> None:
-    assert _problems(_router_alarm(), _promql_alarm(alarm_name="canary-errors"), _router_alarm(alarm_name="b"), _router_alarm(alarm_name="b")) == [
+    alarms = [_router_alarm(), _promql_alarm(alarm_name="canary-errors")]
+    alarms += [_router_alarm(alarm_name="b"), _router_alarm(alarm_name="b")]
+    assert _problems(*alarms) == [
         "alarms: alarm names must be unique; repeated: b, canary-errors"
     ]
 

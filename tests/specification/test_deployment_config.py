@@ -157,7 +157,10 @@ def test_size_limits(field: str, value: int, message: str) -> None:
     assert _one_problem(_config(routing)) == f"{ROUTING}.{field}.value: {message} (got {value})"
 
 
-@pytest.mark.parametrize(("field", "value"), [("canary_size", 1), ("canary_size", 50), ("linear_step_size", 10), ("linear_step_size", 50)])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("canary_size", 1), ("canary_size", 50), ("linear_step_size", 10), ("linear_step_size", 50)],
+)
 def test_size_limits_are_inclusive(field: str, value: int) -> None:
     type_ = "CANARY" if field == "canary_size" else "LINEAR"
     routing = TrafficRoutingConfiguration.model_validate(_routing(type_, **{field: _percent(value)}))
@@ -175,7 +178,8 @@ def test_wait_interval_limits(value: int, message: str) -> None:
 
 
 def test_wait_interval_is_required_as_in_the_seed() -> None:
-    assert _one_problem(_config({"type": "ALL_AT_ONCE"})) == f"{ROUTING}.wait_interval_in_seconds: Field required"
+    problem = _one_problem(_config({"type": "ALL_AT_ONCE"}))
+    assert problem == f"{ROUTING}.wait_interval_in_seconds: Field required"
 
 
 @pytest.mark.parametrize(
@@ -190,7 +194,10 @@ def test_termination_wait_limits(value: int, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [(599, "Input should be greater than or equal to 600"), (28801, "Input should be less than or equal to 28800")],
+    [
+        (599, "Input should be greater than or equal to 600"),
+        (28801, "Input should be less than or equal to 28800"),
+    ],
 )
 def test_execution_timeout_limits(value: int, message: str) -> None:
     assert _one_problem(_config(maximum_execution_timeout_in_seconds=value)) == (
@@ -199,12 +206,14 @@ def test_execution_timeout_limits(value: int, message: str) -> None:
 
 
 def test_the_traffic_routing_configuration_is_required() -> None:
-    assert _one_problem({"blue_green_update_policy": {}}) == f"{POLICY}.traffic_routing_configuration: Field required"
+    problem = _one_problem({"blue_green_update_policy": {}})
+    assert problem == f"{POLICY}.traffic_routing_configuration: Field required"
 
 
 @pytest.mark.parametrize("field", ["retain", "canarySize"])
 def test_unknown_fields_are_refused(field: str) -> None:
-    assert _one_problem(_config(_routing(**{field: 1}))) == f"{ROUTING}.{field}: Extra inputs are not permitted (got 1)"
+    problem = _one_problem(_config(_routing(**{field: 1})))
+    assert problem == f"{ROUTING}.{field}: Extra inputs are not permitted (got 1)"
 
 
 def test_a_rolling_update_policy_points_to_version_updates() -> None:
