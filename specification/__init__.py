@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from specification.alarms import AutoRollbackConfiguration, PromQLAlarm, RouterMetricAlarm
+from specification.deployment_config import (
+    BlueGreenUpdatePolicy,
+    DeploymentConfig,
+    TrafficRoutingConfiguration,
+)
 from specification.endpoint import SEED_MAX_VERSIONS, EndpointSpec
 from specification.node_pool import NodePoolSpec, Taint
 from specification.placement import check_placement, placement_errors
@@ -21,16 +27,22 @@ __all__ = [
     "SEED_MAX_VERSIONS",
     "SKU_CATALOG",
     "AcceleratorKind",
+    "AutoRollbackConfiguration",
+    "BlueGreenUpdatePolicy",
+    "DeploymentConfig",
     "DevicePlugin",
     "EndpointSpec",
     "InferenceConfig",
     "NodePoolSpec",
+    "PromQLAlarm",
+    "RouterMetricAlarm",
     "RouterSpec",
     "RoutingError",
     "RoutingTable",
     "SkuSpec",
     "StackSpec",
     "Taint",
+    "TrafficRoutingConfiguration",
     "VersionSpec",
     "check_placement",
     "lookup_sku",

@@ -2,7 +2,8 @@
 
 Holds the endpoint-level parameters of the seed (`auth_enabled`, `token_auth_enabled`,
 `enable_app_insights`, ...) and the rules that span versions: unique names, one default, at most
-one control, traffic shares that fit in 100%.
+one control, traffic shares that fit in 100%; and the rules that span fields, such as a PromQL
+alarm needing the endpoint's `prometheus_url`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from specification.alarms import PromQLAlarm
+from specification.deployment_config import DeploymentConfig
 from specification.names import Namespace, ResourceName
 from specification.router import RouterSpec
 from specification.routing import RoutingError, RoutingTable, routing_table
@@ -94,6 +97,13 @@ class EndpointSpec(BaseModel):
     versions: list[VersionSpec] = Field(
         min_length=1, description="The model versions; the first is the default unless one sets is_default."
     )
+    deployment_config: DeploymentConfig | None = Field(
+        default=None,
+        description="Guarded traffic shifts (SageMaker's `DeploymentConfig`): a routing change "
+        "walked in CANARY or LINEAR steps, each followed by a bake, with alarms that roll it "
+        "back. Unset: a routing change is made in one step. Today the policy is validated at "
+        "preview, but `up` still makes a change in one step.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> EndpointSpec:
@@ -141,7 +151,22 @@ class EndpointSpec(BaseModel):
             )
         if self.autoscaler == "keda" and not self.prometheus_url:
             raise ValueError("prometheus_url is required when autoscaler is 'keda'")
+        if not self.prometheus_url:
+            self._check_promql_alarms_have_a_prometheus()
         return self
+
+    def _check_promql_alarms_have_a_prometheus(self) -> None:
+        config = self.deployment_config
+        rollback = config.auto_rollback_configuration if config is not None else None
+        alarms = rollback.alarms if rollback is not None and rollback.alarms else []
+        for index, alarm in enumerate(alarms):
+            if isinstance(alarm, PromQLAlarm):
+                raise ValueError(
+                    f"deployment_config.auto_rollback_configuration.alarms[{index}] "
+                    f"({alarm.alarm_name!r}): a PromQL alarm needs prometheus_url, the Prometheus "
+                    "server it queries; set prometheus_url or use a router metric alarm (metric: "
+                    "5xx_ratio or p99_latency_ms)"
+                )
 
     @property
     def object_names(self) -> list[str]:

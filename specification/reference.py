@@ -14,6 +14,14 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from specification.alarms import AutoRollbackConfiguration, PromQLAlarm, RouterMetricAlarm
+from specification.deployment_config import (
+    BlueGreenUpdatePolicy,
+    CanarySize,
+    DeploymentConfig,
+    LinearStepSize,
+    TrafficRoutingConfiguration,
+)
 from specification.endpoint import EndpointSpec
 from specification.node_pool import NodePoolSpec, Taint
 from specification.router import RouterSpec
@@ -31,6 +39,14 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Router (`endpoints[].router`)", RouterSpec),
     ("Version (`endpoints[].versions[]`)", VersionSpec),
     ("Inference config (`versions[].inference_config`)", InferenceConfig),
+    ("Deployment config (`endpoints[].deployment_config`)", DeploymentConfig),
+    ("Blue/green update policy (`deployment_config.blue_green_update_policy`)", BlueGreenUpdatePolicy),
+    ("Traffic routing (`blue_green_update_policy.traffic_routing_configuration`)", TrafficRoutingConfiguration),
+    ("Canary size (`traffic_routing_configuration.canary_size`)", CanarySize),
+    ("Linear step size (`traffic_routing_configuration.linear_step_size`)", LinearStepSize),
+    ("Auto-rollback (`deployment_config.auto_rollback_configuration`)", AutoRollbackConfiguration),
+    ("Router metric alarm (`auto_rollback_configuration.alarms[]` with `metric`)", RouterMetricAlarm),
+    ("PromQL alarm (`auto_rollback_configuration.alarms[]` with `promql`)", PromQLAlarm),
     (f"Node pool (`{NODE_POOLS_KEY}[]`)", NodePoolSpec),
     ("Taint (`nodePools[].taints[]`)", Taint),
     ("Custom SKU (`nodePools[].sku` as an object)", SkuSpec),

@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = (
     "specification",
+    "rollout",
     "credentials",
     "router",
     "provider",
@@ -29,6 +30,7 @@ PACKAGES = (
 # The layers, lowest first: a package may import only packages listed before it.
 LAYERS = {
     "specification": 0,
+    "rollout": 1,
     "credentials": 1,
     "router": 1,
     "scoring": 1,
@@ -157,9 +159,11 @@ def test_local_mode_and_the_command_line_need_no_pulumi_layer() -> None:
     assert "provider" not in packages["cli"]
 
 
-def test_credentials_import_no_pulumi() -> None:
+@pytest.mark.parametrize("package", ["credentials", "rollout"])
+def test_pure_packages_import_no_pulumi(package: str) -> None:
+    """Credentials and the rollout planner run in local mode and the CLI as well as in providers."""
     for module, path in project_modules().items():
-        if module.split(".")[0] != "credentials":
+        if module.split(".")[0] != package:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):

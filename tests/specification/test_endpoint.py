@@ -341,3 +341,51 @@ def test_a_cluster_internal_or_unauthenticated_service_needs_no_tls() -> None:
 def test_metrics_sources_are_checked(source: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         _endpoint(_v("a"), router={"metrics_sources": [source]})
+
+
+# --- deployment_config
+
+
+def _shift_with_alarms(*alarms: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "blue_green_update_policy": {
+            "traffic_routing_configuration": {
+                "type": "CANARY",
+                "wait_interval_in_seconds": 300,
+                "canary_size": {"type": "CAPACITY_PERCENT", "value": 10},
+            }
+        },
+        "auto_rollback_configuration": {"alarms": list(alarms)},
+    }
+
+
+PROMQL_ALARM = {"alarm_name": "business-errors", "promql": "sum(rate(errors_total[5m]))", "threshold": 5}
+ROUTER_ALARM = {"alarm_name": "canary-errors", "metric": "5xx_ratio", "threshold": 0.01}
+
+
+def test_no_deployment_config_by_default() -> None:
+    assert _endpoint().deployment_config is None
+    assert _endpoint().serialize()["deployment_config"] is None
+
+
+def test_a_promql_alarm_needs_prometheus_url_naming_both_fields() -> None:
+    with pytest.raises(ValidationError) as error:
+        _endpoint(deployment_config=_shift_with_alarms(ROUTER_ALARM, PROMQL_ALARM))
+    assert error.value.errors()[0]["loc"] == ()
+    assert error.value.errors()[0]["msg"] == (
+        "Value error, deployment_config.auto_rollback_configuration.alarms[1] ('business-errors'): "
+        "a PromQL alarm needs prometheus_url, the Prometheus server it queries; set prometheus_url "
+        "or use a router metric alarm (metric: 5xx_ratio or p99_latency_ms)"
+    )
+
+
+def test_a_promql_alarm_with_prometheus_url_and_router_alarms_without() -> None:
+    with_prometheus = _endpoint(
+        deployment_config=_shift_with_alarms(PROMQL_ALARM), prometheus_url="http://prometheus.monitoring:9090"
+    )
+    assert with_prometheus.deployment_config is not None
+    router_only = _endpoint(deployment_config=_shift_with_alarms(ROUTER_ALARM))
+    data = router_only.serialize()
+    assert json.loads(json.dumps(data)) == data
+    assert data["deployment_config"]["auto_rollback_configuration"]["alarms"][0]["min_requests"] == 20
+    assert EndpointSpec.model_validate(router_only.model_dump()) == router_only
