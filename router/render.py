@@ -10,7 +10,7 @@ can roll router pods exactly when something changed. All request handling is HAP
   max_request_wait_time (503), `timeout server` = scoring_timeout_ms (504), and the response
   headers `x-model-version` / `x-model-role` on every response of that version (also 503/504);
 - auth: API keys by SHA-256 hash (`apikeys.map`), ES256 JWTs with exp/nbf/iss/aud (exp and nbf
-  non-negative JSON integers), either works;
+  non-negative JSON integers), either works; one Authorization value per request;
 - a separate Prometheus port (`/metrics`, `/healthz`), an optional JSON access log;
 - master-worker mode and `option idle-close-on-response` for hitless reloads.
 """
@@ -196,7 +196,17 @@ def _access_log_format(spec: EndpointSpec) -> str:
 def _auth_rules(spec: EndpointSpec, settings: RouterSettings, auth: AuthMaterial) -> list[str]:
     if auth.api_keys is None and auth.token is None:
         return ["    # auth disabled: no credential is checked"]
-    lines: list[str] = []
+    refuse = (
+        '    http-request return status 401 content-type text/plain string "unauthorized" '
+        "hdr www-authenticate Bearer"
+    )
+    lines: list[str] = [
+        # One credential per request. Authorization is no list (RFC 9110): HAProxy would read the
+        # first of two headers or of two comma-separated values, where another reader of the
+        # request may take the other one, so a request that carries more is refused unread.
+        "    acl auth_repeated req.hdr_cnt(authorization) gt 1",
+        f"{refuse} if auth_repeated",
+    ]
     accepted: list[str] = []
     if auth.api_keys is not None:
         lines += [
@@ -247,8 +257,7 @@ def _auth_rules(spec: EndpointSpec, settings: RouterSettings, auth: AuthMaterial
             "jwt_sig_ok jwt_claims_read !jwt_time_untyped jwt_live !jwt_early jwt_iss jwt_aud"
         )
     lines += [
-        '    http-request return status 401 content-type text/plain string "unauthorized" '
-        f"hdr www-authenticate Bearer unless {' || '.join(accepted)}",
+        f"{refuse} unless {' || '.join(accepted)}",
         "    # the model never sees the caller's credential",
         "    http-request del-header authorization",
     ]
