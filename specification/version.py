@@ -40,6 +40,14 @@ def _share(value: float) -> float:
     return share_steps(value) / STEPS_PER_PERCENT
 
 
+def _no_parent_segment(path: str) -> str:
+    """The router's rule on the path it checks replicas with (`router.validation`), here so that
+    the spec refuses what the router would refuse only at `up`."""
+    if "/../" in f"{path}/":
+        raise ValueError(f"{path!r} has a '..' segment; give the path itself")
+    return path
+
+
 # A traffic share in percent: a finite number from 0 to 100 in the router's 0.01% steps.
 Percentile = Annotated[float, AfterValidator(_share)]
 
@@ -74,7 +82,13 @@ class InferenceConfig(BaseModel):
     @model_validator(mode="after")
     def _requirements_are_single_lines(self) -> InferenceConfig:
         for index, requirement in enumerate(self.requirements):
-            if not requirement.strip() or "\n" in requirement or requirement.lstrip().startswith("-"):
+            if (
+                not requirement.strip()
+                # pip splits a requirements file at every str.splitlines break, not only at "\n",
+                # and a "#coding:" comment on its first two lines sets how it decodes the bytes
+                or requirement.splitlines() != [requirement]
+                or requirement.lstrip().startswith(("-", "#"))
+            ):
                 raise ValueError(
                     f"requirements[{index}]: {requirement!r} must be one pip requirement "
                     "specifier (no options, no newlines)"
@@ -121,9 +135,9 @@ class VersionSpec(BaseModel):
     port: int = Field(
         default=SCORING_SERVER_PORT, ge=1, le=65535, description="Kubernetes: container port."
     )
-    health_path: str = Field(
+    health_path: Annotated[str, AfterValidator(_no_parent_segment)] = Field(
         default="/",
-        pattern=r"^/[A-Za-z0-9_./-]*$",
+        pattern=r"^/[A-Za-z0-9_./-]{0,254}$",
         description="Kubernetes: HTTP path of the liveness and readiness probes.",
     )
     env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
