@@ -9,7 +9,8 @@ can roll router pods exactly when something changed. All request handling is HAP
 - per version backend: `maxconn` per replica = replica_max_concurrent_requests, `timeout queue` =
   max_request_wait_time (503), `timeout server` = scoring_timeout_ms (504), and the response
   headers `x-model-version` / `x-model-role` on every response of that version (also 503/504);
-- auth: API keys by SHA-256 hash (`apikeys.map`), ES256 JWTs with exp/nbf/iss/aud, either works;
+- auth: API keys by SHA-256 hash (`apikeys.map`), ES256 JWTs with exp/nbf/iss/aud (exp and nbf
+  non-negative JSON integers), either works; one Authorization value per request;
 - a separate Prometheus port (`/metrics`, `/healthz`), an optional JSON access log;
 - master-worker mode and `option idle-close-on-response` for hitless reloads.
 """
@@ -50,6 +51,17 @@ VERSION_HEADER = "x-model-version"
 ROLE_HEADER = "x-model-role"
 REQUEST_ID_HEADER = "x-request-id"
 JWT_CACHE = "jwt_cache"
+# Matches a JWT payload (its JSON text) in which an `exp` or `nbf` member is not a plain JSON
+# integer from 0 to 15 digits followed by `,` or `}`. HAProxy 2.6's jwt_payload_query('$.exp',
+# 'int') reads a string "9999999999" as that number, 9999999999.5 as 9999999999, 017777777777 as
+# octal, the first of two `exp` keys and an `nbf` it cannot read (null, a float, beyond 2^53) as
+# no `nbf`; and its sub() turns a negative `exp` minus now into the largest integer, a token that
+# never expires. So every member named exp or nbf, at any depth and however often, must be a
+# non-negative integer. The whitespace is JSON's, which HAProxy's JSON reader (mjson) skips
+# around the colon.
+NON_INTEGER_TIME_CLAIM = (
+    r'"(?:exp|nbf)"[\t\n\r ]*:(?![\t\n\r ]*(?:0|[1-9][0-9]{0,14})[\t\n\r ]*[,}])'
+)
 
 
 def _check_auth(spec: EndpointSpec, auth: AuthMaterial) -> None:
@@ -184,7 +196,17 @@ def _access_log_format(spec: EndpointSpec) -> str:
 def _auth_rules(spec: EndpointSpec, settings: RouterSettings, auth: AuthMaterial) -> list[str]:
     if auth.api_keys is None and auth.token is None:
         return ["    # auth disabled: no credential is checked"]
-    lines: list[str] = []
+    refuse = (
+        '    http-request return status 401 content-type text/plain string "unauthorized" '
+        "hdr www-authenticate Bearer"
+    )
+    lines: list[str] = [
+        # One credential per request. Authorization is no list (RFC 9110): HAProxy would read the
+        # first of two headers or of two comma-separated values, where another reader of the
+        # request may take the other one, so a request that carries more is refused unread.
+        "    acl auth_repeated req.hdr_cnt(authorization) gt 1",
+        f"{refuse} if auth_repeated",
+    ]
     accepted: list[str] = []
     if auth.api_keys is not None:
         lines += [
@@ -220,16 +242,22 @@ def _auth_rules(spec: EndpointSpec, settings: RouterSettings, auth: AuthMaterial
             "if jwt_es256 !jwt_cached jwt_signed",
             "    http-request sc-set-gpt0(0) 1 if { var(txn.jwt_sig) -m str verified }",
             "    acl jwt_sig_ok var(txn.jwt_sig) -m found",
+            # the payload's own text, for the type of its time claims (see NON_INTEGER_TIME_CLAIM)
+            "    http-request set-var(txn.jwt_claims) var(txn.jwt),field(2,.),ub64dec "
+            "if { var(txn.jwt) -m found }",
+            "    acl jwt_claims_read var(txn.jwt_claims) -m found",
+            f"    acl jwt_time_untyped var(txn.jwt_claims) -m reg '{NON_INTEGER_TIME_CLAIM}'",
             "    acl jwt_live var(txn.jwt_ttl) -m int gt 0",
             "    acl jwt_early "
             "var(txn.jwt),jwt_payload_query('$.nbf','int'),sub(txn.now) -m int gt 0",
             f"    acl jwt_iss var(txn.jwt),jwt_payload_query('$.iss') -m str {token.issuer}",
             f"    acl jwt_aud var(txn.jwt),jwt_payload_query('$.aud') -m str {token.audience}",
         ]
-        accepted.append("jwt_sig_ok jwt_live !jwt_early jwt_iss jwt_aud")
+        accepted.append(
+            "jwt_sig_ok jwt_claims_read !jwt_time_untyped jwt_live !jwt_early jwt_iss jwt_aud"
+        )
     lines += [
-        '    http-request return status 401 content-type text/plain string "unauthorized" '
-        f"hdr www-authenticate Bearer unless {' || '.join(accepted)}",
+        f"{refuse} unless {' || '.join(accepted)}",
         "    # the model never sees the caller's credential",
         "    http-request del-header authorization",
     ]

@@ -42,6 +42,14 @@ def _share(value: float) -> float:
     return share_steps(value) / STEPS_PER_PERCENT
 
 
+def _no_parent_segment(path: str) -> str:
+    """The router's rule on the path it checks replicas with (`router.validation`), here so that
+    the spec refuses what the router would refuse only at `up`."""
+    if "/../" in f"{path}/":
+        raise ValueError(f"{path!r} has a '..' segment; give the path itself")
+    return path
+
+
 # A traffic share in percent: a finite number from 0 to 100 in the router's 0.01% steps.
 Percentile = Annotated[float, AfterValidator(_share)]
 
@@ -115,9 +123,9 @@ class VersionSpec(BaseModel):
     port: int = Field(
         default=SCORING_SERVER_PORT, ge=1, le=65535, description="Kubernetes: container port."
     )
-    health_path: str = Field(
+    health_path: Annotated[str, AfterValidator(_no_parent_segment)] = Field(
         default="/",
-        pattern=r"^/[A-Za-z0-9_./-]*$",
+        pattern=r"^/[A-Za-z0-9_./-]{0,254}$",
         description="Kubernetes: HTTP path of the liveness and readiness probes.",
     )
     env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(

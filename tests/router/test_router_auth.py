@@ -14,12 +14,22 @@ from pathlib import Path
 
 import jwt
 import pytest
+from auth_material import (
+    AUDIENCE,
+    ISSUER,
+    KEYS,
+    PRIMARY,
+    SECONDARY,
+    b64url,
+    bearer,
+    claims,
+    token,
+)
 from conftest import make_spec
 from cryptography.hazmat.primitives.asymmetric import ec
 from router_harness import PythonBackend, RouterProcess
 
 from router import (
-    ApiKeyHashes,
     AuthMaterial,
     RouterFileError,
     StaticReplicas,
@@ -28,41 +38,7 @@ from router import (
 )
 from specification import EndpointSpec
 
-PRIMARY = "pk_3f1c2a9d8e7b6a5c4d3e2f1a0b9c8d7e"
-SECONDARY = "sk_0a1b2c3d4e5f60718293a4b5c6d7e8f9"
-ISSUER = "https://issuer.example"
-AUDIENCE = "model-endpoint"
-KEYS = ApiKeyHashes(
-    primary=hashlib.sha256(PRIMARY.encode()).hexdigest(),
-    secondary=hashlib.sha256(SECONDARY.encode()).hexdigest(),
-)
-
 Signer = tuple[ec.EllipticCurvePrivateKey, Path]
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _claims(**overrides: object) -> dict[str, object]:
-    now = int(time.time())
-    claims: dict[str, object] = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": "client-1",
-        "iat": now,
-        "exp": now + 300,
-    }
-    claims.update(overrides)
-    return {k: v for k, v in claims.items() if v is not None}
-
-
-def _token(key: ec.EllipticCurvePrivateKey, **overrides: object) -> str:
-    return jwt.encode(_claims(**overrides), key, algorithm="ES256")
-
-
-def _bearer(credential: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {credential}"}
 
 
 def _start(
@@ -83,29 +59,29 @@ def _status(router: RouterProcess, headers: dict[str, str]) -> int:
 def _bad_tokens(signer: Signer, public_pem: bytes) -> dict[str, str]:
     key, _ = signer
     now = int(time.time())
-    valid = _token(key)
+    valid = token(key)
     header, payload, signature = valid.split(".")
-    forged_payload = _b64(json.dumps(_claims(sub="admin", exp=now + 86400)).encode())
-    hs_header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    hs_payload = _b64(json.dumps(_claims()).encode())
+    forged_payload = b64url(json.dumps(claims(sub="admin", exp=now + 86400)).encode())
+    hs_header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    hs_payload = b64url(json.dumps(claims()).encode())
     # HS256 "signed" with the public key as the HMAC secret: the classic algorithm confusion
-    hs_signature = _b64(
+    hs_signature = b64url(
         hmac.new(public_pem, f"{hs_header}.{hs_payload}".encode(), hashlib.sha256).digest()
     )
-    none_header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    none_header = b64url(json.dumps({"alg": "none", "typ": "JWT"}).encode())
     return {
-        "expired": _token(key, iat=now - 600, exp=now - 60),
-        "no exp": _token(key, exp=None),
-        "not yet valid (nbf)": _token(key, nbf=now + 600),
+        "expired": token(key, iat=now - 600, exp=now - 60),
+        "no exp": token(key, exp=None),
+        "not yet valid (nbf)": token(key, nbf=now + 600),
         "tampered payload": f"{header}.{forged_payload}.{signature}",
         "tampered signature": f"{header}.{payload}.{signature[:-4]}AAAA",
-        "wrong key": _token(ec.generate_private_key(ec.SECP256R1())),
+        "wrong key": token(ec.generate_private_key(ec.SECP256R1())),
         "alg none": f"{none_header}.{hs_payload}.",
-        "alg none (PyJWT)": jwt.encode(_claims(), "", algorithm="none"),
+        "alg none (PyJWT)": jwt.encode(claims(), "", algorithm="none"),
         "HS256 with the public key": f"{hs_header}.{hs_payload}.{hs_signature}",
-        "wrong iss": _token(key, iss="https://evil.example"),
-        "wrong aud": _token(key, aud="other-endpoint"),
-        "aud as a list (HAProxy 2.6 reads no array)": _token(key, aud=[AUDIENCE]),
+        "wrong iss": token(key, iss="https://evil.example"),
+        "wrong aud": token(key, aud="other-endpoint"),
+        "aud as a list (HAProxy 2.6 reads no array)": token(key, aud=[AUDIENCE]),
         "garbage": "not.a.jwt",
     }
 
@@ -126,14 +102,14 @@ def test_api_keys_by_sha256_hash(
     assert SECONDARY not in router.config.haproxy_cfg + "".join(router.config.map_files.values())
 
     for key in (PRIMARY, SECONDARY):
-        response = router.request(headers=_bearer(key))
+        response = router.request(headers=bearer(key))
         assert response.status == 200
         assert "authorization" not in backend.last_headers  # the model never sees the key
     for headers in (
         {},
-        _bearer("wrong"),
-        _bearer(PRIMARY + "x"),
-        _bearer(KEYS.primary),  # the digest itself is not a key
+        bearer("wrong"),
+        bearer(PRIMARY + "x"),
+        bearer(KEYS.primary),  # the digest itself is not a key
         {"authorization": PRIMARY},
         {"authorization": f"Basic {base64.b64encode(f'u:{PRIMARY}'.encode()).decode()}"},
         {"authorization": f"Basic {PRIMARY}"},
@@ -161,29 +137,29 @@ def test_jwt_es256_with_exp_iss_aud(
     )
     check_required_files(router.config)
 
-    valid = _token(key)
-    response = router.request(headers=_bearer(valid))
+    valid = token(key)
+    response = router.request(headers=bearer(valid))
     assert response.status == 200
     assert "authorization" not in backend.last_headers
     # a reused token is served from the verified-signature cache (one entry, gpt0=1)
     for _ in range(3):
-        assert _status(router, _bearer(valid)) == 200
+        assert _status(router, bearer(valid)) == 200
     assert "gpt0=1" in router.admin("show table jwt_cache")
-    for case, token in _bad_tokens(ec_key_pair, public_path.read_bytes()).items():
-        assert _status(router, _bearer(token)) == 401, case
+    for case, bad in _bad_tokens(ec_key_pair, public_path.read_bytes()).items():
+        assert _status(router, bearer(bad)) == 401, case
     assert _status(router, {}) == 401
-    assert _status(router, _bearer(PRIMARY)) == 401  # no API keys on this endpoint
+    assert _status(router, bearer(PRIMARY)) == 401  # no API keys on this endpoint
     assert backend.requests == 4
 
     # exp is checked on every request, also for a token whose signature is cached
-    short_lived = _token(key, exp=int(time.time()) + 2)
-    assert _status(router, _bearer(short_lived)) == 200
-    assert _status(router, _bearer(short_lived)) == 200
+    short_lived = token(key, exp=int(time.time()) + 2)
+    assert _status(router, bearer(short_lived)) == 200
+    assert _status(router, bearer(short_lived)) == 200
     deadline = time.monotonic() + 10
-    while _status(router, _bearer(short_lived)) == 200:  # bounded: the token lives 2 s
+    while _status(router, bearer(short_lived)) == 200:  # bounded: the token lives 2 s
         assert time.monotonic() < deadline, "an expired token was still accepted"
         time.sleep(0.25)
-    assert _status(router, _bearer(short_lived)) == 401
+    assert _status(router, bearer(short_lived)) == 401
 
 
 def test_both_auth_kinds_accept_either_credential(
@@ -200,11 +176,11 @@ def test_both_auth_kinds_accept_either_credential(
         spec,
         AuthMaterial(api_keys=KEYS, token=TokenVerification(str(public_path), ISSUER, AUDIENCE)),
     )
-    for credential in (PRIMARY, SECONDARY, _token(key)):
-        assert _status(router, _bearer(credential)) == 200
-    for case, token in _bad_tokens(ec_key_pair, public_path.read_bytes()).items():
-        assert _status(router, _bearer(token)) == 401, case
-    for headers in ({}, _bearer("wrong"), {"authorization": f"Basic {PRIMARY}"}):
+    for credential in (PRIMARY, SECONDARY, token(key)):
+        assert _status(router, bearer(credential)) == 200
+    for case, bad in _bad_tokens(ec_key_pair, public_path.read_bytes()).items():
+        assert _status(router, bearer(bad)) == 401, case
+    for headers in ({}, bearer("wrong"), {"authorization": f"Basic {PRIMARY}"}):
         assert _status(router, headers) == 401
     assert backend.requests == 3
 
@@ -218,7 +194,7 @@ def test_auth_disabled_checks_nothing(
         start_router, backend, make_spec({"name": "v1"}, auth_enabled=False), AuthMaterial()
     )
     assert "apikeys.map" not in router.config.map_files
-    for headers in ({}, _bearer("anything"), {"authorization": "Basic dTpw"}):
+    for headers in ({}, bearer("anything"), {"authorization": "Basic dTpw"}):
         assert _status(router, headers) == 200
 
 
@@ -242,8 +218,8 @@ def test_missing_key_file_fails_closed_and_our_check_catches_it(
     with pytest.raises(RouterFileError, match="is missing"):
         check_required_files(router.config)
     # and a token that would be valid is refused, every time: fail closed, nothing cached
-    token = _token(key)
+    valid = token(key)
     for _ in range(3):
-        assert _status(router, _bearer(token)) == 401
+        assert _status(router, bearer(valid)) == 401
     assert "gpt0=1" not in router.admin("show table jwt_cache")
     assert backend.requests == 0

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from router.validation import check_http_path
 from specification.routing import STEPS_PER_PERCENT
 from specification.version import (
     DEFAULT_SCORING_BASE_IMAGE,
@@ -234,6 +235,22 @@ def test_inference_config_alone() -> None:
         entry_script="models/score.py", requirements=["numpy==1.26.4", "scikit-learn>=1.3"]
     )
     assert version.inference_config.base_image == DEFAULT_SCORING_BASE_IMAGE == "python:3.11-slim"
+
+
+@pytest.mark.parametrize("path", ["/..", "/a/..", "/a/../b", "/" + "a" * 255])
+def test_health_path_the_router_would_refuse_is_refused(path: str) -> None:
+    """The router refuses these when it renders its replica health checks, at `up`; the spec
+    refuses them first, naming the field."""
+    with pytest.raises(ValidationError, match=r"health_path\n"):
+        VersionSpec(name="v1", image=IMAGE, health_path=path)
+    with pytest.raises(ValueError, match="health_path"):
+        check_http_path(path, "health_path")
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/..a", "/a/./b", "/v1/ready.json", "/" + "a" * 254])
+def test_health_path_the_router_takes_is_accepted(path: str) -> None:
+    assert VersionSpec(name="v1", image=IMAGE, health_path=path).health_path == path
+    assert check_http_path(path) == path
 
 
 @pytest.mark.parametrize("script", ["score", "score.sh", "my score.py", "score.py;rm", "$(x).py", ""])
