@@ -86,7 +86,7 @@ class EndpointSpec(BaseModel):
     )
     prometheus_url: str | None = Field(
         default=None,
-        pattern=r"^https?://[^\s]+$",
+        pattern=r"^https?://[!-~]+$",
         description="Prometheus server that scrapes the router; required when autoscaler is `keda`.",
     )
     router: RouterSpec = Field(

@@ -7,6 +7,7 @@ strict pattern keeps all of them valid and injection-free.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated
 
@@ -20,6 +21,10 @@ __all__ = [
     "LABEL_VALUE_PATTERN",
     "LabelKey",
     "LabelValue",
+    "IMAGE_PATTERN",
+    "ImageReference",
+    "Cidr",
+    "check_cidr",
     "ResourceName",
     "Namespace",
     "check_resource_name",
@@ -63,4 +68,22 @@ LABEL_KEY_PATTERN = (
 )
 LABEL_VALUE_PATTERN = r"^(|[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)$"
 LabelKey = Annotated[str, Field(pattern=LABEL_KEY_PATTERN)]
+# A container image reference: printable ASCII, no space or control character (the registry and
+# the container runtime parse the rest and fail at pull time, which no preview can know).
+IMAGE_PATTERN = r"^[!-~]+$"
+ImageReference = Annotated[str, Field(min_length=1, pattern=IMAGE_PATTERN)]
+
+
+def check_cidr(value: str) -> str:
+    """An IPv4 or IPv6 address range in CIDR notation (`10.0.0.0/8`), as Kubernetes accepts it."""
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an address range in CIDR notation, e.g. 10.0.0.0/8") from None
+    if "/" not in value:
+        raise ValueError(f"{value!r} has no prefix length, e.g. 10.0.0.0/8")
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(check_cidr)]
 LabelValue = Annotated[str, Field(pattern=LABEL_VALUE_PATTERN)]

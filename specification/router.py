@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from specification.names import LabelKey, LabelValue, Namespace
+from specification.names import Cidr, ImageReference, LabelKey, LabelValue, Namespace
 
 __all__ = ["DEFAULT_METRICS_NAMESPACE", "MetricsSource", "RouterSpec", "ROUTER_IMAGE"]
 
@@ -29,9 +29,8 @@ class MetricsSource(BaseModel):
         default_factory=dict,
         description="Only pods with these labels (in `namespace`, or in the endpoint's own).",
     )
-    cidr: str | None = Field(
+    cidr: Cidr | None = Field(
         default=None,
-        pattern=r"^[0-9a-fA-F:.]+/[0-9]{1,3}$",
         description="An address range instead, e.g. `10.0.0.0/8` (a Prometheus outside the cluster).",
     )
 
@@ -53,11 +52,11 @@ class RouterSpec(BaseModel):
         default="ClusterIP",
         description="Kubernetes Service type of the scoring URL; `LoadBalancer` for a public endpoint.",
     )
-    service_annotations: dict[str, str] = Field(
+    service_annotations: dict[LabelKey, str] = Field(
         default_factory=dict,
         description="Annotations of the router Service (e.g. a cloud's internal load balancer switch).",
     )
-    load_balancer_source_ranges: list[str] = Field(
+    load_balancer_source_ranges: list[Cidr] = Field(
         default_factory=list,
         description="CIDRs allowed to reach a `LoadBalancer` Service (empty: the cloud's default).",
     )
@@ -79,8 +78,8 @@ class RouterSpec(BaseModel):
     memory_gb_limit: float | None = Field(
         default=0.5, gt=0, description="Most memory (GB) a router pod may use."
     )
-    image: str = Field(
-        default=ROUTER_IMAGE, pattern=r"^[^\s]+$", description="HAProxy container image (2.6 or later)."
+    image: ImageReference = Field(
+        default=ROUTER_IMAGE, description="HAProxy container image (2.6 or later)."
     )
     allow_plaintext_credentials: bool = Field(
         default=False,

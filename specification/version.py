@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from specification.names import ResourceName
+from specification.names import ImageReference, ResourceName
 from specification.pip_requirements import PipRequirement
 from specification.routing import STEPS_PER_PERCENT, share_steps
 from specification.source_paths import StackRelativePath
@@ -77,9 +77,8 @@ class InferenceConfig(BaseModel):
         "options, line breaks or `${...}`. In the cluster an init container installs them with "
         "the inference server once per pod, locally they go into the version's cached virtualenv.",
     )
-    base_image: str = Field(
+    base_image: ImageReference = Field(
         default=DEFAULT_SCORING_BASE_IMAGE,
-        min_length=1,
         description="Container image with Python in which the inference server runs.",
     )
 
@@ -108,10 +107,8 @@ class VersionSpec(BaseModel):
         "one control per endpoint.",
     )
     # --- what runs
-    image: str | None = Field(
+    image: ImageReference | None = Field(
         default=None,
-        min_length=1,
-        pattern=r"^[^\s]+$",
         description="Kubernetes: container image serving the model (scoring on `/score`). "
         "Exactly one of `image` and `inference_config`.",
     )

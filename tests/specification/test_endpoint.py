@@ -389,3 +389,50 @@ def test_a_promql_alarm_with_prometheus_url_and_router_alarms_without() -> None:
     assert json.loads(json.dumps(data)) == data
     assert data["deployment_config"]["auto_rollback_configuration"]["alarms"][0]["min_requests"] == 20
     assert EndpointSpec.model_validate(router_only.model_dump()) == router_only
+
+
+# --- values Kubernetes would refuse at `up` fail at preview instead
+
+
+@pytest.mark.parametrize(
+    ("router", "field"),
+    [
+        ({"service_type": "LoadBalancer", "load_balancer_source_ranges": ["\r10.0.0.0/8"]}, "load_balancer_source_ranges.0"),
+        ({"service_type": "LoadBalancer", "load_balancer_source_ranges": ["10.0.0.0"]}, "load_balancer_source_ranges.0"),
+        ({"service_annotations": {"bad key\n": "x"}}, "service_annotations.bad key\n.[key]"),
+        ({"image": "haproxy:2.6\x00"}, "image"),
+        ({"metrics_sources": [{"cidr": "10.0.0.0/99"}]}, "metrics_sources.0.cidr"),
+    ],
+)
+def test_router_values_kubernetes_would_refuse_fail_at_preview(router: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        _endpoint(_v("a"), auth_enabled=False, router=router)
+    assert field.split(".")[0] in str(raised.value)
+
+
+def test_valid_ranges_annotations_and_images_pass() -> None:
+    spec = _endpoint(
+        _v("a"),
+        auth_enabled=False,
+        router={
+            "service_type": "LoadBalancer",
+            "load_balancer_source_ranges": ["10.0.0.0/8", "2001:db8::/32"],
+            "service_annotations": {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"},
+            "image": "registry.example.com/haproxy@sha256:" + "a" * 64,
+        },
+    )
+    assert spec.router.load_balancer_source_ranges == ["10.0.0.0/8", "2001:db8::/32"]
+
+
+@pytest.mark.parametrize("url", ["http://prometh\u0435us:9090", "http://p\x7f:9090", "http://p:9090/\x00"])
+def test_prometheus_url_takes_printable_ascii_only(url: str) -> None:
+    with pytest.raises(ValidationError, match="prometheus_url"):
+        _endpoint(_v("a"), prometheus_url=url)
+
+
+@pytest.mark.parametrize("image", ["model:1\x00", "model:1\x1b[2J", "mödel:1"])
+def test_version_and_base_images_take_printable_ascii_only(image: str) -> None:
+    with pytest.raises(ValidationError, match="image"):
+        _endpoint(_v("a", image=image))
+    with pytest.raises(ValidationError, match="base_image"):
+        _endpoint(_v("a", image=None, inference_config={"entry_script": "s.py", "base_image": image}))
