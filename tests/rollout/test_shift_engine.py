@@ -659,7 +659,8 @@ def test_an_event_sink_that_raises_rolls_back_and_is_not_called_again(clock: Fak
         if isinstance(event, RoutersCaughtUp):
             raise RuntimeError("progress bar broke")
 
-    with pytest.raises(ShiftRolledBack, match="the shift stopped: RuntimeError: progress bar broke"):
+    stopped = "the shift stopped: RuntimeError: progress bar broke"
+    with pytest.raises(ShiftRolledBack, match=stopped):
         run_shift(
             start,
             plan_steps(start, new, _routing("CANARY", 10, wait=5)),
