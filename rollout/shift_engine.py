@@ -258,7 +258,7 @@ class _Shift:
         routers. Raises `_NotCaughtUp` at `deadline`. No router at all is not caught up: nobody
         serves the table then."""
         began = self.clock.now()
-        last: tuple[int | None, ...] | None = None
+        last: tuple[tuple[int | None, ...], str | None] | None = None
         while True:
             error: str | None = None
             try:
@@ -267,8 +267,8 @@ class _Shift:
                 reported, error = (), f"{type(failed).__name__}: {failed}"
             if reported and all(r == revision for r in reported):
                 return self.clock.now() - began, len(reported)
-            if reported != last or error:
-                last = reported
+            if (reported, error) != last:  # a change, not every poll
+                last = (reported, error)
                 self.emit(RoutersPending(revision, reported, self.elapsed(), error))
             now = self.clock.now()
             if now >= deadline:
