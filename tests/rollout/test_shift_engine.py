@@ -497,6 +497,38 @@ def test_a_router_that_has_not_applied_the_step_holds_the_bake(clock: FakeClock)
     assert [t.catch_up_seconds for t in result.steps] == [3.0, 3.0]
 
 
+def test_a_failed_poll_holds_like_a_silent_router(clock: FakeClock) -> None:
+    start = routing_table({"a": 100, "b": 0}, "a")
+    new = routing_table({"a": 0, "b": 100}, "b")
+    routers = _routers(clock)
+    failures = [ConnectionResetError("API server went away")] * 3
+    answer = routers.applied_revisions
+
+    def flaky() -> list[int | None]:
+        if failures:
+            raise failures.pop()
+        return answer()
+
+    routers.applied_revisions = flaky  # type: ignore[method-assign]
+    events = Recorder()
+
+    result = run_shift(
+        start,
+        plan_steps(start, new, None),
+        start_revision=0,
+        routers=routers,
+        clock=clock,
+        policy=_policy(),
+        on_event=events,
+    )
+
+    assert result.steps[0].catch_up_seconds == 1.5  # three failed polls, 0.5 s apart
+    pending = events.of(RoutersPending)
+    assert len(pending) == 1  # reported once, not on every failed poll
+    assert pending[0].reported == ()
+    assert pending[0].error == "ConnectionResetError: API server went away"
+
+
 def test_the_execution_timeout_rolls_back_while_a_router_lags(clock: FakeClock) -> None:
     start = routing_table({"a": 100, "b": 0}, "a")
     new = routing_table({"a": 0, "b": 100}, "b")
