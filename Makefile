@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := haproxy
+SYSTEM_PACKAGES := haproxy prometheus
 
 .PHONY: test demo preview bench setup clean
 

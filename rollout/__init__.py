@@ -1,9 +1,69 @@
-"""The pure parts of a guarded traffic shift: which tables a change walks through, and how long it
-bakes. No I/O and no Pulumi; the step engine, the TrafficSplit's preview output and local mode
-take their plans from here."""
+"""Guarded traffic shifts: which tables a change walks through (the pure planner), the step engine
+that walks them, bakes and rolls back, and the small readers its alarms use. No Pulumi; the I/O
+(routers, stats, Prometheus, time) comes in through the protocols of `rollout.protocols`, so the
+TrafficSplit, local mode and the tests plug in their own."""
 
 from __future__ import annotations
 
+from rollout.alarm_readings import AlarmReading, read_promql_alarm, read_router_alarm
+from rollout.prometheus_query import PrometheusQuery, PromQueryError
+from rollout.protocols import (
+    Clock,
+    PromQuery,
+    RouterControl,
+    SystemClock,
+    VersionStats,
+    WindowStats,
+)
+from rollout.router_stats import RouterMetricsStats, scrape_urls
+from rollout.shift_engine import ShiftPolicy, ShiftResult, StepTiming, run_shift
+from rollout.shift_errors import RollbackFailed, ShiftFailed, ShiftFailure, ShiftRolledBack
+from rollout.shift_events import (
+    BakeFinished,
+    BakeProgress,
+    RolledBack,
+    RollingBack,
+    RoutersCaughtUp,
+    RoutersPending,
+    ShiftCompleted,
+    ShiftEvent,
+    StepApplied,
+)
 from rollout.steps import PlannedStep, plan_steps, planned_traffic, planned_wait_seconds
 
-__all__ = ["PlannedStep", "plan_steps", "planned_traffic", "planned_wait_seconds"]
+__all__ = [
+    "AlarmReading",
+    "BakeFinished",
+    "BakeProgress",
+    "Clock",
+    "PlannedStep",
+    "PromQuery",
+    "PromQueryError",
+    "PrometheusQuery",
+    "RollbackFailed",
+    "RolledBack",
+    "RollingBack",
+    "RouterControl",
+    "RouterMetricsStats",
+    "RoutersCaughtUp",
+    "RoutersPending",
+    "ShiftCompleted",
+    "ShiftEvent",
+    "ShiftFailed",
+    "ShiftFailure",
+    "ShiftPolicy",
+    "ShiftResult",
+    "ShiftRolledBack",
+    "StepApplied",
+    "StepTiming",
+    "SystemClock",
+    "VersionStats",
+    "WindowStats",
+    "plan_steps",
+    "planned_traffic",
+    "planned_wait_seconds",
+    "read_promql_alarm",
+    "read_router_alarm",
+    "run_shift",
+    "scrape_urls",
+]

@@ -9,6 +9,7 @@ executes) and top-level packages (the layers of DESIGN.md, which import downward
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -173,6 +174,24 @@ def test_pure_packages_import_no_pulumi(package: str) -> None:
             else:
                 continue
             assert not any(name.split(".")[0] == "pulumi" for name in names), module
+
+
+def test_the_rollout_package_imports_only_the_standard_library_and_the_specification() -> None:
+    """The step engine and its readers are pure logic and urllib: local mode, the CLI and the
+    providers all run them, and a cluster or a test plugs its I/O in through protocols."""
+    allowed = set(sys.stdlib_module_names) | {"rollout", "specification", "__future__"}
+    for module, path in project_modules().items():
+        if module.split(".")[0] != "rollout":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{module} imports {name}"
 
 
 def test_the_specification_imports_neither_pulumi_nor_other_packages() -> None:
