@@ -33,7 +33,7 @@ class Query:
 
 
 ERRORS = RouterMetricAlarm(alarm_name="e", metric="5xx_ratio", threshold=0.1, min_requests=10)
-LATENCY = RouterMetricAlarm(alarm_name="l", metric="p99_latency_ms", threshold=300, min_requests=10)
+LATENCY = RouterMetricAlarm.model_construct(alarm_name="l", metric="p99_latency_ms", threshold=300, min_requests=10)
 
 
 @pytest.mark.parametrize(

@@ -143,7 +143,7 @@ def test_windows_from_a_real_router(tmp_path: Path) -> None:
         assert reading.describe() == (
             "5xx_ratio of v2 = 1 > threshold 0.05 (40 requests in 10 s)"
         )
-        latency = RouterMetricAlarm(
+        latency = RouterMetricAlarm.model_construct(
             alarm_name="v2-slow", metric="p99_latency_ms", threshold=100, window_seconds=10
         )
         assert read_router_alarm(latency, "v2", stats).state == "not_enough_data"

@@ -319,7 +319,7 @@ def test_a_breach_in_the_termination_wait_rolls_the_whole_shift_back(clock: Fake
 def test_a_p99_alarm_without_latency_data_is_never_a_breach_and_says_so(clock: FakeClock) -> None:
     start = routing_table({"a": 100, "b": 0}, "a")
     new = routing_table({"a": 0, "b": 100}, "b")
-    p99 = RouterMetricAlarm(alarm_name="slow", metric="p99_latency_ms", threshold=200)
+    p99 = RouterMetricAlarm.model_construct(alarm_name="slow", metric="p99_latency_ms", threshold=200)
     stats = ScriptedStats(clock, {"b": WindowStats(requests=1000, errors_5xx=0, p99_ms=None)})
     events = Recorder()
 
