@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from kube_adapter.credentials import ClusterCredentials, Connection, connect
+from kube_adapter.credentials import ClusterCredentials, Connection, connect, credential_errors
 from kube_adapter.errors import Call, ClusterError, KubeconfigError, error_for_network, error_for_status
 from kube_adapter.names import ROUTER_METRICS_PORT, router_label_selector
 from kube_adapter.objects import ConfigMapData, DeploymentReplicas, RouterPod
@@ -47,14 +47,21 @@ class ClusterAdapter:
         if self._connection is None:
             self._connection = connect(self.credentials)
         where = self._connection.where
-        try:
-            return request(self._connection.api_client)
-        except ApiException as error:
-            raise error_for_status(int(error.status or 0), error.body, call, where) from error
-        except HTTPError as error:
-            raise error_for_network(error, call, where) from error
-        except ConfigException as error:  # an expired exec credential whose plugin now fails
-            raise KubeconfigError(f"cannot refresh the credentials of {where}: {error}") from error
+        failure: ClusterError
+        with credential_errors() as logged:  # an expired exec credential is fetched again here
+            try:
+                return request(self._connection.api_client)
+            except ApiException as error:
+                failure = error_for_status(int(error.status or 0), error.body, call, where)
+                cause: Exception = error
+            except HTTPError as error:
+                failure = error_for_network(error, call, where)
+                cause = error
+            except ConfigException as error:
+                failure, cause = KubeconfigError(f"cannot refresh the credentials of {where}: {error}"), error
+        if logged:  # the refresh failed and the call went out with stale or no credentials
+            failure = KubeconfigError(f"cannot refresh the credentials of {where}: {'; '.join(logged)} ({failure})")
+        raise failure from cause
 
     def read_config_map(self, namespace: str, name: str) -> ConfigMapData:
         """A ConfigMap's data (empty when it has none) and resourceVersion."""

@@ -9,15 +9,20 @@ client certificates, exec credential plugins (EKS, GKE, AKS) and their refresh o
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from kube_adapter.errors import KubeconfigError
 
-__all__ = ["ClusterCredentials", "Connection", "connect"]
+__all__ = ["ClusterCredentials", "Connection", "connect", "credential_errors"]
 
 # Connection failures are retried twice (0.2 s apart); an answer or a read timeout never is,
 # so a write is sent once and a hung API server costs one timeout.
@@ -74,6 +79,36 @@ def _parse_text(kubeconfig: str) -> dict[str, Any]:
     raise KubeconfigError(f"the kubeconfig text is {problem}")
 
 
+class _CredentialErrors(logging.Handler):
+    """Collects what the client's kubeconfig loader logs as errors in this thread."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread and Path(record.pathname).parent.name == "config":
+            if Path(record.pathname).parent.parent.name == "kubernetes":
+                self.messages.append(record.getMessage())
+
+
+@contextmanager
+def credential_errors() -> Iterator[list[str]]:
+    """The errors the client only logs while loading or refreshing credentials.
+
+    A failing exec credential plugin (an expired SSO session, a missing `aws` binary) is logged
+    by the client, which then goes on without credentials: the API server's 401 would hide why.
+    """
+    handler = _CredentialErrors()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        root.removeHandler(handler)
+
+
 def connect(credentials: ClusterCredentials) -> Connection:
     """Load the kubeconfig (running an exec credential plugin if it names one) into a new client.
 
@@ -87,31 +122,33 @@ def connect(credentials: ClusterCredentials) -> Connection:
     configuration = Configuration()
     configuration.retries = Retry(total=_CONNECT_RETRIES, read=0, redirect=0, status=0, backoff_factor=0.1)
     source = _describe(credentials.kubeconfig)
+    failure = f"cannot use kubeconfig {source} (context {credentials.context or 'current'})"
     try:
-        if credentials.kubeconfig and not _is_path(credentials.kubeconfig):
-            config_dict = _parse_text(credentials.kubeconfig)
-            kube_config.load_kube_config_from_dict(
-                config_dict, context=credentials.context, client_configuration=configuration, persist_config=False
-            )
-            context = credentials.context or str(config_dict.get("current-context") or "")
-        else:
-            paths = (
-                os.path.expanduser(credentials.kubeconfig)
-                if credentials.kubeconfig
-                else os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
-            )
-            kube_config.load_kube_config(
-                paths, context=credentials.context, client_configuration=configuration, persist_config=False
-            )
-            context = credentials.context or str(kube_config.list_kube_config_contexts(paths)[1]["name"])
+        with credential_errors() as logged:
+            if credentials.kubeconfig and not _is_path(credentials.kubeconfig):
+                config_dict = _parse_text(credentials.kubeconfig)
+                kube_config.load_kube_config_from_dict(
+                    config_dict, context=credentials.context, client_configuration=configuration, persist_config=False
+                )
+                context = credentials.context or str(config_dict.get("current-context") or "")
+            else:
+                paths = (
+                    os.path.expanduser(credentials.kubeconfig)
+                    if credentials.kubeconfig
+                    else os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+                )
+                kube_config.load_kube_config(
+                    paths, context=credentials.context, client_configuration=configuration, persist_config=False
+                )
+                context = credentials.context or str(kube_config.list_kube_config_contexts(paths)[1]["name"])
     except ConfigException as error:
         message = str(error)
         if "No configuration found" in message:
             message = "no kubeconfig file there; set kubernetes:kubeconfig or KUBECONFIG"
-        raise KubeconfigError(f"cannot use kubeconfig {source} (context {credentials.context or 'current'}): {message}") from error
+        raise KubeconfigError(f"{failure}: {message}") from error
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise KubeconfigError(
-            f"cannot use kubeconfig {source} (context {credentials.context or 'current'}): {type(error).__name__}: {error}"
-        ) from error
+        raise KubeconfigError(f"{failure}: {type(error).__name__}: {error}") from error
+    if logged:
+        raise KubeconfigError(f"{failure}: {'; '.join(logged)}")
     where = f"API server {configuration.host}, context '{context}' of {source}"
     return Connection(api_client=ApiClient(configuration), where=where)

@@ -48,10 +48,13 @@ def pem_data(pem: bytes) -> str:
     return base64.b64encode(pem).decode()
 
 
-def exec_plugin(directory: Path, token: str, *, expired: bool = False, fail_with: str | None = None) -> dict[str, Any]:
+def exec_plugin(
+    directory: Path, token: str, *, expired: bool = False, fail_with: str | None = None, fail_from_run: int = 1
+) -> dict[str, Any]:
     """An exec credential plugin (a script printing an ExecCredential, as `aws eks get-token` or
     `kubelogin` do) and the kubeconfig `user` that runs it. Each run appends a line to `runs.log`
-    and, with several runs, the token gets the run number appended from the second run on."""
+    and, with several runs, the token gets the run number appended from the second run on. With
+    `fail_with`, runs from `fail_from_run` on print it on stderr and exit 1."""
     script = directory / "credential-plugin"
     log = directory / "runs.log"
     expiry = "2000-01-01T00:00:00Z" if expired else "2999-01-01T00:00:00Z"
@@ -60,7 +63,7 @@ def exec_plugin(directory: Path, token: str, *, expired: bool = False, fail_with
         "kind": "ExecCredential",
         "status": {"token": token, "expirationTimestamp": expiry},
     }
-    failure = f"sys.stderr.write({fail_with!r}); sys.exit(1)" if fail_with else "pass"
+    failure = f"if runs >= {fail_from_run}: sys.stderr.write({fail_with!r}); sys.exit(1)" if fail_with else "pass"
     script.write_text(
         f"#!{sys.executable}\n"
         "import json, os, sys\n"
