@@ -73,8 +73,9 @@ def _parse_text(kubeconfig: str) -> dict[str, Any]:
         problem = "not a kubeconfig mapping"
     if isinstance(parsed, dict):
         return parsed
-    if "\n" not in kubeconfig and len(kubeconfig) < 300:
-        # one short line: almost certainly a path that does not exist
+    if len(kubeconfig) < 300 and not any(c.isspace() or c in "{:" for c in kubeconfig.strip("~")[2:]):
+        # path-like (no spaces, braces or colons past a drive letter): a file that does not exist;
+        # anything else is not echoed, as text it may hold a token
         raise KubeconfigError(f"kubeconfig '{kubeconfig}' is no existing file, and as kubeconfig text it is {problem}")
     raise KubeconfigError(f"the kubeconfig text is {problem}")
 
@@ -88,9 +89,8 @@ class _CredentialErrors(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread and Path(record.pathname).parent.name == "config":
-            if Path(record.pathname).parent.parent.name == "kubernetes":
-                self.messages.append(record.getMessage())
+        if record.thread == self.thread and Path(record.pathname).parts[-3:-1] == ("kubernetes", "config"):
+            self.messages.append(record.getMessage())
 
 
 @contextmanager

@@ -25,7 +25,9 @@ def routing_config_map(data: dict[str, str], name: str = f"{ENDPOINT}-router-rou
     }
 
 
-def pod(name: str, labels: dict[str, str], *, ready: bool = True, phase: str = "Running", deleting: bool = False) -> dict[str, Any]:
+def pod(
+    name: str, labels: dict[str, str], *, ready: bool = True, phase: str = "Running", deleting: bool = False
+) -> dict[str, Any]:
     metadata: dict[str, Any] = {"name": name, "namespace": NAMESPACE, "labels": labels}
     if deleting:
         metadata["deletionTimestamp"] = "2025-01-01T00:00:00Z"

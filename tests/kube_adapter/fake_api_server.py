@@ -207,14 +207,17 @@ class FakeApiServer:
         self.unexpected.append(f"{request.method} {request.path}")
         return status_answer(404, "NotFound", "the server could not find the requested resource")
 
-    def _guarded(self, verb: str, resource: str, namespace: str, name: str | None, request: RecordedRequest, serve: Any) -> _Answer:
+    def _guarded(
+        self, verb: str, resource: str, namespace: str, name: str | None, request: RecordedRequest, serve: Any
+    ) -> _Answer:
         if (verb, resource, namespace) in self.forbidden:
             what = f'{resource.split("/")[0]} "{name}"' if name else resource
+            group = "apps" if resource == "deployments" else ""
             return status_answer(
                 403,
                 "Forbidden",
                 f'{what} is forbidden: User "system:serviceaccount:ci:deployer" cannot {verb} resource '
-                f'"{resource}" in API group "{"apps" if resource == "deployments" else ""}" in the namespace "{namespace}"',
+                f'"{resource}" in API group "{group}" in the namespace "{namespace}"',
                 name,
                 resource,
             )
@@ -227,10 +230,13 @@ class FakeApiServer:
         if request.method == "GET":
             return _Answer(200, json.dumps(current).encode())
         if request.headers.get("content-type") != MERGE_PATCH:
-            return status_answer(415, "UnsupportedMediaType", f"expected {MERGE_PATCH}, got {request.headers.get('content-type')}")
+            sent = request.headers.get("content-type")
+            return status_answer(415, "UnsupportedMediaType", f"expected {MERGE_PATCH}, got {sent}")
         patch = request.body
-        if not isinstance(patch, dict) or set(patch) - {"data", "metadata"} or set(patch.get("metadata", {})) - {"resourceVersion"}:
-            return status_answer(422, "Invalid", f"the adapter may patch only data and metadata.resourceVersion, sent {patch!r}")
+        touched = set(patch) - {"data", "metadata"} if isinstance(patch, dict) else {"?"}
+        if touched or set(patch.get("metadata", {})) - {"resourceVersion"}:
+            message = f"the adapter may patch only data and metadata.resourceVersion, sent {patch!r}"
+            return status_answer(422, "Invalid", message)
         sent_version = patch.get("metadata", {}).get("resourceVersion")
         if sent_version is not None and sent_version != current["metadata"]["resourceVersion"]:
             return status_answer(
@@ -250,13 +256,20 @@ class FakeApiServer:
         return _Answer(200, json.dumps(stored).encode())
 
     def _pod_list(self, namespace: str, _name: None, request: RecordedRequest) -> _Answer:
-        wanted = dict(term.split("=", 1) for selector in request.query.get("labelSelector", []) for term in selector.split(","))
+        selectors = request.query.get("labelSelector", [])
+        wanted = dict(term.split("=", 1) for selector in selectors for term in selector.split(","))
         items = [
             pod
             for (pod_namespace, _), pod in sorted(self.pods.items())
-            if pod_namespace == namespace and all(pod["metadata"].get("labels", {}).get(k) == v for k, v in wanted.items())
+            if pod_namespace == namespace
+            and all(pod["metadata"].get("labels", {}).get(k) == v for k, v in wanted.items())
         ]
-        pod_list = {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": str(self._resource_version)}, "items": items}
+        pod_list = {
+            "kind": "PodList",
+            "apiVersion": "v1",
+            "metadata": {"resourceVersion": str(self._resource_version)},
+            "items": items,
+        }
         return _Answer(200, json.dumps(pod_list).encode())
 
     def _pod_proxy(self, namespace: str, name_and_port: str, request: RecordedRequest) -> _Answer:

@@ -50,7 +50,9 @@ def test_reads_the_routing_config_map(api_server: FakeApiServer, adapter: Cluste
     assert read == ConfigMapData(
         NAMESPACE, ROUTING, {"split.map": "0 versiona\n", "revision": "1"}, stored["metadata"]["resourceVersion"]
     )
-    assert [(r.method, r.path) for r in api_server.requests] == [("GET", f"/api/v1/namespaces/{NAMESPACE}/configmaps/{ROUTING}")]
+    assert [(r.method, r.path) for r in api_server.requests] == [
+        ("GET", f"/api/v1/namespaces/{NAMESPACE}/configmaps/{ROUTING}")
+    ]
 
 
 def test_a_write_replaces_the_data_only_and_round_trips(api_server: FakeApiServer, adapter: ClusterAdapter) -> None:
@@ -95,7 +97,9 @@ def test_a_write_after_someone_else_changed_it_fails_and_changes_nothing(
     assert adapter.write_config_map(again, {"split.map": "0 versiona\n", "revision": "8"}).data["revision"] == "8"
 
 
-def test_a_write_of_non_string_values_is_refused_before_sending(api_server: FakeApiServer, adapter: ClusterAdapter) -> None:
+def test_a_write_of_non_string_values_is_refused_before_sending(
+    api_server: FakeApiServer, adapter: ClusterAdapter
+) -> None:
     api_server.put(routing_config_map({"revision": "1"}))
     read = adapter.read_config_map(NAMESPACE, ROUTING)
     with pytest.raises(TypeError, match="str to str"):
@@ -107,7 +111,9 @@ def test_a_missing_config_map_is_named(api_server: FakeApiServer, adapter: Clust
     with pytest.raises(NotFoundError) as raised:
         adapter.read_config_map(NAMESPACE, ROUTING)
     message = str(raised.value)
-    assert message.startswith(f"ConfigMap '{ROUTING}' in namespace '{NAMESPACE}' not found at API server http://127.0.0.1:")
+    assert message.startswith(
+        f"ConfigMap '{ROUTING}' in namespace '{NAMESPACE}' not found at API server http://127.0.0.1:"
+    )
     assert "context 'test'" in message
     assert f'configmaps "{ROUTING}" not found' in message
 
@@ -161,7 +167,9 @@ def test_lists_the_endpoints_router_pods_by_their_labels(api_server: FakeApiServ
     ]
 
 
-def test_reads_a_router_pods_metrics_port_through_the_pod_proxy(api_server: FakeApiServer, adapter: ClusterAdapter) -> None:
+def test_reads_a_router_pods_metrics_port_through_the_pod_proxy(
+    api_server: FakeApiServer, adapter: ClusterAdapter
+) -> None:
     api_server.put(router_pod("fraud-router-a"))
     api_server.pod_http[(NAMESPACE, "fraud-router-a", 8405, "/routing")] = (200, '{"revision": 7, "applied_at": 1.5}')
     metrics = "# TYPE haproxy_backend_current_sessions gauge\nhaproxy_backend_current_sessions{proxy=\"versiona\"} 3\n"
@@ -242,5 +250,6 @@ def test_importing_the_package_does_not_import_the_client() -> None:
     import sys
 
     probe = "import sys, kube_adapter; print('kubernetes' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2])
+    root = Path(__file__).parents[2]
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=root)
     assert out.stdout.strip() == "False"

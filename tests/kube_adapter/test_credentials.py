@@ -49,7 +49,8 @@ def test_a_rejected_token_says_so_and_never_shows_it(token_server: FakeApiServer
     with pytest.raises(UnauthorizedError) as raised:
         ClusterAdapter(ClusterCredentials(kubeconfig=str(path))).read_config_map("default", "probe")
     message = str(raised.value)
-    assert f"rejected the credentials of API server {token_server.url}, context 'test' of {path} (401 Unauthorized)" in message
+    where = f"API server {token_server.url}, context 'test' of {path}"
+    assert f"rejected the credentials of {where} (401 Unauthorized)" in message
     assert "old-token" not in message
 
 
@@ -68,7 +69,8 @@ def test_an_exec_credential_plugin_is_run_for_the_token(token_server: FakeApiSer
 def test_an_expired_exec_credential_is_fetched_again_before_a_call(api_server: FakeApiServer, tmp_path: Path) -> None:
     """A shift's bakes can outlast a token (EKS tokens live 15 minutes)."""
     user = exec_plugin(tmp_path, "exec-token", expired=True)
-    adapter = ClusterAdapter(ClusterCredentials(kubeconfig=str(write_kubeconfig(tmp_path / "config", kubeconfig(api_server.url, user)))))
+    path = write_kubeconfig(tmp_path / "config", kubeconfig(api_server.url, user))
+    adapter = ClusterAdapter(ClusterCredentials(kubeconfig=str(path)))
     for _ in range(2):
         with pytest.raises(NotFoundError):
             adapter.read_config_map("default", "probe")
@@ -91,7 +93,8 @@ def test_a_plugin_failing_on_refresh_is_named_not_just_the_401(token_server: Fak
     with pytest.raises(KubeconfigError) as raised:
         ClusterAdapter(ClusterCredentials(kubeconfig=str(path))).read_config_map("default", "probe")
     message = str(raised.value)
-    assert message.startswith(f"cannot refresh the credentials of API server {token_server.url}, context 'test' of {path}")
+    where = f"API server {token_server.url}, context 'test' of {path}"
+    assert message.startswith(f"cannot refresh the credentials of {where}")
     assert "exec: process returned 1. error: token refresh denied" in message
     assert "401 Unauthorized" in message
 
@@ -105,7 +108,10 @@ def test_client_certificates_over_tls_with_the_clusters_certificate_authority(tm
     context.load_cert_chain(tmp_path / "server.pem")
     context.load_verify_locations(cadata=authority.certificate_pem.decode())
     context.verify_mode = ssl.CERT_REQUIRED
-    user = {"client-certificate-data": pem_data(client_cert.certificate_pem), "client-key-data": pem_data(client_cert.key_pem)}
+    user = {
+        "client-certificate-data": pem_data(client_cert.certificate_pem),
+        "client-key-data": pem_data(client_cert.key_pem),
+    }
 
     with running_api_server(FakeApiServer(tls=context)) as server:
         trusted = {"certificate-authority-data": pem_data(authority.certificate_pem)}
@@ -115,10 +121,9 @@ def test_client_certificates_over_tls_with_the_clusters_certificate_authority(tm
 
         # a kubeconfig trusting another authority does not talk to this server
         other = {"certificate-authority-data": pem_data(CertificateAuthority("other-ca").certificate_pem)}
+        untrusting = ClusterCredentials(kubeconfig=yaml.safe_dump(kubeconfig(server.url, user, cluster=other)))
         with pytest.raises(UnreachableError, match=r"TLS failed \(CERTIFICATE_VERIFY_FAILED\)"):
-            ClusterAdapter(ClusterCredentials(kubeconfig=yaml.safe_dump(kubeconfig(server.url, user, cluster=other)))).read_config_map(
-                "default", "probe"
-            )
+            ClusterAdapter(untrusting).read_config_map("default", "probe")
         assert len(server.requests) == 1
 
 
@@ -149,7 +154,8 @@ def test_the_default_is_kubeconfig_env_then_home(
     home = tmp_path / "home"
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("KUBECONFIG", raising=False)
-    with pytest.raises(KubeconfigError, match=r"kubeconfig ~/.kube/config .*no kubeconfig file there; set kubernetes:kubeconfig or KUBECONFIG"):
+    missing = r"kubeconfig ~/.kube/config .*no kubeconfig file there; set kubernetes:kubeconfig or KUBECONFIG"
+    with pytest.raises(KubeconfigError, match=missing):
         ClusterAdapter().read_config_map("default", "probe")
 
     write_kubeconfig(home / ".kube" / "config", kubeconfig(api_server.url, {"token": "home"}))
@@ -162,7 +168,9 @@ def test_the_default_is_kubeconfig_env_then_home(
     assert [r.headers["authorization"] for r in api_server.requests] == ["Bearer home", "Bearer env"]
 
 
-def test_a_path_with_a_tilde_is_a_path(api_server: FakeApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_path_with_a_tilde_is_a_path(
+    api_server: FakeApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     write_kubeconfig(tmp_path / "clusters" / "prod.yaml", kubeconfig(api_server.url))
     probe(ClusterCredentials(kubeconfig="~/clusters/prod.yaml"))
@@ -171,10 +179,17 @@ def test_a_path_with_a_tilde_is_a_path(api_server: FakeApiServer, tmp_path: Path
 @pytest.mark.parametrize(
     "value, message",
     [
-        ("/etc/no/such/kubeconfig", "kubeconfig '/etc/no/such/kubeconfig' is no existing file, and as kubeconfig text it is not a kubeconfig mapping"),
+        (
+            "/etc/no/such/kubeconfig",
+            "kubeconfig '/etc/no/such/kubeconfig' is no existing file, "
+            "and as kubeconfig text it is not a kubeconfig mapping",
+        ),
         ("apiVersion: v1\nclusters: [\n", "the kubeconfig text is not valid YAML"),
+        ('{"users": [{"user": {"token": "s3cr3t"}}]', "the kubeconfig text is not valid YAML"),
     ],
 )
 def test_a_kubeconfig_that_is_neither_a_file_nor_text_is_named(value: str, message: str) -> None:
-    with pytest.raises(KubeconfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    """A path that does not exist is named; text is not echoed (it may hold a token)."""
+    with pytest.raises(KubeconfigError, match=message.replace("(", r"\(").replace(")", r"\)")) as raised:
         ClusterAdapter(ClusterCredentials(kubeconfig=value)).read_config_map("default", "probe")
+    assert "s3cr3t" not in str(raised.value)
