@@ -1,0 +1,192 @@
+"""The few Kubernetes API calls the project makes: one ConfigMap read and written with optimistic
+concurrency, an endpoint's router pods, a pod's HTTP port through the API server, a Deployment's
+replica counts.
+
+The client is created on first use and never pickled, so a dynamic provider can hold an adapter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from kube_adapter.credentials import ClusterCredentials, Connection, connect, credential_errors
+from kube_adapter.errors import Call, ClusterError, KubeconfigError, error_for_network, error_for_status
+from kube_adapter.names import ROUTER_METRICS_PORT, router_label_selector
+from kube_adapter.objects import ConfigMapData, DeploymentReplicas, RouterPod
+
+__all__ = ["ClusterAdapter", "FIELD_MANAGER"]
+
+FIELD_MANAGER = "model-endpoints"  # who wrote the ConfigMap's data, in its managedFields
+_MERGE_PATCH = "application/merge-patch+json"
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+T = TypeVar("T")
+
+
+class ClusterAdapter:
+    """The project's only caller of the Kubernetes API, with the stack's cluster credentials."""
+
+    def __init__(
+        self, credentials: ClusterCredentials | None = None, *, timeout_seconds: float = 10.0
+    ) -> None:
+        self.credentials = credentials or ClusterCredentials()
+        self.timeout_seconds = timeout_seconds
+        self._connection: Connection | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_connection": None}  # a client holds sockets: made again on use
+
+    def _call(self, call: Call, request: Callable[[Any], T]) -> T:
+        """Run `request(api_client)`, turning what the client raises into a `ClusterError`."""
+        from kubernetes.client.exceptions import ApiException
+        from kubernetes.config.config_exception import ConfigException
+        from urllib3.exceptions import HTTPError
+
+        if self._connection is None:
+            self._connection = connect(self.credentials)
+        where = self._connection.where
+        failure: ClusterError
+        with credential_errors() as logged:  # an expired exec credential is fetched again here
+            try:
+                return request(self._connection.api_client)
+            except ApiException as error:
+                failure = error_for_status(int(error.status or 0), error.body, call, where)
+                cause: Exception = error
+            except HTTPError as error:
+                failure = error_for_network(error, call, where)
+                cause = error
+            except ConfigException as error:
+                failure, cause = KubeconfigError(f"cannot refresh the credentials of {where}: {error}"), error
+        if logged:  # the refresh failed and the call went out with stale or no credentials
+            failure = KubeconfigError(f"cannot refresh the credentials of {where}: {'; '.join(logged)} ({failure})")
+        raise failure from cause
+
+    def read_config_map(self, namespace: str, name: str) -> ConfigMapData:
+        """A ConfigMap's data (empty when it has none) and resourceVersion."""
+        from kubernetes.client import CoreV1Api
+
+        found = self._call(
+            Call("get", "configmaps", namespace, "ConfigMap", name),
+            lambda api: CoreV1Api(api).read_namespaced_config_map(
+                name, namespace, _request_timeout=self.timeout_seconds
+            ),
+        )
+        return _config_map_data(found, namespace, name)
+
+    def write_config_map(self, current: ConfigMapData, data: Mapping[str, str]) -> ConfigMapData:
+        """Replace the data of the ConfigMap `current` was read from with `data`, only if nobody
+        changed it since (its resourceVersion); else `ConflictError` and nothing is written.
+
+        A JSON merge patch of `data` (keys not in `data` set to null, so removed) carrying the
+        resourceVersion read: the API server refuses it with 409 if the object moved on.
+        Labels, annotations and owners are left alone. Returns the data and new resourceVersion.
+        """
+        from kubernetes.client import CoreV1Api
+
+        for key, value in data.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise TypeError(f"ConfigMap data must map str to str, got {key!r}: {type(value).__name__}")
+        patch = {
+            "metadata": {"resourceVersion": current.resource_version},
+            "data": {**{key: None for key in current.data if key not in data}, **data},
+        }
+        written = self._call(
+            Call("patch", "configmaps", current.namespace, "ConfigMap", current.name),
+            lambda api: CoreV1Api(api).patch_namespaced_config_map(
+                current.name,
+                current.namespace,
+                patch,
+                field_manager=FIELD_MANAGER,
+                _content_type=_MERGE_PATCH,
+                _request_timeout=self.timeout_seconds,
+            ),
+        )
+        return _config_map_data(written, current.namespace, current.name)
+
+    def list_router_pods(self, namespace: str, endpoint: str) -> list[RouterPod]:
+        """The endpoint's router pods (by their labels), sorted by name."""
+        from kubernetes.client import CoreV1Api
+
+        listed = self._call(
+            Call("list", "pods", namespace, "Pod"),
+            lambda api: CoreV1Api(api).list_namespaced_pod(
+                namespace, label_selector=router_label_selector(endpoint), _request_timeout=self.timeout_seconds
+            ),
+        )
+        pods = []
+        for item in listed.items or []:
+            metadata, status = item.metadata, item.status
+            conditions = (status.conditions if status else None) or []
+            pods.append(
+                RouterPod(
+                    name=str(metadata.name if metadata else ""),
+                    phase=str(status.phase or "Unknown") if status else "Unknown",
+                    ready=any(c.type == "Ready" and c.status == "True" for c in conditions),
+                    terminating=metadata is not None and metadata.deletion_timestamp is not None,
+                    pod_ip=status.pod_ip if status else None,
+                )
+            )
+        return sorted(pods, key=lambda pod: pod.name)
+
+    def read_pod_http(self, namespace: str, pod: str, path: str, port: int = ROUTER_METRICS_PORT) -> str:
+        """GET `http://<pod>:<port>/<path>` through the API server's pod proxy (no route to the pod
+        network needed); the answer's body as text. `path` is one segment, e.g. `metrics`."""
+        from kubernetes.client import CoreV1Api
+
+        segment = path.lstrip("/")
+        if not _PATH_SEGMENT.fullmatch(segment):
+            raise ValueError(f"pod proxy path must be one URL segment (letters, digits, . _ ~ -), got {path!r}")
+        # without preloading, the client returns the raw answer (its typing says str): the body
+        # is the pod's own bytes, which the client would otherwise try to parse as JSON
+        response: Any = self._call(
+            Call("get", "pods/proxy", namespace, "Pod", pod),
+            lambda api: CoreV1Api(api).connect_get_namespaced_pod_proxy_with_path(
+                f"{pod}:{port}", namespace, segment, _preload_content=False, _request_timeout=self.timeout_seconds
+            ),
+        )
+        return bytes(response.data).decode("utf-8", "replace")
+
+    def read_router_routing(self, namespace: str, pod: str) -> dict[str, Any]:
+        """The router pod's `/routing` answer (JSON with the applied `revision`)."""
+        text = self.read_pod_http(namespace, pod, "routing")
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise ClusterError(
+                f"router pod '{pod}' in namespace '{namespace}' answered /routing with no JSON object: {text[:200]!r}"
+            )
+        return answer
+
+    def read_deployment_replicas(self, namespace: str, name: str) -> DeploymentReplicas:
+        """A Deployment's desired replica count and how many are created, ready, updated, available."""
+        from kubernetes.client import AppsV1Api
+
+        found = self._call(
+            Call("get", "deployments", namespace, "Deployment", name),
+            lambda api: AppsV1Api(api).read_namespaced_deployment(
+                name, namespace, _request_timeout=self.timeout_seconds
+            ),
+        )
+        status = found.status
+        return DeploymentReplicas(
+            name=name,
+            # the API server defaults spec.replicas to 1, so a served object always has it
+            desired=int(found.spec.replicas if found.spec and found.spec.replicas is not None else 1),
+            current=int(status.replicas or 0) if status else 0,
+            ready=int(status.ready_replicas or 0) if status else 0,
+            updated=int(status.updated_replicas or 0) if status else 0,
+            available=int(status.available_replicas or 0) if status else 0,
+        )
+
+
+def _config_map_data(found: Any, namespace: str, name: str) -> ConfigMapData:
+    return ConfigMapData(
+        namespace=namespace,
+        name=name,
+        data=dict(found.data or {}),
+        resource_version=str(found.metadata.resource_version),
+    )

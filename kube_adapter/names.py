@@ -1,0 +1,37 @@
+"""Where the adapter finds an endpoint's router objects: names, labels and the metrics port.
+
+The values mirror `components.manifests` (the layer above, which this package may not import);
+a test holds the two equal.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ENDPOINT_LABEL",
+    "COMPONENT_LABEL",
+    "ROUTER_COMPONENT",
+    "ROUTER_METRICS_PORT",
+    "router_deployment_name",
+    "routing_config_map_name",
+    "router_label_selector",
+]
+
+ENDPOINT_LABEL = "model-endpoints.io/endpoint"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+ROUTER_COMPONENT = "router"
+ROUTER_METRICS_PORT = 8405  # `/metrics` (Prometheus text) and `/routing` (the applied revision)
+
+
+def router_deployment_name(endpoint: str) -> str:
+    """The router's Deployment: `<endpoint>-router`."""
+    return f"{endpoint}-router"
+
+
+def routing_config_map_name(endpoint: str) -> str:
+    """The ConfigMap holding the endpoint's live routing table: `<endpoint>-router-routing`."""
+    return f"{endpoint}-router-routing"
+
+
+def router_label_selector(endpoint: str) -> str:
+    """The label selector of the endpoint's router pods, as the API's `labelSelector` query."""
+    return f"{ENDPOINT_LABEL}={endpoint},{COMPONENT_LABEL}={ROUTER_COMPONENT}"
