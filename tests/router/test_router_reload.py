@@ -83,10 +83,10 @@ def test_weight_changes_through_runtime_api_under_load(
     assert result.failures == []
     served = Counter(r.headers["x-model-version"] for r in result.responses)
     assert served["v1"] > 0 and served["v2"] > 0
-    # the last change is live, and in the map file too: a reload keeps it
+    # the last change is live, and in the routing directory too: a reload keeps it
     assert _versions_served(router, 100) == {"v2": 100}
     name, content = split_map_file(routed(spec, {"v1": 0.0, "v2": 100.0}))
-    assert (router.workdir / "maps" / name).read_text() == content
+    assert (router.routing_dir / name).read_text() == content
     router.reload()
     assert _versions_served(router, 100) == {"v2": 100}
 
