@@ -173,6 +173,7 @@ def _routing_agent_backend(settings: RouterSettings) -> list[str]:
         f"backend {ROUTING_AGENT_BACKEND}",
         "    # the routing agent beside HAProxy: the revision of the table this router applied",
         "    timeout server 5s",
+        "    retries 0  # no agent: say so at once (503), its readers poll again",
         f"    server agent {AGENT_ADDRESS}:{settings.agent_port}",
     ]
 

@@ -1,9 +1,10 @@
 """The routing agent's one job: keep HAProxy's split map equal to the routing directory's table.
 
 `poll` looks at the directory's `..data` link; when it points at a generation not handled yet,
-the agent reads `split.map` and `revision`, checks them (`split_table`), and applies the table
-through the admin socket in one atomic map swap (`map_swap`). A table it refuses leaves the live
-one in place and is reported as the error; a table it could not apply (HAProxy not up yet, the
+the agent reads `split.map` and `revision`, checks them (`split_table`) and that this HAProxy has
+every backend they name (a table naming an unknown one would send its buckets to the default
+backend without a word), and applies the table through the admin socket in one atomic map swap
+(`map_swap`). A table it refuses leaves the live one in place and is reported as the error; a table it could not apply (HAProxy not up yet, the
 socket refused) is retried on the next poll. `status` is what `GET /routing` answers: the revision
 applied, when, and the last error (None once a table is applied).
 """
@@ -22,6 +23,7 @@ from typing import Any
 from router_agent.admin_socket import send_command
 from router_agent.map_swap import MapSwapError, Send, swap_map
 from router_agent.routing_dir import REVISION_FILE, SPLIT_MAP_FILE, data_target, read_generation
+from router_agent.runtime_api import SHOW_BACKENDS, parse_backends
 from router_agent.split_table import (
     RoutingTableError,
     SplitTable,
@@ -85,6 +87,13 @@ class RoutingAgent:
         if error is not None and error != previous.error:
             _log.warning("%s", error)
 
+    def _refuse(self, target: str, problem: object) -> None:
+        self._handled = target  # refused once, not re-read on every poll
+        self._report(
+            error=f"refused the table in {self.routing_dir / target}: {problem}; "
+            "the previous table stays live"
+        )
+
     def _read(self) -> tuple[str, SplitTable] | None:
         """The current generation's name and table, or None after reporting why there is none."""
         try:
@@ -98,12 +107,13 @@ class RoutingAgent:
                 revision=parse_revision(generation.files[REVISION_FILE]),
             )
         except RoutingTableError as error:
-            self._handled = generation.target  # refused once, not re-read on every poll
-            self._report(
-                error=f"refused the table in {self.routing_dir / generation.target}: {error}; "
-                "the previous table stays live"
-            )
+            self._refuse(generation.target, error)
             return None
+
+    def _unknown_backends(self, table: SplitTable) -> list[str]:
+        """The backends `table` names that this HAProxy does not have (asked on the socket)."""
+        known = parse_backends(self._send(SHOW_BACKENDS))
+        return sorted({backend for _, backend in table.entries} - known)
 
     def poll(self) -> None:
         """Apply the directory's table if its generation changed since the last poll."""
@@ -122,6 +132,10 @@ class RoutingAgent:
             return
         target, table = read
         try:
+            unknown = self._unknown_backends(table)
+            if unknown:
+                self._refuse(target, f"this router has no backend {', '.join(unknown)}")
+                return
             swap_map(self._send, self.map_path, table.entries)
         except (OSError, MapSwapError, ValueError) as error:
             self._report(error=f"revision {table.revision} is not applied yet: {error}")

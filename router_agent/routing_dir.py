@@ -38,7 +38,7 @@ _NEW_DATA_LINK = "..data_tmp"
 SPLIT_MAP_FILE = "split.map"
 REVISION_FILE = "revision"
 _MAX_FILE_BYTES = 1 << 20  # a ConfigMap holds at most 1 MiB
-_READ_ATTEMPTS = 5
+_READ_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)

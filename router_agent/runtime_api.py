@@ -14,7 +14,15 @@ from collections.abc import Sequence
 
 from router_agent.safe_values import NAME, check_path
 
-__all__ = ["load_map_commands", "parse_prepare_map_response", "prepare_map_command"]
+__all__ = [
+    "SHOW_BACKENDS",
+    "load_map_commands",
+    "parse_backends",
+    "parse_prepare_map_response",
+    "prepare_map_command",
+]
+
+SHOW_BACKENDS = "show backend"  # HAProxy answers `# name` and one backend name per line
 
 # Keys: a rand(10000) bucket range, a version name or a SHA-256 hex digest. Values: a backend
 # (`be_<version>`) or a name (key id).
@@ -70,3 +78,8 @@ def load_map_commands(map_path: str, entries: Sequence[tuple[str, str]], version
     ]
     commands.append(f"commit map @{version} {path}")
     return commands
+
+
+def parse_backends(response: str) -> set[str]:
+    """The backend names in the answer to `show backend`."""
+    return {line.strip() for line in response.splitlines() if line.strip() and not line.startswith("#")}

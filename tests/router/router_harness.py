@@ -400,6 +400,36 @@ async def _load(
     return result
 
 
+MIN_REQUESTS = 2_000  # what a load test must have sent for its zero failures to mean much
+
+
+class BackgroundLoad:
+    """Keep-alive load from a thread until `finish()` (bounded: at most 60 s, 100,000 requests)."""
+
+    def __init__(self, port: int, concurrency: int = 8) -> None:
+        self._stop = threading.Event()
+        self.result: LoadResult | None = None
+        self._thread = threading.Thread(target=self._run, args=(port, concurrency), daemon=True)
+
+    def _run(self, port: int, concurrency: int) -> None:
+        self.result = run_load(port, 100_000, concurrency, timeout=60, stop=self._stop)
+
+    def __enter__(self) -> BackgroundLoad:
+        self._thread.start()
+        time.sleep(0.3)  # the load is running before the first change
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+
+    def finish(self) -> LoadResult:
+        time.sleep(0.3)  # and still running after the last one
+        self._stop.set()
+        self._thread.join(timeout=90)
+        assert self.result is not None, "the load thread did not finish"
+        return self.result
+
+
 # --------------------------------------------------------------------------- sockets
 
 
