@@ -80,6 +80,7 @@ def _print_run(console: Console, document: dict[str, Any], show_keys: bool) -> N
         console.print(table)
         console.print(f"  scoring URL    {endpoint['url']}")
         console.print(f"  metrics URL    {endpoint['metrics_url']}")
+        console.print(f"  routing        {endpoint['routing_url']}")
         if show_keys and endpoint["primary_key"]:
             console.print(f"  primary key    {endpoint['primary_key']}")
             console.print(f"  secondary key  {endpoint['secondary_key']}")
