@@ -3,11 +3,11 @@
 Everything that can fail without side effects is checked first (haproxy installed, not already
 running, config valid, image-only versions, entry scripts present, the private socket directory,
 ports free, virtualenvs built), then the run directory is created with a marker file and each
-process is recorded in `state.json` as soon as it starts: the replicas, then per endpoint the
-router (on its routing directory, written kubelet-style) and its routing agent. If anything fails
-after that, or the user presses Ctrl-C, every process started so far is stopped and the run
-directory removed before the error propagates: a failed `up` leaves nothing. A directory of the stack's name that `up` did
-not create is refused, never read or removed (`run_ownership`).
+process is recorded in `state.json` as soon as it starts: the replicas, then per endpoint the router
+(on its routing directory, written kubelet-style) and its routing agent. If anything fails after
+that, or the user presses Ctrl-C, every process started so far is stopped and the run directory
+removed before the error propagates: a failed `up` leaves nothing. A directory of the stack's name
+that `up` did not create is refused, never read or removed (`run_ownership`).
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ def _start_routing_agent(
         f"{endpoint.name}-routing-agent",
         "routing-agent",
         agent_argv(endpoint),
-        env=process_environment({"PYTHONUNBUFFERED": "1"}, state.marker),
+        env=process_environment({}, state.marker),
         cwd=agent_package_root(),
         log_path=log_path,
     )

@@ -163,14 +163,13 @@ def plan_local_run(
 ) -> LocalPlan:
     """Plan the run of `stack`.
 
-    Endpoint `i` (in config order) listens on `scoring_port + i`; metrics, routing agent and
-    replica ports are drawn from `ports` (skipping the scoring ports). `credentials` must hold every endpoint's;
-    `collect_script` (scoring/collect.py) is the entry script of `collect_model_data` versions;
-    `socket_fallback_dir` (the user's private socket directory) holds router admin sockets whose
-    path in the run directory is too long. Raises LocalRunError when image-only versions exist
+    Endpoint `i` (in config order) listens on `scoring_port + i`; metrics, routing agent and replica
+    ports are drawn from `ports` (skipping the scoring ports). `credentials` must hold every
+    endpoint's; `collect_script` (scoring/collect.py) is the entry script of `collect_model_data`
+    versions; `socket_fallback_dir` (the user's private socket directory) holds router admin sockets
+    whose path in the run directory is too long. Raises LocalRunError when image-only versions exist
     and `on_image_version` is "fail", when no version of the stack can run locally, when an entry
-    script resolves outside the stack's directory, or when a path cannot go into the router
-    config.
+    script resolves outside the stack's directory, or when a path cannot go into the router config.
     """
     endpoints = stack.spec.endpoints
     reserved = {scoring_port + index for index in range(len(endpoints))}

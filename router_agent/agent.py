@@ -1,12 +1,13 @@
 """The routing agent's one job: keep HAProxy's split map equal to the routing directory's table.
 
-`poll` looks at the directory's `..data` link; when it points at a generation not handled yet,
-the agent reads `split.map` and `revision`, checks them (`split_table`) and that this HAProxy has
-every backend they name (a table naming an unknown one would send its buckets to the default
-backend without a word), and applies the table through the admin socket in one atomic map swap
-(`map_swap`). A table it refuses leaves the live one in place and is reported as the error; a table it could not apply (HAProxy not up yet, the
-socket refused) is retried on the next poll. `status` is what `GET /routing` answers: the revision
-applied, when, and the last error (None once a table is applied).
+`poll` looks at the directory's `..data` link; when it points at a generation not handled yet, the
+agent reads `split.map` and `revision`, checks them (`split_table`) and that this HAProxy has every
+backend they name (a table naming an unknown one would send its buckets to the default backend
+without a word), and applies the table through the admin socket in one atomic map swap (`map_swap`).
+A table it refuses leaves the live one in place and is reported as the error; a table it could not
+apply (HAProxy not up yet, the socket refused) is retried on the next poll. `status` is what
+`GET /routing` answers: the revision applied, when, and the last error (None once a table is
+applied).
 """
 
 from __future__ import annotations

@@ -100,7 +100,9 @@ def write_generation(directory: Path, files: Mapping[str, str], *, file_mode: in
         _check_name(name)
     private = file_mode & 0o077 == 0
     dir_mode = 0o700 if private else 0o755
-    directory.mkdir(mode=dir_mode, parents=True, exist_ok=True)
+    if not directory.is_dir():
+        directory.mkdir(parents=True)
+        os.chmod(directory, dir_mode)  # the mode given, whatever the umask
     old = data_target(directory)
     if _unchanged(directory, old, files):
         assert old is not None

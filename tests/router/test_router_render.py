@@ -180,6 +180,7 @@ def test_injection_in_runtime_commands_is_rejected(bad: str) -> None:
 def test_unsafe_paths_are_rejected(bad: str, tmp_path: Path) -> None:
     builds: list[Callable[[], object]] = [
         lambda: RouterSettings(map_dir=bad),
+        lambda: RouterSettings(routing_dir=bad),
         lambda: RouterSettings(admin_socket=bad),
         lambda: TokenVerification(bad, "https://issuer.example", "aud"),
         lambda: AuthMaterial(tls_certificate_path=bad),
@@ -239,6 +240,10 @@ def test_unsafe_settings_and_hashes_are_rejected() -> None:
         RouterSettings(nameserver="10.0.0.10:53 x")
     with pytest.raises(ValueError, match="must differ"):
         RouterSettings(port=8080, metrics_port=8080)
+    with pytest.raises(ValueError, match="port, metrics_port and agent_port must differ"):
+        RouterSettings(port=8080, metrics_port=8405, agent_port=8405)
+    with pytest.raises(ValueError, match="routing_dir and map_dir must differ"):
+        RouterSettings(map_dir="/etc/haproxy", routing_dir="/etc/haproxy")
     with pytest.raises(ValueError, match="lowercase hex"):
         ApiKeyHashes(primary=_hash("a").upper(), secondary=_hash("b"))
     with pytest.raises(ValueError, match="lowercase hex"):

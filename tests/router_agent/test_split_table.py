@@ -73,7 +73,9 @@ def test_a_table_that_is_not_exactly_one_backend_per_bucket_is_refused(text: str
     assert problem in str(error.value)
 
 
-@pytest.mark.parametrize(("text", "revision"), [("0", 0), ("1\n", 1), ("123456789012345678\n", 123456789012345678)])
+@pytest.mark.parametrize(
+    ("text", "revision"), [("0", 0), ("1\n", 1), ("123456789012345678\n", 123456789012345678)]
+)
 def test_a_revision_is_one_non_negative_integer(text: str, revision: int) -> None:
     assert parse_revision(text) == revision
 
