@@ -41,6 +41,7 @@ from router import (  # noqa: E402
     check_required_files,
     render_router,
 )
+from router_agent.routing_dir import routing_files, write_generation  # noqa: E402
 from specification import EndpointSpec, VersionSpec  # noqa: E402
 
 API_KEY = "bench-primary-key-5f1e0c2b9a"
@@ -171,6 +172,7 @@ def _router(
             port=port,
             metrics_port=metrics_port,
             map_dir=str(directory / "maps"),
+            routing_dir=str(directory / "routing"),
             admin_socket=str(directory / "admin.sock"),
             threads=threads,
         ),
@@ -178,6 +180,7 @@ def _router(
     (directory / "maps").mkdir()
     for name, content in config.map_files.items():
         (directory / "maps" / name).write_text(content)
+    write_generation(directory / "routing", routing_files(config.split_map, 1))
     check_required_files(config)
     cfg = directory / "router.cfg"
     cfg.write_text(config.haproxy_cfg)

@@ -46,6 +46,7 @@ def run_document(state: RunState, layout: RunLayout) -> dict[str, Any]:
             "secondary_key": credentials.secondary_key,
             "traffic": endpoint.traffic,
             "metrics_url": endpoint.metrics_url,
+            "routing_url": endpoint.routing_url,
             "default_version": endpoint.default_version,
             "token_auth_enabled": endpoint.token_auth_enabled,
             "replicas": replicas,
@@ -79,6 +80,7 @@ def _print_run(console: Console, document: dict[str, Any], show_keys: bool) -> N
         console.print(table)
         console.print(f"  scoring URL    {endpoint['url']}")
         console.print(f"  metrics URL    {endpoint['metrics_url']}")
+        console.print(f"  routing        {endpoint['routing_url']}")
         if show_keys and endpoint["primary_key"]:
             console.print(f"  primary key    {endpoint['primary_key']}")
             console.print(f"  secondary key  {endpoint['secondary_key']}")
@@ -125,6 +127,16 @@ def run_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def _routing_line(routing: dict[str, Any] | None) -> str:
+    """The revision the router applied, as its routing agent reports it."""
+    if routing is None:
+        return "[red]unknown[/red] (no answer on /routing)"
+    line = f"revision {routing.get('revision')} applied at {routing.get('applied_at')}"
+    if routing.get("error"):
+        line += f" [red]({escape(str(routing['error']))})[/red]"
+    return line
+
+
 def _print_status(console: Console, report: RunReport) -> None:
     console.print(
         f"[bold]stack {report.stack}[/bold] ({report.status} since {report.started_at}) "
@@ -154,6 +166,7 @@ def _print_status(console: Console, report: RunReport) -> None:
             )
         console.print(table)
         console.print(f"  scoring URL  {endpoint.url}\n  metrics URL  {endpoint.metrics_url}")
+        console.print(f"  routing      {_routing_line(endpoint.routing)}")
 
 
 def run_status(args: argparse.Namespace) -> int:

@@ -14,7 +14,8 @@ the I/O: `project_files` (Pulumi.yaml and a stack's config file), `run_directory
 files go), `run_ownership` (only directories `up` created are removed), `socket_dir` (the private
 directory of admin sockets), `venvs` (cached virtualenvs), `process_control` (start, verify, stop;
 `procfs` reads /proc for it), `child_environment` (the allowlisted environment of every process
-started), `readiness` (waits), `run_record` (state.json), `status_report` (what `local status`
+started), `routing_agent` (each router's routing directory and the agent beside it), `readiness`
+(waits), `run_record` (state.json), `status_report` (what `local status`
 shows), `key_files` (the keys `up` stores), `run_credentials` (keys and tokens of a running run),
 `teardown`.
 """

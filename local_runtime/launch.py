@@ -3,10 +3,11 @@
 Everything that can fail without side effects is checked first (haproxy installed, not already
 running, config valid, image-only versions, entry scripts present, the private socket directory,
 ports free, virtualenvs built), then the run directory is created with a marker file and each
-process is recorded in `state.json` as soon as it starts. If anything fails after that, or the
-user presses Ctrl-C, every process started so far is stopped and the run directory removed before
-the error propagates: a failed `up` leaves nothing. A directory of the stack's name that `up` did
-not create is refused, never read or removed (`run_ownership`).
+process is recorded in `state.json` as soon as it starts: the replicas, then per endpoint the router
+(on its routing directory, written kubelet-style) and its routing agent. If anything fails after
+that, or the user presses Ctrl-C, every process started so far is stopped and the run directory
+removed before the error propagates: a failed `up` leaves nothing. A directory of the stack's name
+that `up` did not create is refused, never read or removed (`run_ownership`).
 """
 
 from __future__ import annotations
@@ -30,10 +31,21 @@ from local_runtime.planner import COLLECT_DATA_FILE_ENV, OnImageVersion, plan_lo
 from local_runtime.ports import check_ports_free, free_ports
 from local_runtime.private_files import make_private_dir, write_private
 from local_runtime.process_control import is_running, marked_pids, start_process
-from local_runtime.readiness import StartingReplica, wait_for_replicas, wait_for_router
+from local_runtime.readiness import (
+    StartingReplica,
+    wait_for_replicas,
+    wait_for_router,
+    wait_for_routing,
+)
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_ownership import check_created_by_local_up, mark_created_by_local_up
 from local_runtime.run_plan import EndpointPlan, LocalPlan, ReplicaPlan
+from local_runtime.routing_agent import (
+    INITIAL_REVISION,
+    agent_argv,
+    agent_package_root,
+    write_routing_table,
+)
 from local_runtime.run_record import (
     EndpointState,
     ReplicaState,
@@ -135,6 +147,7 @@ def _endpoint_state(endpoint: EndpointPlan) -> EndpointState:
         url=endpoint.url,
         port=endpoint.port,
         metrics_url=endpoint.metrics_url,
+        routing_url=endpoint.routing_url,
         traffic=dict(endpoint.traffic),
         default_version=endpoint.local_spec.default_version,
         auth_enabled=endpoint.spec.auth_enabled,
@@ -147,6 +160,7 @@ def _endpoint_state(endpoint: EndpointPlan) -> EndpointState:
 def _write_router_files(endpoint: EndpointPlan, credentials: EndpointCredentials) -> None:
     for name, content in endpoint.router.map_files.items():
         write_private(endpoint.router_dir / name, content)
+    write_routing_table(endpoint, INITIAL_REVISION)
     if endpoint.public_key_path is not None and credentials.public_key_pem is not None:
         write_private(endpoint.public_key_path, credentials.public_key_pem)
     write_private(endpoint.router_cfg_path, endpoint.router.haproxy_cfg)
@@ -198,6 +212,25 @@ def _start_router(
     state.processes.append(record)
     write_state(layout, state)
     wait_for_router(endpoint, process, log_path, timeout)
+
+
+def _start_routing_agent(
+    endpoint: EndpointPlan, layout: RunLayout, state: RunState, timeout: float
+) -> None:
+    """The agent beside the router, with the router's environment; up once the router's metrics
+    port reports the initial table's revision."""
+    log_path = layout.agent_log(endpoint.name)
+    record, process = start_process(
+        f"{endpoint.name}-routing-agent",
+        "routing-agent",
+        agent_argv(endpoint),
+        env=process_environment({}, state.marker),
+        cwd=agent_package_root(),
+        log_path=log_path,
+    )
+    state.processes.append(record)
+    write_state(layout, state)
+    wait_for_routing(endpoint, process, log_path, timeout, INITIAL_REVISION)
 
 
 def _skip_messages(plan: LocalPlan) -> list[str]:
@@ -328,6 +361,7 @@ def start_local_run(
             _write_router_files(endpoint, credentials[endpoint.name])
             say(f"starting the router of endpoint {endpoint.name} on port {endpoint.port}")
             _start_router(endpoint, binary, layout, state, request.timeout)
+            _start_routing_agent(endpoint, layout, state, request.timeout)
         state.status = "running"
         write_state(layout, state)
     except BaseException:

@@ -4,7 +4,9 @@ Per endpoint: one inference-server replica per replica the version would have in
 (`num_replicas`, or `autoscale_min_replicas` when autoscaled), each on its own loopback port with
 the version's environment; and the router built by the very builder the cluster uses
 (`router.endpoint_router`: settings, auth material, the spec's routing table), with
-`StaticReplicas` instead of DNS discovery, at a site on 127.0.0.1 in the run directory. A version declared only with an
+`StaticReplicas` instead of DNS discovery, at a site on 127.0.0.1 in the run directory, its
+routing table in a routing directory of its own and its routing agent on a loopback port, as in a
+router pod. A version declared only with an
 `image` cannot run here (no container engine): it is skipped, and its share goes where the spec
 sends unclaimed traffic (the default version), or the plan fails, as the caller chooses.
 
@@ -161,14 +163,13 @@ def plan_local_run(
 ) -> LocalPlan:
     """Plan the run of `stack`.
 
-    Endpoint `i` (in config order) listens on `scoring_port + i`; metrics and replica ports are
-    drawn from `ports` (skipping the scoring ports). `credentials` must hold every endpoint's;
-    `collect_script` (scoring/collect.py) is the entry script of `collect_model_data` versions;
-    `socket_fallback_dir` (the user's private socket directory) holds router admin sockets whose
-    path in the run directory is too long. Raises LocalRunError when image-only versions exist
+    Endpoint `i` (in config order) listens on `scoring_port + i`; metrics, routing agent and replica
+    ports are drawn from `ports` (skipping the scoring ports). `credentials` must hold every
+    endpoint's; `collect_script` (scoring/collect.py) is the entry script of `collect_model_data`
+    versions; `socket_fallback_dir` (the user's private socket directory) holds router admin sockets
+    whose path in the run directory is too long. Raises LocalRunError when image-only versions exist
     and `on_image_version` is "fail", when no version of the stack can run locally, when an entry
-    script resolves outside the stack's directory, or when a path cannot go into the router
-    config.
+    script resolves outside the stack's directory, or when a path cannot go into the router config.
     """
     endpoints = stack.spec.endpoints
     reserved = {scoring_port + index for index in range(len(endpoints))}
@@ -223,6 +224,7 @@ def plan_local_run(
         router_dir = layout.router_dir(endpoint.name)
         public_key_path = router_dir / JWT_KEY_FILE if endpoint.token_auth_enabled else None
         port, metrics_port = scoring_port + index, _next_port(ports, reserved)
+        agent_port = _next_port(ports, reserved)
         static = {
             version.name: StaticReplicas(
                 tuple(r.address for r in replicas if r.version == version.name)
@@ -234,9 +236,11 @@ def plan_local_run(
             raise LocalRunError(f"endpoint {endpoint.name}: auth_enabled is true but no keys were made")
         site = RouterSite(
             map_dir=str(router_dir),
+            routing_dir=str(layout.routing_dir(endpoint.name)),
             admin_socket=_admin_socket(router_dir, socket_fallback_dir),
             port=port,
             metrics_port=metrics_port,
+            agent_port=agent_port,
             bind_address=LOOPBACK,
         )
         try:

@@ -36,7 +36,7 @@ __all__ = [
 RUN_MARKER_ENV = "MODEL_ENDPOINTS_LOCAL_RUN"  # value: the run directory's absolute path
 _POLL_SECONDS = 0.05
 
-ProcessKind = Literal["replica", "router"]
+ProcessKind = Literal["replica", "router", "routing-agent"]
 
 
 @dataclass(frozen=True)

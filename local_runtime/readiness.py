@@ -1,4 +1,5 @@
-"""Wait until a run is up: every replica answers its health check, then the router routes to all.
+"""Wait until a run is up: every replica answers its health check, then the router routes to all,
+then the router reports (through its routing agent) the revision of the table it was given.
 
 A replica whose server exits (its `init()` raised, its port was taken) fails the wait at once
 with the reason read from its log, e.g. the exception `init()` raised; one that never answers
@@ -18,9 +19,17 @@ from pathlib import Path
 from local_runtime.errors import ReplicaStartError, RouterStartError
 from local_runtime.loopback_http import loopback_request
 from local_runtime.metrics import fetch_metrics, version_metrics
+from local_runtime.routing_agent import routing_status
 from local_runtime.run_plan import EndpointPlan, ReplicaPlan
 
-__all__ = ["StartingReplica", "failure_reason", "log_tail", "wait_for_replicas", "wait_for_router"]
+__all__ = [
+    "StartingReplica",
+    "failure_reason",
+    "log_tail",
+    "wait_for_replicas",
+    "wait_for_router",
+    "wait_for_routing",
+]
 
 _POLL_SECONDS = 0.1
 _TRACEBACK = "Traceback (most recent call last):"
@@ -160,3 +169,36 @@ def _answers_scoring_port(port: int) -> bool:
     except (OSError, http.client.HTTPException):
         return False
     return True
+
+
+def wait_for_routing(
+    endpoint: EndpointPlan,
+    process: subprocess.Popen[bytes],
+    log_path: Path,
+    timeout: float,
+    revision: int,
+) -> None:
+    """Return once the router's metrics port reports `revision` applied by its routing agent;
+    RouterStartError when the agent exits, or at the deadline with the last answer (the agent's
+    own error, e.g. a table it refused)."""
+    deadline = time.monotonic() + timeout
+    last = "no answer on /routing"
+    while True:
+        if process.poll() is not None:
+            raise RouterStartError(
+                f"the routing agent of endpoint {endpoint.name} exited (code "
+                f"{process.returncode}):\n{log_tail(_read(log_path))}"
+            )
+        try:
+            status = routing_status(endpoint.metrics_port)
+            if status.get("revision") == revision and status.get("error") is None:
+                return
+            last = f"/routing answered {status}"
+        except (OSError, ValueError, http.client.HTTPException) as error:
+            last = f"/routing: {error}"
+        if time.monotonic() > deadline:
+            raise RouterStartError(
+                f"the router of endpoint {endpoint.name} did not report routing revision "
+                f"{revision} within {timeout:g}s ({last})"
+            )
+        time.sleep(_POLL_SECONDS)

@@ -11,7 +11,10 @@ Inside it (pure path arithmetic, nothing is created here):
   keys/<endpoint>.json            API keys, token issuer/audience (0600)
   keys/<endpoint>-token-signing-key.pem
   router/<endpoint>/haproxy.cfg   the rendered router, its map files, jwt-public.pem, admin.sock
+  router/<endpoint>/routing/      the routing table as a ConfigMap volume lays it out: split.map
+                                  and revision behind a ..data link (router_agent.routing_dir)
   logs/<endpoint>-router.log      HAProxy's output (the access log with enable_app_insights)
+  logs/<endpoint>-routing-agent.log   the routing agent's output
   logs/<endpoint>-<version>-<n>.log   each replica's inference server output
   model-data/<version>.jsonl      one JSON line per request of a collect_model_data version
 """
@@ -88,8 +91,14 @@ class RunLayout:
     def router_dir(self, endpoint: str) -> Path:
         return self.root / "router" / endpoint
 
+    def routing_dir(self, endpoint: str) -> Path:
+        return self.router_dir(endpoint) / "routing"
+
     def router_log(self, endpoint: str) -> Path:
         return self.logs_dir / f"{endpoint}-router.log"
+
+    def agent_log(self, endpoint: str) -> Path:
+        return self.logs_dir / f"{endpoint}-routing-agent.log"
 
     def replica_log(self, replica_name: str) -> Path:
         return self.logs_dir / f"{replica_name}.log"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from local_runtime.run_directory import RunLayout
 from router.model import RouterConfig
+from router_agent.status_server import ROUTING_PATH
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 
@@ -89,6 +90,19 @@ class EndpointPlan:
         return f"http://{LOOPBACK}:{self.metrics_port}/metrics"
 
     @property
+    def routing_url(self) -> str:
+        """The revision the router applied, read through its metrics port (the routing agent)."""
+        return f"http://{LOOPBACK}:{self.metrics_port}{ROUTING_PATH}"
+
+    @property
+    def routing_dir(self) -> Path:
+        return Path(self.router.routing_dir)
+
+    @property
+    def agent_port(self) -> int:
+        return self.router.agent_port
+
+    @property
     def router_cfg_path(self) -> Path:
         return self.router_dir / "haproxy.cfg"
 
@@ -120,5 +134,6 @@ class LocalPlan:
         for endpoint in self.endpoints:
             ports.append((endpoint.port, f"scoring port of endpoint {endpoint.name}"))
             ports.append((endpoint.metrics_port, f"metrics port of endpoint {endpoint.name}"))
+            ports.append((endpoint.agent_port, f"routing agent port of endpoint {endpoint.name}"))
             ports += [(r.port, f"replica {r.name}") for r in endpoint.replicas]
         return ports

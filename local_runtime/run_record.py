@@ -48,6 +48,7 @@ class EndpointState:
     token_auth_enabled: bool
     replicas: tuple[ReplicaState, ...]
     skipped_versions: dict[str, str] = field(default_factory=dict)  # version -> image
+    routing_url: str = ""  # GET: the revision the router applied ("" in a run from before)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +62,7 @@ class EndpointState:
             "token_auth_enabled": self.token_auth_enabled,
             "replicas": [replica.to_json() for replica in self.replicas],
             "skipped_versions": self.skipped_versions,
+            "routing_url": self.routing_url,
         }
 
     @classmethod
@@ -76,6 +78,7 @@ class EndpointState:
             token_auth_enabled=bool(data["token_auth_enabled"]),
             replicas=tuple(ReplicaState(**replica) for replica in data["replicas"]),
             skipped_versions=dict(data.get("skipped_versions") or {}),
+            routing_url=str(data.get("routing_url") or ""),
         )
 
 

@@ -1,18 +1,23 @@
-"""`local status`: per version, replicas running and in rotation, effective share, requests served.
+"""`local status`: per version, replicas running and in rotation, effective share, requests served,
+and per router the routing revision it applied.
 
 Process liveness comes from the recorded pids; rotation and request counts from the router's own
-Prometheus metrics (so they are what the router does, not what we think it does). With the router
-down, the counts are unknown (None), not zero.
+Prometheus metrics, the routing revision from its metrics port's `/routing` (its routing agent),
+so they are what the router does, not what we think it does. With the router down, the counts
+and the revision are unknown (None), not zero.
 """
 
 from __future__ import annotations
 
 import http.client
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 from local_runtime.errors import NotRunningError
 from local_runtime.metrics import fetch_metrics, version_metrics
 from local_runtime.process_control import is_running
+from local_runtime.routing_agent import routing_status
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_record import RunState, read_state
 
@@ -48,12 +53,15 @@ class EndpointStatus:
     router_running: bool
     versions: tuple[VersionStatus, ...]
     skipped_versions: dict[str, str]
+    # `{"revision", "applied_at", "error"}` as the router's /routing answers; None if unknown
+    routing: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
             "url": self.url,
             "metrics_url": self.metrics_url,
             "router_running": self.router_running,
+            "routing": self.routing,
             "versions": {v.name: v.to_json() for v in self.versions},
             "skipped_versions": self.skipped_versions,
         }
@@ -77,15 +85,27 @@ class RunReport:
         }
 
 
+def _routing(routing_url: str) -> dict[str, Any] | None:
+    port = urlsplit(routing_url).port if routing_url else None
+    if port is None:
+        return None
+    try:
+        return routing_status(port)
+    except (OSError, http.client.HTTPException):
+        return None
+
+
 def _endpoint_status(state: RunState, name: str, running: dict[str, bool]) -> EndpointStatus:
     endpoint = state.endpoints[name]
     router_running = running.get(f"{name}-router", False)
     samples = None
+    routing = None
     if router_running:
         try:
             samples = fetch_metrics(endpoint.metrics_url)
         except (OSError, http.client.HTTPException):
             samples = None
+        routing = _routing(endpoint.routing_url)
     versions = []
     for version, share in endpoint.traffic.items():
         replicas = [r.name for r in endpoint.replicas if r.version == version]
@@ -108,6 +128,7 @@ def _endpoint_status(state: RunState, name: str, running: dict[str, bool]) -> En
         router_running,
         tuple(versions),
         dict(endpoint.skipped_versions),
+        routing,
     )
 
 

@@ -1,9 +1,10 @@
 """The router's data plane: HAProxy configuration rendered from the spec (pure functions).
 
 `render_router` turns an `EndpointSpec`, its routing table, where each version's replicas are
-and the auth material into haproxy.cfg plus map files; `router.runtime` gives the admin-socket
-commands for a weight change without reload; `router.checks` catches missing key files before
-start.
+and the auth material into haproxy.cfg plus map files, and the split map apart (it goes into the
+routing directory, which the routing agent, `router_agent`, applies live); `router.runtime` gives
+the admin-socket commands for a weight change without reload (the agent's builders);
+`router.checks` catches missing key files before start.
 """
 
 from __future__ import annotations

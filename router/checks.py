@@ -33,6 +33,7 @@ def referenced_files(config: RouterConfig) -> dict[str, str]:
         files.setdefault(path, "jwt-key" if path not in files else files[path])
     for name in config.map_files:
         files[config.map_path(name)] = "map"
+    files[config.split_map_path] = "map"  # in the routing directory, written apart
     return files
 
 

@@ -27,7 +27,9 @@ from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 
 __all__ = [
+    "AGENT_PORT",
     "CLUSTER_CONFIG_DIR",
+    "CLUSTER_ROUTING_DIR",
     "CLUSTER_RUN_DIR",
     "CLUSTER_TLS_DIR",
     "CONFIG_FILE",
@@ -47,12 +49,15 @@ CONFIG_FILE = "haproxy.cfg"
 JWT_KEY_FILE = "jwt-public.pem"  # the token public key, next to the maps
 TLS_FILE = "tls.pem"  # certificate chain and private key in one PEM file, as HAProxy reads it
 ADMIN_SOCKET_FILE = "admin.sock"
-# A cluster pod: the official image's configuration directory, a writable run directory, and an
+# A cluster pod: the official image's configuration directory, the routing ConfigMap's own mount
+# (so a routing change is not a configuration change), a writable run directory, and an
 # in-memory directory where the TLS file is assembled from the kubernetes.io/tls Secret.
 CLUSTER_CONFIG_DIR = "/usr/local/etc/haproxy"
+CLUSTER_ROUTING_DIR = "/usr/local/etc/haproxy-routing"
 CLUSTER_RUN_DIR = "/var/lib/haproxy"
 CLUSTER_TLS_DIR = "/run/haproxy-tls"
 HTTP_PORT, HTTPS_PORT, METRICS_PORT = 8080, 8443, 8405
+AGENT_PORT = 8406  # the routing agent, on the pod's loopback only
 
 
 @dataclass(frozen=True)
@@ -60,9 +65,11 @@ class RouterSite:
     """Where one router runs: its files and its addresses."""
 
     map_dir: str  # the maps and the token public key
+    routing_dir: str  # the routing table: split.map and revision, as a ConfigMap volume lays them
     admin_socket: str
     port: int
     metrics_port: int
+    agent_port: int  # the routing agent's, on 127.0.0.1
     bind_address: str = "0.0.0.0"
     resolve_prefer: Literal["ipv4", "ipv6"] = "ipv4"
     tls_dir: str | None = None  # where TLS_FILE is; None: the router serves plain HTTP
@@ -73,15 +80,18 @@ def cluster_site(
     config_dir: str = CLUSTER_CONFIG_DIR,
     run_dir: str = CLUSTER_RUN_DIR,
     tls_dir: str = CLUSTER_TLS_DIR,
+    routing_dir: str = CLUSTER_ROUTING_DIR,
 ) -> RouterSite:
     """A router pod of `spec` (the directories are parameters only so tests can check the very
     same text with `haproxy -c` elsewhere)."""
     ip_family = spec.router.ip_family
     return RouterSite(
         map_dir=config_dir,
+        routing_dir=routing_dir,
         admin_socket=f"{run_dir}/{ADMIN_SOCKET_FILE}",
         port=HTTPS_PORT if spec.router.tls else HTTP_PORT,
         metrics_port=METRICS_PORT,
+        agent_port=AGENT_PORT,
         bind_address="0.0.0.0" if ip_family == "IPv4" else ALL_ADDRESSES_DUAL,
         resolve_prefer="ipv6" if ip_family == "IPv6" else "ipv4",
         tls_dir=tls_dir if spec.router.tls else None,
@@ -96,7 +106,9 @@ def router_settings(site: RouterSite) -> RouterSettings:
         port=site.port,
         metrics_port=site.metrics_port,
         map_dir=site.map_dir,
+        routing_dir=site.routing_dir,
         admin_socket=site.admin_socket,
+        agent_port=site.agent_port,
         access_log="stdout",
     )
 

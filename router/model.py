@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from router.names import SPLIT_MAP
 from router.validation import (
     check_claim,
     check_dns_name,
@@ -148,7 +149,12 @@ class RouterSettings:
     port: int = 8080
     metrics_port: int = 8405
     map_dir: str = "/usr/local/etc/haproxy"
+    # The routing directory (split.map, revision; a ConfigMap volume's layout), apart from the
+    # config so that a routing change is not a config change; the agent beside HAProxy applies it.
+    routing_dir: str = "/usr/local/etc/haproxy-routing"
     admin_socket: str = "/var/lib/haproxy/admin.sock"
+    # The routing agent's port on 127.0.0.1, where the metrics port forwards `/routing`.
+    agent_port: int = 8406
     # host:port of the cluster DNS for `resolvers`; None reads /etc/resolv.conf (parse-resolv-conf).
     nameserver: str | None = None
     access_log: Literal["stdout", "stderr"] = "stdout"  # where enable_app_insights lines go
@@ -168,9 +174,19 @@ class RouterSettings:
             raise ValueError(f"resolve_prefer {self.resolve_prefer!r} must be 'ipv4' or 'ipv6'")
         check_port(self.port, "port")
         check_port(self.metrics_port, "metrics_port")
-        if self.port == self.metrics_port:
-            raise ValueError(f"port and metrics_port must differ (both {self.port})")
+        check_port(self.agent_port, "agent_port")
+        if len({self.port, self.metrics_port, self.agent_port}) < 3:
+            raise ValueError(
+                "port, metrics_port and agent_port must differ "
+                f"({self.port}, {self.metrics_port}, {self.agent_port})"
+            )
         check_path(self.map_dir, "map_dir")
+        check_path(self.routing_dir, "routing_dir")
+        if self.routing_dir == self.map_dir:
+            raise ValueError(
+                f"routing_dir and map_dir must differ (both {self.map_dir}): the routing table "
+                "lives apart from the configuration"
+            )
         check_path(self.admin_socket, "admin_socket", unix_socket=True)
         if self.nameserver is not None:
             host, sep, port = str(self.nameserver).partition(":")
@@ -189,6 +205,11 @@ class RouterSettings:
         """Absolute path of one of the router's map files."""
         return f"{self.map_dir}/{file_name}"
 
+    @property
+    def split_map_path(self) -> str:
+        """The split map, in the routing directory: what haproxy.cfg and the agent name."""
+        return f"{self.routing_dir}/{SPLIT_MAP}"
+
     def bind(self, port: int) -> str:
         """HAProxy's `bind` address for `port` on `bind_address`."""
         if self.bind_address == ALL_ADDRESSES_DUAL:
@@ -198,24 +219,35 @@ class RouterSettings:
 
 @dataclass(frozen=True)
 class RouterConfig:
-    """The renderer's output: write `map_files` into `map_dir`, then run HAProxy on `haproxy_cfg`.
+    """The renderer's output: write `map_files` into `map_dir`, the routing table (`split_map`
+    and a revision, `router_agent.routing_dir.routing_files`) into `routing_dir`, then run
+    HAProxy on `haproxy_cfg` and the routing agent beside it (admin socket, `split_map_path`,
+    127.0.0.1:`agent_port`).
 
     `required_files` are the files the config reads that the caller provides (the JWT public key,
     the TLS certificate); `router.checks.check_required_files` fails closed when one is missing.
     """
 
     haproxy_cfg: str
-    map_files: Mapping[str, str]  # file name (relative to map_dir) -> content
+    map_files: Mapping[str, str]  # file name (relative to map_dir) -> content; not the split map
     map_dir: str
     admin_socket: str
+    split_map: str  # the routing table's split map text (router.split.render_split_map)
+    routing_dir: str
+    agent_port: int
     required_files: tuple[str, ...] = field(default=())
 
     def map_path(self, file_name: str) -> str:
         return f"{self.map_dir}/{file_name}"
 
+    @property
+    def split_map_path(self) -> str:
+        return f"{self.routing_dir}/{SPLIT_MAP}"
+
     def checksum(self) -> str:
-        """SHA-256 over the config and the map files: a pod annotation that rolls the router
-        exactly when what it runs changed."""
+        """SHA-256 over the config and its map files, not the routing table: a pod annotation
+        that rolls the router exactly when what it runs changed, and never for a weight change,
+        which the routing agent applies live."""
         digest = hashlib.sha256(self.haproxy_cfg.encode())
         for name in sorted(self.map_files):
             digest.update(b"\0" + name.encode() + b"\0" + self.map_files[name].encode())

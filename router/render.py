@@ -4,6 +4,8 @@ Pure: no file, network or Pulumi access; the same inputs give the same text, so 
 can roll router pods exactly when something changed. All request handling is HAProxy's own:
 
 - weighted split: `rand(10000)` looked up in `split.map` (0.01% buckets), remainder to the default;
+  the split map lives in the routing directory, apart from the config: the routing agent beside
+  HAProxy swaps it live, so a weight change changes neither haproxy.cfg nor its checksum;
 - pinning: `x-model-version` (or Azure ML's `azureml-model-deployment`) looked up in
   `versions.map`, an allowlist; an unknown version gets 400;
 - per version backend: `maxconn` per replica = replica_max_concurrent_requests, `timeout queue` =
@@ -11,7 +13,8 @@ can roll router pods exactly when something changed. All request handling is HAP
   headers `x-model-version` / `x-model-role` on every response of that version (also 503/504);
 - auth: API keys by SHA-256 hash (`apikeys.map`), ES256 JWTs with exp/nbf/iss/aud (exp and nbf
   non-negative JSON integers), either works; one Authorization value per request;
-- a separate Prometheus port (`/metrics`, `/healthz`), an optional JSON access log;
+- a separate Prometheus port (`/metrics`, `/healthz`, and `/routing` forwarded to the routing
+  agent: the revision this router applied), an optional JSON access log;
 - master-worker mode and `option idle-close-on-response` for hitless reloads.
 """
 
@@ -32,14 +35,15 @@ from router.names import (
     METRICS_FRONTEND,
     REPLICA_PREFIX,
     RESOLVERS,
+    ROUTING_AGENT_BACKEND,
     SCORING_FRONTEND,
-    SPLIT_MAP,
     VERSIONS_MAP,
     backend_name,
 )
 from router.split import render_map, render_split_map
 from router.timeouts import client_timeout_ms, drain_ms
 from router.validation import check_http_path, check_name, check_positive_int
+from router_agent.status_server import ROUTING_PATH
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 
@@ -62,6 +66,7 @@ JWT_CACHE = "jwt_cache"
 NON_INTEGER_TIME_CLAIM = (
     r'"(?:exp|nbf)"[\t\n\r ]*:(?![\t\n\r ]*(?:0|[1-9][0-9]{0,14})[\t\n\r ]*[,}])'
 )
+AGENT_ADDRESS = "127.0.0.1"  # the agent runs beside HAProxy: in its pod, or on the same machine
 
 
 def _check_auth(spec: EndpointSpec, auth: AuthMaterial) -> None:
@@ -169,7 +174,19 @@ def _metrics_frontend(settings: RouterSettings) -> list[str]:
         "    http-request use-service prometheus-exporter if { path /metrics }",
         '    http-request return status 200 content-type text/plain string "ok" '
         "if { path /healthz }",
-        '    http-request return status 404 content-type text/plain string "not found"',
+        '    http-request return status 404 content-type text/plain string "not found" '
+        f"unless {{ path {ROUTING_PATH} }}",
+        f"    use_backend {ROUTING_AGENT_BACKEND}",
+    ]
+
+
+def _routing_agent_backend(settings: RouterSettings) -> list[str]:
+    return [
+        f"backend {ROUTING_AGENT_BACKEND}",
+        "    # the routing agent beside HAProxy: the revision of the table this router applied",
+        "    timeout server 5s",
+        "    retries 0  # no agent: say so at once (503), its readers poll again",
+        f"    server agent {AGENT_ADDRESS}:{settings.agent_port}",
     ]
 
 
@@ -269,7 +286,7 @@ def _scoring_frontend(
 ) -> list[str]:
     default_backend = backend_name(routing.default_version)
     versions_map = settings.map_path(VERSIONS_MAP)
-    split_map = settings.map_path(SPLIT_MAP)
+    split_map = settings.split_map_path
     bind = f"    bind {settings.bind(settings.port)}"
     if auth.tls_certificate_path is not None:
         bind += f" ssl crt {auth.tls_certificate_path} alpn h2,http/1.1"
@@ -380,7 +397,8 @@ def render_router(
     sections: list[list[str]] = [
         [
             f"# Router of endpoint {spec.name}, rendered by model-endpoints (router/render.py).",
-            "# Do not edit: re-render. Map files live in " + settings.map_dir + ".",
+            f"# Do not edit: re-render. Map files live in {settings.map_dir}, the routing table "
+            f"in {settings.routing_dir}.",
         ],
         _global(spec, settings, auth, drain_ms(spec)),
         _defaults(settings, client_timeout_ms(spec)),
@@ -388,6 +406,7 @@ def render_router(
     if any(isinstance(t, DnsReplicas) for t in replicas.values()):
         sections.append(_resolvers(settings))
     sections.append(_metrics_frontend(settings))
+    sections.append(_routing_agent_backend(settings))
     sections.append(_scoring_frontend(spec, routing, settings, auth))
     for version in spec.versions:
         sections.append(_backend(spec, routing, version.name, replicas[version.name], settings))
@@ -402,7 +421,6 @@ def render_router(
     text = "\n\n".join("\n".join(section) for section in sections) + "\n"
 
     map_files = {
-        SPLIT_MAP: render_split_map(routing),
         VERSIONS_MAP: render_map(
             [(v.name, backend_name(v.name)) for v in spec.versions],
             "pinned version (x-model-version / azureml-model-deployment) -> backend",
@@ -426,5 +444,8 @@ def render_router(
         map_files=map_files,
         map_dir=settings.map_dir,
         admin_socket=settings.admin_socket,
+        split_map=render_split_map(routing),
+        routing_dir=settings.routing_dir,
+        agent_port=settings.agent_port,
         required_files=required,
     )

@@ -1,20 +1,21 @@
 """Runtime-API commands that swap the traffic split in a running HAProxy without a reload.
 
-`prepare map` allocates an empty new version of the map, `add map @N` fills it, `commit map @N`
-makes it live atomically, so no request sees a half-written table. The admin socket treats `;` as a
-command separator and whitespace as an argument separator, so every path, key and value is checked
-before it is put in a command. Runtime edits are lost on reload: write the same table into the map
-file (`split_map_file`) as well. Pure functions: sending the commands is the caller's business.
+The command builders (`prepare map`, `add map @N`, `commit map @N`, each value checked) are the
+routing agent's (`router_agent.runtime_api`): one implementation, used by the agent beside every
+router and re-exported here. This module adds what needs the routing table: the commands that make
+a `RoutingTable` the live split, and the split map file's text for it. Runtime edits are lost on
+reload, so the same table must be in the map file. Pure functions.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-
 from router.names import SPLIT_MAP
 from router.split import render_split_map, split_entries
-from router.validation import check_path
+from router_agent.runtime_api import (
+    load_map_commands,
+    parse_prepare_map_response,
+    prepare_map_command,
+)
 from specification.routing import RoutingTable
 
 __all__ = [
@@ -24,61 +25,6 @@ __all__ = [
     "weight_change_commands",
     "split_map_file",
 ]
-
-# Keys: a rand(10000) bucket range, a version name or a SHA-256 hex digest. Values: a backend
-# (`be_<version>`) or a name (key id).
-_MAP_KEY = re.compile(r"^(\d{1,4}:\d{1,4}|[a-z0-9][a-z0-9-]{0,30}|[0-9a-f]{64})$")
-_MAP_VALUE = re.compile(r"^(be_)?[a-z0-9][a-z0-9-]{0,30}$")
-_PREPARED = re.compile(r"New version created:\s*(\d+)")
-
-
-def _check_key(value: object) -> str:
-    if not isinstance(value, str) or not _MAP_KEY.fullmatch(value):
-        raise ValueError(
-            f"map key {value!r} is not allowed in a runtime command: use a bucket range "
-            "(e.g. 0:2999), a version name or a SHA-256 hex digest"
-        )
-    return value
-
-
-def _check_value(value: object) -> str:
-    if not isinstance(value, str) or not _MAP_VALUE.fullmatch(value):
-        raise ValueError(
-            f"map value {value!r} is not allowed in a runtime command: use a backend "
-            "(be_<version>) or a name (lowercase letters, digits, '-')"
-        )
-    return value
-
-
-def _check_version(version: object) -> int:
-    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise ValueError(f"map version {version!r} is not a non-negative integer")
-    return version
-
-
-def prepare_map_command(map_path: str) -> str:
-    """`prepare map <path>`; HAProxy answers `New version created: N`."""
-    return f"prepare map {check_path(map_path, 'map path')}"
-
-
-def parse_prepare_map_response(response: str) -> int:
-    """The version number N from the answer to `prepare map`; ValueError if HAProxy refused."""
-    match = _PREPARED.search(response)
-    if match is None:
-        raise ValueError(f"unexpected answer to 'prepare map': {response.strip()!r}")
-    return int(match.group(1))
-
-
-def load_map_commands(map_path: str, entries: Sequence[tuple[str, str]], version: int) -> list[str]:
-    """`add map @N <path> <key> <value>` for each entry, then `commit map @N <path>`."""
-    path = check_path(map_path, "map path")
-    version = _check_version(version)
-    commands = [
-        f"add map @{version} {path} {_check_key(key)} {_check_value(value)}"
-        for key, value in entries
-    ]
-    commands.append(f"commit map @{version} {path}")
-    return commands
 
 
 def weight_change_commands(routing: RoutingTable, map_path: str, version: int) -> list[str]:

@@ -4,7 +4,9 @@ HAProxy's configuration, map files and admin socket are line- and word-oriented:
 config line (`v2\n server evil ...` passes `haproxy -c`), `#` starts a comment, `;` separates
 runtime commands, whitespace splits map keys from values, `$`/`%` expand, quotes re-tokenize. So no
 value reaches any of them unless it matches a pattern that admits none of those characters. Each
-check raises ValueError naming the offending value, or returns the value unchanged.
+check raises ValueError naming the offending value, or returns the value unchanged. The name
+pattern and the path check are the routing agent's (`router_agent.safe_values`), so the renderer
+and the agent beside HAProxy refuse exactly the same values.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+
+from router_agent.safe_values import NAME_PATTERN, check_path
 
 __all__ = [
     "NAME_PATTERN",
@@ -27,15 +31,10 @@ __all__ = [
     "check_positive_int",
 ]
 
-# Version and endpoint names (the spec's rule is stricter still: it must start with a letter).
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
-# Absolute file paths: '/'-separated segments of letters, digits, '.', '_' and '-'; no '..'.
-_PATH_PATTERN = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 # JWT `iss` / `aud` values compared in the config: URL-ish, no whitespace, quotes, '#', '$', '%'.
 _CLAIM_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,254}$")
-_UNIX_SOCKET_PATH_MAX = 107  # sun_path is 108 bytes including the terminating NUL
 
 
 def _describe(value: object) -> str:
@@ -48,25 +47,6 @@ def check_name(value: object, what: str = "name") -> str:
         raise ValueError(
             f"{what} {_describe(value)} is not allowed in the router configuration: use 1-31 "
             f"lowercase letters, digits and '-', not starting with '-' ({NAME_PATTERN.pattern})"
-        )
-    return value
-
-
-def check_path(value: object, what: str = "path", *, unix_socket: bool = False) -> str:
-    """An absolute path made of safe characters only (no spaces, quotes, '..', '#', ';', '$')."""
-    if (
-        not isinstance(value, str)
-        or not _PATH_PATTERN.fullmatch(value)
-        or any(part in (".", "..") for part in value.split("/"))
-    ):
-        raise ValueError(
-            f"{what} {_describe(value)} is not allowed: use an absolute path of letters, digits, "
-            "'.', '_', '-' and '/' (no '..')"
-        )
-    if unix_socket and len(value.encode()) > _UNIX_SOCKET_PATH_MAX:
-        raise ValueError(
-            f"{what} {_describe(value)} is longer than a UNIX socket path may be "
-            f"({_UNIX_SOCKET_PATH_MAX} bytes)"
         )
     return value
 

@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = (
+    "router_agent",
     "specification",
     "rollout",
     "credentials",
@@ -31,6 +32,7 @@ PACKAGES = (
 )
 # The layers, lowest first: a package may import only packages listed before it.
 LAYERS = {
+    "router_agent": 0,
     "specification": 0,
     "rollout": 1,
     "credentials": 1,

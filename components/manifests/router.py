@@ -4,6 +4,11 @@ The configuration they carry is built by `router.endpoint_router` (the same buil
 uses); this module only decides how it reaches the pods: which object holds which file, how the
 files are checked before HAProxy starts (our own fail-closed check: `haproxy -c` does not notice a
 missing JWT key), and how a changed configuration rolls the pods.
+
+The routing table (`RouterConfig.split_map`) is not in the configuration ConfigMap nor in the
+checksum: it belongs in the routing ConfigMap, mounted at `CLUSTER_ROUTING_DIR`, which the routing
+agent beside HAProxy applies live. That ConfigMap, its mount and the agent's sidecar container
+are not built here yet: until they are, a router pod finds no split map there.
 """
 
 from __future__ import annotations
@@ -60,7 +65,8 @@ def router_name(spec: EndpointSpec) -> str:
 
 
 def config_checksum(config: RouterConfig, public_key_pem: str | None) -> str:
-    """Digest of everything the pods read: a change rolls them (HAProxy reads files at start)."""
+    """Digest of everything the pods read at start but the routing table: a change rolls them
+    (HAProxy reads files at start); a weight change does not (the routing agent applies it)."""
     return hashlib.sha256(f"{config.checksum()}\0{public_key_pem or ''}".encode()).hexdigest()
 
 
@@ -73,7 +79,8 @@ def _metadata(spec: EndpointSpec, suffix: str = "") -> dict[str, Any]:
 
 
 def config_map_data(config: RouterConfig) -> dict[str, str]:
-    """haproxy.cfg and the routing maps (nothing secret: no key material)."""
+    """haproxy.cfg and the pinning map (nothing secret: no key material). Not the split map: the
+    routing table lives in its own ConfigMap, so a weight change changes nothing here."""
     data = {CONFIG_FILE: config.haproxy_cfg}
     data.update({name: text for name, text in config.map_files.items() if name != API_KEYS_MAP})
     return data

@@ -1,13 +1,22 @@
 """End to end on the example dev stack, through the `model-endpoints` console script: `local up`,
 scoring through the real router with both keys and a token, 401 without one, a request pinned by
-header, `local status` counting what was served, then `local down` leaving nothing behind."""
+header, `local status` counting what was served, the routing agent applying a table written into
+the routing directory as kubelet writes one, then `local down` leaving nothing behind."""
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from credentials.api_keys import api_key_sha256
+from local_runtime.loopback_http import loopback_request
 from local_runtime.ports import port_is_free
+from local_runtime.process_control import RecordedProcess, is_running
+from router_agent.routing_dir import routing_files, write_generation
 from tests.local_runtime.local_run_harness import LocalRuns, bearer, score
 from tests.ports import free_port
 
@@ -68,11 +77,14 @@ def test_dev_stack_up_score_status_down(console_runs: LocalRuns) -> None:
         if path.is_file():
             assert path.stat().st_mode & 0o077 == 0, path
 
+    agent_port = _check_live_routing(up, run_dir, primary, console_runs)
+
     down = console_runs.cli("local", "down")
     assert down.returncode == 0, down.stderr
     assert not run_dir.exists()
     assert console_runs.leftovers("dev") == set()
     assert port_is_free(port)  # the router is gone
+    assert port_is_free(agent_port)  # and its routing agent
 
 
 def test_up_twice_says_already_running(local_runs: LocalRuns) -> None:
@@ -92,3 +104,44 @@ def test_down_without_a_run_has_nothing_to_stop(local_runs: LocalRuns) -> None:
     result = local_runs.cli("local", "down", "--stack", "dev")
     assert result.returncode == 0 and "nothing to stop" in result.stderr
     assert not Path(local_runs.run_dir("dev")).exists()
+
+
+def _routing(metrics_port: int) -> dict[str, Any]:
+    document: dict[str, Any] = loopback_request(metrics_port, "/routing").json()
+    return document
+
+
+def _check_live_routing(up: dict[str, Any], run_dir: Path, key: str, runs: LocalRuns) -> int:
+    """The router reads its split map from a routing directory in kubelet's layout, its agent
+    reports revision 1 on the metrics port, and a new generation written there is served live,
+    by the same router process. Returns the agent's port."""
+    metrics_port = urlsplit(up["metrics_url"]).port
+    assert metrics_port is not None
+    assert up["routing_url"] == f"http://127.0.0.1:{metrics_port}/routing"
+    first = _routing(metrics_port)
+    assert first["revision"] == 1 and first["error"] is None
+    routing_dir = run_dir / "router" / "mynewendpoint" / "routing"
+    assert os.readlink(routing_dir / "split.map") == "..data/split.map"
+    assert os.readlink(routing_dir / "..data").startswith("..")
+    assert (routing_dir / "split.map").read_text().endswith(
+        "0:8999 be_versiona\n9000:9999 be_versionb\n"
+    )
+    state = json.loads((run_dir / "state.json").read_text())
+    (agent,) = [p for p in state["processes"] if p["kind"] == "routing-agent"]
+    assert agent["name"] == "mynewendpoint-routing-agent"
+    assert agent["argv"][1:4] == ["-S", "-m", "router_agent"]
+    (router,) = [RecordedProcess.from_json(p) for p in state["processes"] if p["kind"] == "router"]
+    status = runs.json("local", "status")["endpoints"]["mynewendpoint"]
+    assert status["routing"]["revision"] == 1
+
+    write_generation(routing_dir, routing_files("0:9999 be_versionb\n", 2), file_mode=0o600)
+    deadline = time.monotonic() + 10
+    while _routing(metrics_port)["revision"] != 2:
+        assert time.monotonic() < deadline, _routing(metrics_port)
+        time.sleep(0.05)
+    scoring_port = urlsplit(up["url"]).port
+    assert scoring_port is not None
+    served = {score(scoring_port, bearer(key)).headers["x-model-version"] for _ in range(10)}
+    assert served == {"versionb"}
+    assert is_running(router, state["marker"])  # the same router process: no restart
+    return int(agent["argv"][agent["argv"].index("--listen") + 1].rsplit(":", 1)[1])

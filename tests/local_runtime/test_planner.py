@@ -65,6 +65,9 @@ def test_dev_stack_plan_is_one_replica_per_version_behind_a_loopback_router() ->
         ("mynewendpoint-versionb-1", 20001),
     ]
     assert endpoint.metrics_port == 20002
+    assert endpoint.agent_port == 20003
+    assert endpoint.routing_dir == RUN_DIR / "router" / "mynewendpoint" / "routing"
+    assert endpoint.routing_url == "http://127.0.0.1:20002/routing"  # through the router
     versiona = plan.replicas[0]
     assert versiona.entry_script == PROJECT / "stacks" / "models" / "versiona" / "score.py"
     assert versiona.app_root == versiona.entry_script.parent
@@ -78,6 +81,9 @@ def test_dev_stack_plan_is_one_replica_per_version_behind_a_loopback_router() ->
     assert "\n    nbthread 1\n" in cfg  # one thread: maxconn holds strictly (router/model.py)
     assert "option httpchk GET /" in cfg
     assert f"map({RUN_DIR}/router/mynewendpoint/apikeys.map)" in cfg
+    assert f"map_int({RUN_DIR}/router/mynewendpoint/routing/split.map,be_versiona)" in cfg
+    assert "server agent 127.0.0.1:20003" in cfg  # /routing on the metrics port: the agent
+    assert "0:8999 be_versiona\n9000:9999 be_versionb\n" in endpoint.router.split_map
     assert f'jwt_verify("ES256","{RUN_DIR}/router/mynewendpoint/jwt-public.pem")' in cfg
     assert "acl jwt_aud var(txn.jwt),jwt_payload_query('$.aud') -m str mynewendpoint" in cfg
     keys = credentials["mynewendpoint"]
@@ -113,6 +119,7 @@ def test_replicas_follow_num_replicas_or_the_autoscaling_minimum() -> None:
         "ep-plain-1",
     ]
     ports = [r.port for r in plan.replicas] + [plan.endpoints[0].metrics_port]
+    ports.append(plan.endpoints[0].agent_port)
     assert len(set(ports)) == len(ports)
     assert plan.endpoints[0].router.haproxy_cfg.count("server r3 ") == 1
 
@@ -134,12 +141,10 @@ def test_endpoints_take_consecutive_scoring_ports_that_no_replica_gets() -> None
         socket_fallback_dir=Path("/tmp"),
     )
     assert [e.port for e in plan.endpoints] == [20000, 20001]
-    assert {r.port for r in plan.replicas} | {e.metrics_port for e in plan.endpoints} == {
-        20002,
-        20003,
-        20004,
-        20005,
-    }
+    drawn = [r.port for r in plan.replicas] + [
+        port for e in plan.endpoints for port in (e.metrics_port, e.agent_port)
+    ]
+    assert sorted(drawn) == list(range(20002, 20008))  # each drawn once, no scoring port
     assert [p for p, _ in plan.listening_ports()].count(20000) == 1
 
 

@@ -34,10 +34,10 @@ from router import (
     parse_prepare_map_response,
     prepare_map_command,
     render_router,
-    split_map_file,
     weight_change_commands,
 )
-from router.names import SPLIT_MAP
+from router.split import render_split_map
+from router_agent.routing_dir import routing_files, write_generation
 from specification import EndpointSpec
 from specification.routing import RoutingTable
 from tests.ports import free_port
@@ -400,6 +400,36 @@ async def _load(
     return result
 
 
+MIN_REQUESTS = 2_000  # what a load test must have sent for its zero failures to mean much
+
+
+class BackgroundLoad:
+    """Keep-alive load from a thread until `finish()` (bounded: at most 60 s, 100,000 requests)."""
+
+    def __init__(self, port: int, concurrency: int = 8) -> None:
+        self._stop = threading.Event()
+        self.result: LoadResult | None = None
+        self._thread = threading.Thread(target=self._run, args=(port, concurrency), daemon=True)
+
+    def _run(self, port: int, concurrency: int) -> None:
+        self.result = run_load(port, 100_000, concurrency, timeout=60, stop=self._stop)
+
+    def __enter__(self) -> BackgroundLoad:
+        self._thread.start()
+        time.sleep(0.3)  # the load is running before the first change
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+
+    def finish(self) -> LoadResult:
+        time.sleep(0.3)  # and still running after the last one
+        self._stop.set()
+        self._thread.join(timeout=90)
+        assert self.result is not None, "the load thread did not finish"
+        return self.result
+
+
 # --------------------------------------------------------------------------- sockets
 
 
@@ -493,8 +523,10 @@ _STAT_COLUMNS = (
 
 
 class RouterProcess:
-    """A rendered router on loopback: maps and cfg written to `workdir`, `haproxy -c`, started in
-    master-worker mode with an admin socket and a master CLI socket."""
+    """A rendered router on loopback: maps and cfg written to `workdir`, its routing table to
+    `workdir/routing` (kubelet's layout, revision `revision`), `haproxy -c`, started in
+    master-worker mode with an admin socket and a master CLI socket. No routing agent runs unless
+    a test starts one (`tests/router_agent`)."""
 
     def __init__(
         self,
@@ -510,11 +542,15 @@ class RouterProcess:
         self.spec = spec
         self.port = free_port()
         self.metrics_port = free_port()
+        self.agent_port = free_port()
+        self.revision = 0  # write() makes the first table revision 1
         self.settings = RouterSettings(
             bind_address=LOOPBACK,
             port=self.port,
             metrics_port=self.metrics_port,
+            agent_port=self.agent_port,
             map_dir=str(workdir / "maps"),
+            routing_dir=str(workdir / "routing"),
             admin_socket=str(workdir / "admin.sock"),
             **settings,
         )
@@ -546,7 +582,8 @@ class RouterProcess:
         check, and DOWN on the first failed one)."""
 
         def healthy() -> bool:
-            states = self.server_states()
+            # the versions' replicas; the routing agent's server has no health check
+            states = {k: v for k, v in self.server_states().items() if k.startswith("be_")}
             return bool(states) and all(
                 operational == 2 and check == 3
                 for operational, admin, check in states.values()
@@ -566,10 +603,20 @@ class RouterProcess:
         self.config = render_router(self.spec, routing, replicas, auth, self.settings)
         self.write()
 
+    @property
+    def routing_dir(self) -> Path:
+        return Path(self.settings.routing_dir)
+
+    def write_routing(self, split_map: str, revision: int) -> None:
+        """A new generation of the routing directory, written as kubelet writes a ConfigMap's."""
+        self.revision = revision
+        write_generation(self.routing_dir, routing_files(split_map, revision))
+
     def write(self) -> None:
         (self.workdir / "maps").mkdir(exist_ok=True)
         for name, content in self.config.map_files.items():
             (self.workdir / "maps" / name).write_text(content)
+        self.write_routing(self.config.split_map, self.revision + 1)
         self.cfg_path.write_text(self.config.haproxy_cfg)
         haproxy_check(self.cfg_path)
 
@@ -625,15 +672,14 @@ class RouterProcess:
 
     def set_weights(self, traffic: Mapping[str, float]) -> None:
         """Make `traffic` (effective shares of the spec's versions) live through the runtime API
-        and write it to the map file."""
+        and write it to the routing directory."""
         routing = routed(self.spec, traffic)
-        map_path = self.config.map_path(SPLIT_MAP)
+        map_path = self.config.split_map_path
         version = parse_prepare_map_response(self.admin(prepare_map_command(map_path)))
         for command in weight_change_commands(routing, map_path, version):
             answer = self.admin(command).strip()
             assert answer == "", f"{command!r} -> {answer!r}"
-        name, content = split_map_file(routing)
-        (self.workdir / "maps" / name).write_text(content)
+        self.write_routing(render_split_map(routing), self.revision + 1)
 
     def worker_pids(self) -> list[int]:
         """PIDs of the current (not old) workers, from the master CLI's `show proc`."""

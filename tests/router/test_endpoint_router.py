@@ -7,7 +7,9 @@ import hashlib
 import pytest
 
 from router.endpoint_router import (
+    AGENT_PORT,
     CLUSTER_CONFIG_DIR,
+    CLUSTER_ROUTING_DIR,
     HTTP_PORT,
     HTTPS_PORT,
     JWT_KEY_FILE,
@@ -25,8 +27,9 @@ HASHES = {
     "primary": hashlib.sha256(b"p").hexdigest(),
     "secondary": hashlib.sha256(b"s").hexdigest(),
 }
-LOCAL = RouterSite(map_dir="/runs/dev/router/ep", admin_socket="/runs/dev/a.sock", port=8080,
-                   metrics_port=9000, bind_address="127.0.0.1")
+LOCAL = RouterSite(map_dir="/runs/dev/router/ep", routing_dir="/runs/dev/router/ep/routing",
+                   admin_socket="/runs/dev/a.sock", port=8080, metrics_port=9000, agent_port=9001,
+                   bind_address="127.0.0.1")
 
 
 def test_auth_material_is_the_same_at_every_site_but_for_paths() -> None:
@@ -62,3 +65,20 @@ def test_a_local_router_drains_as_long_as_a_cluster_one() -> None:
     )
     assert f"hard-stop-after {drain_ms(spec)}ms" in config.haproxy_cfg
     assert "bind 127.0.0.1:8080" in config.haproxy_cfg
+
+
+def test_the_routing_table_lives_apart_from_the_configuration_at_every_site() -> None:
+    """The split map is read from the routing directory (the routing ConfigMap's mount in a pod),
+    and the metrics port forwards /routing to the agent on the site's loopback port."""
+    spec = endpoint(version("v1"), auth_enabled=False)
+    replicas = {"v1": StaticReplicas(("127.0.0.1:9001",))}
+    for site, routing_dir, agent_port in (
+        (cluster_site(spec), CLUSTER_ROUTING_DIR, AGENT_PORT),
+        (LOCAL, "/runs/dev/router/ep/routing", 9001),
+    ):
+        config = render_endpoint_router(spec, spec.routing, replicas, None, site)
+        assert f"rand(10000),map_int({routing_dir}/split.map,be_v1)" in config.haproxy_cfg
+        assert f"server agent 127.0.0.1:{agent_port}" in config.haproxy_cfg
+        assert (config.routing_dir, config.agent_port) == (routing_dir, agent_port)
+        assert "split.map" not in config.map_files
+    assert CLUSTER_ROUTING_DIR != CLUSTER_CONFIG_DIR

@@ -11,45 +11,16 @@ from collections.abc import Callable
 
 from conftest import make_spec
 from router_harness import (
+    MIN_REQUESTS,
+    BackgroundLoad,
     EchoBackends,
-    LoadResult,
     PythonBackend,
     Response,
     RouterProcess,
-    run_load,
 )
 
 from router import AuthMaterial, StaticReplicas, split_map_file
 from tests.specs import routed
-
-MIN_REQUESTS = 2_000
-
-
-class BackgroundLoad:
-    """Keep-alive load from a thread until `finish()` (bounded: at most 60 s, 100,000 requests)."""
-
-    def __init__(self, port: int, concurrency: int = 8) -> None:
-        self._stop = threading.Event()
-        self.result: LoadResult | None = None
-        self._thread = threading.Thread(target=self._run, args=(port, concurrency), daemon=True)
-
-    def _run(self, port: int, concurrency: int) -> None:
-        self.result = run_load(port, 100_000, concurrency, timeout=60, stop=self._stop)
-
-    def __enter__(self) -> BackgroundLoad:
-        self._thread.start()
-        time.sleep(0.3)  # the load is running before the first change
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.finish()
-
-    def finish(self) -> LoadResult:
-        time.sleep(0.3)  # and still running after the last one
-        self._stop.set()
-        self._thread.join(timeout=90)
-        assert self.result is not None, "the load thread did not finish"
-        return self.result
 
 
 def _versions_served(router: RouterProcess, count: int) -> Counter[str]:
@@ -83,10 +54,10 @@ def test_weight_changes_through_runtime_api_under_load(
     assert result.failures == []
     served = Counter(r.headers["x-model-version"] for r in result.responses)
     assert served["v1"] > 0 and served["v2"] > 0
-    # the last change is live, and in the map file too: a reload keeps it
+    # the last change is live, and in the routing directory too: a reload keeps it
     assert _versions_served(router, 100) == {"v2": 100}
     name, content = split_map_file(routed(spec, {"v1": 0.0, "v2": 100.0}))
-    assert (router.workdir / "maps" / name).read_text() == content
+    assert (router.routing_dir / name).read_text() == content
     router.reload()
     assert _versions_served(router, 100) == {"v2": 100}
 

@@ -30,6 +30,7 @@ from router import (
     split_entries,
     weight_change_commands,
 )
+from router_agent.routing_dir import routing_files, write_generation
 from specification import EndpointSpec
 from specification.routing import RoutingTable
 from tests.specs import routed
@@ -86,7 +87,9 @@ def _settings(tmp_path: Path, **fields: object) -> RouterSettings:
     return RouterSettings(
         port=18080,
         metrics_port=18405,
+        agent_port=18406,
         map_dir=str(tmp_path / "maps"),
+        routing_dir=str(tmp_path / "routing"),
         admin_socket=str(tmp_path / "admin.sock"),
         **fields,  # type: ignore[arg-type]
     )
@@ -97,6 +100,7 @@ def _write(config: RouterConfig, tmp_path: Path) -> Path:
     maps.mkdir(parents=True, exist_ok=True)
     for name, content in config.map_files.items():
         (maps / name).write_text(content)
+    write_generation(Path(config.routing_dir), routing_files(config.split_map, 1))
     cfg = tmp_path / "haproxy.cfg"
     cfg.write_text(config.haproxy_cfg)
     return cfg
@@ -176,6 +180,7 @@ def test_injection_in_runtime_commands_is_rejected(bad: str) -> None:
 def test_unsafe_paths_are_rejected(bad: str, tmp_path: Path) -> None:
     builds: list[Callable[[], object]] = [
         lambda: RouterSettings(map_dir=bad),
+        lambda: RouterSettings(routing_dir=bad),
         lambda: RouterSettings(admin_socket=bad),
         lambda: TokenVerification(bad, "https://issuer.example", "aud"),
         lambda: AuthMaterial(tls_certificate_path=bad),
@@ -235,6 +240,10 @@ def test_unsafe_settings_and_hashes_are_rejected() -> None:
         RouterSettings(nameserver="10.0.0.10:53 x")
     with pytest.raises(ValueError, match="must differ"):
         RouterSettings(port=8080, metrics_port=8080)
+    with pytest.raises(ValueError, match="port, metrics_port and agent_port must differ"):
+        RouterSettings(port=8080, metrics_port=8405, agent_port=8405)
+    with pytest.raises(ValueError, match="routing_dir and map_dir must differ"):
+        RouterSettings(map_dir="/etc/haproxy", routing_dir="/etc/haproxy")
     with pytest.raises(ValueError, match="lowercase hex"):
         ApiKeyHashes(primary=_hash("a").upper(), secondary=_hash("b"))
     with pytest.raises(ValueError, match="lowercase hex"):
@@ -272,7 +281,7 @@ def test_default_backend_and_roles_come_from_the_routing_table() -> None:
     spec = _spec()  # v1 is the spec's default, and no version is the control
     routing = RoutingTable({"v1": 3000, "v2": 7000}, "v2", "v2")
     cfg = render_router(spec, routing, _replicas(spec), AuthMaterial()).haproxy_cfg
-    assert "map_int(/usr/local/etc/haproxy/split.map,be_v2)" in cfg
+    assert "map_int(/usr/local/etc/haproxy-routing/split.map,be_v2)" in cfg
     assert "default_backend be_v2" in cfg
     backend_v1 = cfg[cfg.index("\nbackend be_v1") :].split("\n\n")[0]
     backend_v2 = cfg[cfg.index("\nbackend be_v2") :].split("\n\n")[0]
@@ -298,8 +307,9 @@ def test_split_map_has_one_contiguous_range_per_version_in_hundredths() -> None:
     ]
     config = render_router(spec, routing, _replicas(spec), AuthMaterial())
     assert "v4 be_v4" in config.map_files["versions.map"]
-    assert "be_v4" not in config.map_files["split.map"]
-    assert "map_int(/usr/local/etc/haproxy/split.map,be_v1)" in config.haproxy_cfg
+    assert "be_v4" not in config.split_map
+    assert "split.map" not in config.map_files  # the routing table lives apart from the config
+    assert "map_int(/usr/local/etc/haproxy-routing/split.map,be_v1)" in config.haproxy_cfg
 
 
 # --------------------------------------------------------------------------- runtime API
@@ -416,7 +426,10 @@ def test_rendering_is_deterministic_and_the_checksum_follows_changes() -> None:
     assert first.checksum() == render_router(*args).checksum()
     reweighted = render_router(spec, routed(spec, {"v1": 50.0, "v2": 50.0}), *args[2:])
     assert reweighted.haproxy_cfg == first.haproxy_cfg  # only the split map changed
-    assert reweighted.checksum() != first.checksum()
+    assert reweighted.map_files == first.map_files
+    assert reweighted.split_map != first.split_map
+    # a weight change is applied live by the routing agent: it never rolls the router
+    assert reweighted.checksum() == first.checksum()
     rotated = ApiKeyHashes(primary=_hash("new-primary"), secondary=KEYS.secondary)
     assert render_router(*args[:3], AuthMaterial(api_keys=rotated)).checksum() != first.checksum()
 
@@ -443,7 +456,7 @@ def test_missing_jwt_key_passes_haproxy_check_but_not_ours(tmp_path: Path) -> No
         check_required_files(config)
     key_path.write_text("-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----\n")
     check_required_files(config)
-    (tmp_path / "maps" / "split.map").unlink()
+    (tmp_path / "routing" / "split.map").unlink()  # the link in the routing directory
     with pytest.raises(RouterFileError, match="split.map is missing"):
         check_required_files(config)
 

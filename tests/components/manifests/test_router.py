@@ -29,6 +29,7 @@ from components.manifests.router import (
 )
 from components.router_config import cluster_router_config, version_replicas
 from router.endpoint_router import cluster_site
+from router_agent.routing_dir import routing_files, write_generation
 from tests.kubernetes_schema import validate_manifest
 from tests.router.tls_material import self_signed_pem
 from tests.specs import endpoint, routed, version
@@ -134,14 +135,28 @@ def test_key_material_is_only_in_the_secret_and_only_as_hashes() -> None:
     assert HASHES["primary"] in secret[API_KEYS_MAP] and HASHES["secondary"] in secret[API_KEYS_MAP]
 
 
-def test_changed_traffic_changes_the_checksum_that_rolls_the_pods() -> None:
+def test_changed_traffic_leaves_the_checksum_that_rolls_the_pods_alone() -> None:
+    """Weights are applied live by the routing agent: neither the pods' checksum nor the config
+    ConfigMap changes with them; the split map is exposed apart, for the routing ConfigMap."""
     spec = _spec()
     before = cluster_router_config(spec, routed(spec, {"v1": 90.0, "v2": 10.0}), HASHES)
     after = cluster_router_config(spec, routed(spec, {"v1": 60.0, "v2": 40.0}), HASHES)
-    assert config_checksum(before, None) != config_checksum(after, None)
-    assert config_checksum(before, None) == config_checksum(
-        cluster_router_config(spec, routed(spec, {"v1": 90.0, "v2": 10.0}), HASHES), None
+    assert config_checksum(before, None) == config_checksum(after, None)
+    assert config_map_data(before) == config_map_data(after)
+    assert "split.map" not in config_map_data(after)
+    assert before.split_map != after.split_map and "be_v2" in after.split_map
+    assert after.split_map_path == "/usr/local/etc/haproxy-routing/split.map"
+    # what the pods run still rolls them: the configuration, a key hash, the token key
+    slower = endpoint(version("v1", traffic_percentile=20, is_control_version_type=True),
+                      version("v2", traffic_percentile=10, scoring_timeout_ms=1000))
+    assert config_checksum(cluster_router_config(slower, slower.routing, HASHES), None) != (
+        config_checksum(cluster_router_config(spec, spec.routing, HASHES), None)
     )
+    rotated = {**HASHES, "primary": hashlib.sha256(b"rotated").hexdigest()}
+    assert config_checksum(cluster_router_config(spec, spec.routing, rotated), None) != (
+        config_checksum(before, None)
+    )
+    assert config_checksum(before, "-----BEGIN PUBLIC KEY-----") != config_checksum(before, None)
     pod = router_deployment(spec, "abc")["spec"]["template"]
     assert pod["metadata"]["annotations"]["model-endpoints.io/config-sha256"] == "abc"
 
@@ -185,13 +200,16 @@ def test_scoring_url(fields: dict[str, Any], host: str | None, url: str) -> None
 
 def _write_cluster_files(tmp_path: Path, spec: Any, pem: str | None) -> tuple[Path, Any]:
     config_dir, tls_dir, run_dir = tmp_path / "etc", tmp_path / "tls", tmp_path / "run"
+    routing_dir = tmp_path / "routing"
     for directory in (config_dir, tls_dir, run_dir):
         directory.mkdir()
-    site = cluster_site(spec, str(config_dir), str(run_dir), str(tls_dir))
+    site = cluster_site(spec, str(config_dir), str(run_dir), str(tls_dir), str(routing_dir))
     config = cluster_router_config(spec, spec.routing, HASHES if spec.auth_enabled else None, site)
     files = {**config_map_data(config), **secret_data(spec, config, pem)}
     for name, text in files.items():
         (config_dir / name).write_text(text)
+    # the routing ConfigMap's volume, as kubelet lays it out
+    write_generation(routing_dir, routing_files(config.split_map, 1))
     return config_dir, config
 
 
