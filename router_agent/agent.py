@@ -6,8 +6,8 @@ backend they name (a table naming an unknown one would send its buckets to the d
 without a word), and applies the table through the admin socket in one atomic map swap (`map_swap`).
 A table it refuses leaves the live one in place and is reported as the error; a table it could not
 apply (HAProxy not up yet, the socket refused) is retried on the next poll. `status` is what
-`GET /routing` answers: the revision applied, when, and the last error (None once a table is
-applied).
+`GET /routing` answers: the revision applied, when, the last error (None once a table is
+applied) and the applied table's buckets per backend.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -43,15 +44,23 @@ def _now() -> str:
 
 @dataclass(frozen=True)
 class RoutingStatus:
-    """What the router runs: the revision applied (None before the first), when (ISO 8601), and
-    the last problem (None when the directory's table is the one applied)."""
+    """What the router runs: the revision applied (None before the first), when (ISO 8601), the
+    last problem (None when the directory's table is the one applied) and the applied table as
+    `{backend: buckets}` (of 10000; None before the first), so a reader sees the shares the
+    router serves, not only a revision number."""
 
     revision: int | None = None
     applied_at: str | None = None
     error: str | None = None
+    buckets: Mapping[str, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"revision": self.revision, "applied_at": self.applied_at, "error": self.error}
+        return {
+            "revision": self.revision,
+            "applied_at": self.applied_at,
+            "error": self.error,
+            "buckets": None if self.buckets is None else dict(self.buckets),
+        }
 
 
 class RoutingAgent:
@@ -142,5 +151,7 @@ class RoutingAgent:
             self._report(error=f"revision {table.revision} is not applied yet: {error}")
             return  # retried on the next poll
         self._handled = target
-        self._report(revision=table.revision, applied_at=self._clock(), error=None)
+        self._report(
+            revision=table.revision, applied_at=self._clock(), error=None, buckets=table.buckets
+        )
         _log.info("applied revision %s (%s)", table.revision, target)

@@ -35,6 +35,16 @@ class SplitTable:
     entries: tuple[tuple[str, str], ...]
     revision: int
 
+    @property
+    def buckets(self) -> dict[str, int]:
+        """`{backend: buckets}`: how many of the `BUCKETS` buckets each backend gets (its share
+        in 0.01% steps), in file order."""
+        counts: dict[str, int] = {}
+        for bucket_range, backend in self.entries:
+            first, _, last = bucket_range.partition(":")
+            counts[backend] = counts.get(backend, 0) + int(last) - int(first) + 1
+        return counts
+
 
 def _entry(number: int, line: str) -> tuple[int, int, str]:
     match = _ENTRY.fullmatch(line)

@@ -1,4 +1,5 @@
-"""The agent's HTTP answer: `GET /routing` -> `{"revision": N, "applied_at": "...", "error": null}`.
+"""The agent's HTTP answer: `GET /routing` -> `{"revision": N, "applied_at": "...", "error": null,
+"buckets": {"be_v1": 9000, "be_v2": 1000}}` (the applied table: rand(10000) buckets per backend).
 
 HAProxy's metrics frontend forwards `/routing` here, so the revision a router applied is read on
 the router's own metrics port. Anything else is 404 (405 for another method on `/routing`).

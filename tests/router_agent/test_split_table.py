@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from router.split import render_split_map, split_entries
-from router_agent.split_table import RoutingTableError, parse_revision, parse_split_map
+from router.names import backend_name
+from router_agent.split_table import (
+    RoutingTableError,
+    SplitTable,
+    parse_revision,
+    parse_split_map,
+)
 from specification.routing import TOTAL_STEPS, RoutingTable
 
 NAMES = ["v1", "v2", "v3", "canary-2", "a", "z9"]
@@ -30,6 +36,12 @@ def tables(draw: st.DrawFn) -> RoutingTable:
 @given(tables())
 def test_every_rendered_split_map_is_accepted_entry_for_entry(routing: RoutingTable) -> None:
     assert parse_split_map(render_split_map(routing)) == tuple(split_entries(routing))
+
+
+@given(tables())
+def test_the_buckets_of_a_table_are_its_shares_in_steps(routing: RoutingTable) -> None:
+    table = SplitTable(parse_split_map(render_split_map(routing)), revision=1)
+    assert table.buckets == {backend_name(n): s for n, s in routing.steps.items() if s}
 
 
 def test_comments_blank_lines_and_any_order_are_fine() -> None:
