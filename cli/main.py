@@ -1,6 +1,7 @@
 """`model-endpoints`: the command line's parser and dispatch (the console script's entry point).
 
     model-endpoints local up --stack dev [--config FILE] [--port N] [--on-image-version skip|fail]
+    model-endpoints local apply --stack dev [--config FILE] [--json]
     model-endpoints local status [--stack dev] [--json]
     model-endpoints local down [--stack dev]
     model-endpoints keys --stack dev [--endpoint E] [--target local|stack] [--json]
@@ -56,6 +57,27 @@ def _lifetime_seconds(text: str) -> int:
     return seconds
 
 
+def _apply_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from cli import apply_command
+
+    apply = actions.add_parser(
+        "apply",
+        help="Move a running local run's traffic to the stack config, step by step.",
+        description="Read the stack config again and apply its routing change (shares, default, "
+        "control) to the running local run under each endpoint's deployment_config: the planned "
+        "steps, each live on every router before its bake, the alarms read during the bakes, "
+        "and a rollback on a breach (exit status 1, the message `pulumi up` gives). A shift left "
+        "by a killed `local apply` is rolled back first. Any other change needs `local down` "
+        "and `local up`.",
+    )
+    apply.add_argument(
+        "--stack", required=True, help="Stack name: reads <stackConfigDir>/Pulumi.<stack>.yaml."
+    )
+    apply.add_argument("--config", help="The stack's config file instead.")
+    _add_json(apply)
+    apply.set_defaults(handler=apply_command.run_apply)
+
+
 def _local_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from cli import local_commands
 
@@ -66,7 +88,9 @@ def _local_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "inference-config version's replicas with Azure ML's inference server, and the router "
         "(HAProxy) with the configuration a cluster gets.",
     )
-    actions = local.add_subparsers(dest="action", required=True, metavar="{up,status,down}")
+    actions = local.add_subparsers(
+        dest="action", required=True, metavar="{up,apply,status,down}"
+    )
 
     up = actions.add_parser(
         "up",
@@ -104,6 +128,8 @@ def _local_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     _add_json(up)
     up.set_defaults(handler=local_commands.run_up)
+
+    _apply_parser(actions)
 
     status = actions.add_parser(
         "status",

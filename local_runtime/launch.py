@@ -37,6 +37,7 @@ from local_runtime.readiness import (
     wait_for_router,
     wait_for_routing,
 )
+from local_runtime.routing_record import LiveRouting
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_ownership import check_created_by_local_up, mark_created_by_local_up
 from local_runtime.run_plan import EndpointPlan, LocalPlan, ReplicaPlan
@@ -154,6 +155,10 @@ def _endpoint_state(endpoint: EndpointPlan) -> EndpointState:
         token_auth_enabled=endpoint.spec.token_auth_enabled,
         replicas=tuple(ReplicaState(r.name, r.version, r.port) for r in endpoint.replicas),
         skipped_versions={s.version: s.image for s in endpoint.skipped},
+        spec=endpoint.spec.model_dump(mode="json"),
+        routing=LiveRouting(endpoint.routing, INITIAL_REVISION),
+        agent_port=endpoint.agent_port,
+        admin_socket=endpoint.router.admin_socket,
     )
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "OnImageVersion",
     "ReplicaPlan",
     "SkippedVersion",
+    "local_endpoint_spec",
     "plan_local_run",
     "replica_count",
 ]
@@ -112,6 +113,16 @@ def _local_spec(spec: EndpointSpec, kept: list[VersionSpec]) -> EndpointSpec:
     data = spec.model_dump()
     data["versions"] = [version.model_dump() for version in kept]
     return EndpointSpec.model_validate(data)
+
+
+def local_endpoint_spec(spec: EndpointSpec) -> EndpointSpec | None:
+    """`spec` as it runs locally: without the versions declared only with an image (their share
+    goes where unclaimed traffic goes), `spec` itself when it has none; None when no version
+    can run locally. Its `routing` is the table a local router serves."""
+    kept = [v for v in spec.versions if v.inference_config is not None]
+    if not kept:
+        return None
+    return spec if len(kept) == len(spec.versions) else _local_spec(spec, kept)
 
 
 def _replica_env(
@@ -196,10 +207,10 @@ def plan_local_run(
     for index, endpoint in enumerate(endpoints):
         kept = [v for v in endpoint.versions if v.inference_config is not None]
         skipped = tuple(s for s in image_only if s.endpoint == endpoint.name)
-        if not kept:
+        local_spec = local_endpoint_spec(endpoint)
+        if local_spec is None:
             skipped_endpoints.append(endpoint.name)
             continue
-        local_spec = _local_spec(endpoint, kept) if skipped else endpoint
         replicas: list[ReplicaPlan] = []
         for version in kept:
             config = version.inference_config

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProcessInfo", "all_pids", "has_marker", "process_info"]
+__all__ = ["ProcessInfo", "all_pids", "children", "has_marker", "process_info"]
 
 _PROC = Path("/proc")
 
@@ -27,6 +27,7 @@ class ProcessInfo:
     pgid: int
     start_ticks: int
     argv: tuple[str, ...]
+    ppid: int = 0  # the parent's pid
 
     @property
     def is_zombie(self) -> bool:
@@ -44,7 +45,12 @@ def process_info(pid: int) -> ProcessInfo | None:
     fields = stat[stat.rindex(")") + 2 :].split()
     argv = tuple(part.decode(errors="replace") for part in raw_argv.split(b"\0") if part)
     return ProcessInfo(
-        pid=pid, state=fields[0], pgid=int(fields[2]), start_ticks=int(fields[19]), argv=argv
+        pid=pid,
+        state=fields[0],
+        pgid=int(fields[2]),
+        start_ticks=int(fields[19]),
+        argv=argv,
+        ppid=int(fields[1]),
     )
 
 
@@ -53,6 +59,16 @@ def all_pids() -> Iterator[int]:
     for entry in os.scandir(_PROC):
         if entry.name.isdigit():
             yield int(entry.name)
+
+
+def children(pid: int) -> set[int]:
+    """The live (not zombie) processes whose parent is `pid`."""
+    found = set()
+    for candidate in all_pids():
+        info = process_info(candidate)
+        if info is not None and info.ppid == pid and not info.is_zombie:
+            found.add(candidate)
+    return found
 
 
 def has_marker(pid: int, name: str, value: str) -> bool:

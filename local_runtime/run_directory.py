@@ -7,7 +7,9 @@ Inside it (pure path arithmetic, nothing is created here):
 <run dir>/
   .model-endpoints-run            written when `local up` creates the directory: only a directory
                                   with it (or a valid state.json) is ever removed
-  state.json                      the run's record: ports, pids, URLs (mode 0600)
+  state.json                      the run's record: ports, pids, URLs, the live routing and the
+                                  traffic shift in progress (mode 0600)
+  apply.lock                      held (flock) by the one `local apply` that may run at a time
   keys/<endpoint>.json            API keys, token issuer/audience (0600)
   keys/<endpoint>-token-signing-key.pem
   router/<endpoint>/haproxy.cfg   the rendered router, its map files, jwt-public.pem, admin.sock
@@ -75,6 +77,10 @@ class RunLayout:
     @property
     def state_file(self) -> Path:
         return self.root / "state.json"
+
+    @property
+    def apply_lock(self) -> Path:
+        return self.root / "apply.lock"
 
     @property
     def keys_dir(self) -> Path:

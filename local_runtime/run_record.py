@@ -12,10 +12,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from local_runtime.errors import LocalRunError
 from local_runtime.private_files import write_private
 from local_runtime.process_control import RecordedProcess
+from local_runtime.routing_record import LiveRouting, ShiftRecord
 from local_runtime.run_directory import RunLayout
 
 __all__ = ["STATE_SCHEMA", "EndpointState", "ReplicaState", "RunState", "read_state", "write_state"]
@@ -36,7 +38,14 @@ class ReplicaState:
 
 @dataclass(frozen=True)
 class EndpointState:
-    """One endpoint of the run: where it listens and what it routes to."""
+    """One endpoint of the run: where it listens and what it routes to.
+
+    `spec` is the endpoint's spec as `local up` (or the last `local apply`) validated it, in JSON
+    form, so `local apply` can tell a routing change from one that needs a restart; `routing`
+    the table its router serves and its revision; `shift` the traffic shift being walked (or
+    left behind by a `local apply` that was killed). `agent_port` and `admin_socket` complete
+    the router's site, so its configuration can be rendered again. Runs recorded before these
+    fields existed read them as empty."""
 
     name: str
     url: str
@@ -49,6 +58,19 @@ class EndpointState:
     replicas: tuple[ReplicaState, ...]
     skipped_versions: dict[str, str] = field(default_factory=dict)  # version -> image
     routing_url: str = ""  # GET: the revision the router applied ("" in a run from before)
+    spec: dict[str, Any] | None = None
+    routing: LiveRouting | None = None
+    shift: ShiftRecord | None = None
+    agent_port: int = 0
+    admin_socket: str = ""
+
+    @property
+    def metrics_port(self) -> int:
+        """The router's metrics port (its `/metrics` and `/routing`)."""
+        port = urlsplit(self.metrics_url).port
+        if port is None:
+            raise ValueError(f"metrics URL {self.metrics_url!r} names no port")
+        return port
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +85,11 @@ class EndpointState:
             "replicas": [replica.to_json() for replica in self.replicas],
             "skipped_versions": self.skipped_versions,
             "routing_url": self.routing_url,
+            "spec": self.spec,
+            "routing": None if self.routing is None else self.routing.to_json(),
+            "shift": None if self.shift is None else self.shift.to_json(),
+            "agent_port": self.agent_port,
+            "admin_socket": self.admin_socket,
         }
 
     @classmethod
@@ -79,6 +106,11 @@ class EndpointState:
             replicas=tuple(ReplicaState(**replica) for replica in data["replicas"]),
             skipped_versions=dict(data.get("skipped_versions") or {}),
             routing_url=str(data.get("routing_url") or ""),
+            spec=data.get("spec"),
+            routing=LiveRouting.from_json(data["routing"]) if data.get("routing") else None,
+            shift=ShiftRecord.from_json(data["shift"]) if data.get("shift") else None,
+            agent_port=int(data.get("agent_port") or 0),
+            admin_socket=str(data.get("admin_socket") or ""),
         )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from local_runtime.procfs import all_pids, has_marker, process_info
+from local_runtime.procfs import all_pids, children, has_marker, process_info
 
 SLEEP = "import time; time.sleep(60)"
 
@@ -40,6 +40,7 @@ def test_a_live_process_as_the_kernel_shows_it(sleeper: subprocess.Popen[bytes])
     with open(f"/proc/{sleeper.pid}/stat") as stat:  # field 22, after the command name
         assert info.start_ticks == int(stat.read().rsplit(")", 1)[1].split()[19])
     assert sleeper.pid in set(all_pids())
+    assert info.ppid == os.getpid() and sleeper.pid in children(os.getpid())
 
 
 def test_the_marker_is_read_from_the_environment(sleeper: subprocess.Popen[bytes]) -> None:

@@ -1,0 +1,108 @@
+"""What `local apply` reports while it runs, per endpoint, and what it returns.
+
+Besides the step engine's own events (`rollout.ShiftEvent`: step applied, routers caught up, bake
+progress with the alarm readings, rolling back, ...), an apply says which shift it planned, that
+an endpoint's table is already the config's, and that it found (and rolled back) a shift whose
+`local apply` was killed. A sink gets `(endpoint, event)`; the command line draws its progress
+bars and alarm lines from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, Union
+
+from local_runtime.routing_record import ShiftRecord
+from rollout import PlannedStep, ShiftEvent, ShiftResult
+from specification.routing import RoutingTable
+
+__all__ = [
+    "ApplyEvent",
+    "ApplyEventSink",
+    "ApplyReport",
+    "EndpointOutcome",
+    "EndpointUnchanged",
+    "InterruptedShiftFound",
+    "InterruptedShiftRolledBack",
+    "Outcome",
+    "ShiftPlanned",
+]
+
+
+@dataclass(frozen=True)
+class InterruptedShiftFound:
+    """The run record holds a shift whose process is gone (`record`); the routers report
+    `reported` (None: no answer). It is rolled back to its starting table as `revision`."""
+
+    record: ShiftRecord
+    reported: tuple[int | None, ...]
+    revision: int
+
+
+@dataclass(frozen=True)
+class InterruptedShiftRolledBack:
+    """Every router serves the interrupted shift's starting table again, as `revision`."""
+
+    table: RoutingTable
+    revision: int
+
+
+@dataclass(frozen=True)
+class ShiftPlanned:
+    """The shift about to run: from `start` (live as `start_revision`) to `target` in `steps`,
+    baking `termination_wait_seconds` after the last; `policy` describes the stepping."""
+
+    start: RoutingTable
+    start_revision: int
+    target: RoutingTable
+    steps: tuple[PlannedStep, ...]
+    termination_wait_seconds: float
+    policy: str
+
+
+@dataclass(frozen=True)
+class EndpointUnchanged:
+    """The routers already serve the config's table (`revision`); only the recorded spec (e.g. a
+    new deployment_config) was updated."""
+
+    table: RoutingTable
+    revision: int
+
+
+ApplyEvent = Union[
+    InterruptedShiftFound, InterruptedShiftRolledBack, ShiftPlanned, EndpointUnchanged, ShiftEvent
+]
+ApplyEventSink = Callable[[str, ApplyEvent], None]
+Outcome = Literal["unchanged", "shifted", "rolled_back"]
+
+
+@dataclass(frozen=True)
+class EndpointOutcome:
+    """What apply did to one endpoint: its routers went from `start` (revision `start_revision`)
+    to `table` (revision `revision`, the live one now) along `steps`; `recovered` is the revision
+    an interrupted shift was rolled back to first (None: there was none)."""
+
+    endpoint: str
+    outcome: Outcome
+    start: RoutingTable
+    start_revision: int
+    target: RoutingTable
+    table: RoutingTable
+    revision: int
+    steps: tuple[PlannedStep, ...] = ()
+    result: ShiftResult | None = None
+    recovered: int | None = None
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """Every endpoint apply reached, in config order; on a rollback, the last one rolled back."""
+
+    stack: str
+    endpoints: tuple[EndpointOutcome, ...]
+
+    @property
+    def rolled_back(self) -> EndpointOutcome | None:
+        return next((e for e in self.endpoints if e.outcome == "rolled_back"), None)

@@ -1,0 +1,96 @@
+"""Whether a change of a stack's config can be applied to its running local run: routing or not.
+
+`local apply` moves traffic; it starts, stops and rewrites nothing else. Per endpoint it accepts
+changes of each version's `traffic_percentile`, `is_default` and `is_control_version_type` (the
+routing table: shares, default, control) and of the endpoint's `deployment_config` and
+`prometheus_url` (how the shift is stepped and watched). Anything else (a version or endpoint
+added or removed, an image, an entry script, replicas, auth, timeouts, ...) means other processes
+or another router configuration: it is refused, every such difference listed as `path: old ->
+new`, with the way out (restart the run). Node pools never reach a local run and are not
+compared. The order of versions does not matter here; the default it may imply is part of the
+table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from local_runtime.errors import LocalRunError
+
+__all__ = [
+    "POLICY_FIELDS",
+    "ROUTING_FIELDS",
+    "RestartRequiredError",
+    "endpoint_differences",
+    "stack_differences",
+]
+
+ROUTING_FIELDS = ("traffic_percentile", "is_default", "is_control_version_type")  # per version
+POLICY_FIELDS = ("deployment_config", "prometheus_url")  # per endpoint
+_SHOWN_CHARACTERS = 60
+
+
+class RestartRequiredError(LocalRunError):
+    """Changes `local apply` cannot make to a running run; `differences` lists them."""
+
+    def __init__(self, stack: str, differences: Sequence[str]) -> None:
+        listed = "\n".join(f"  {line}" for line in differences)
+        super().__init__(
+            f"the config of stack {stack} changed beyond routing; `local apply` only moves "
+            f"traffic (shares, default, control), so it changed nothing:\n{listed}\n"
+            f"restart the run to apply these: `model-endpoints local down --stack {stack}` then "
+            f"`model-endpoints local up --stack {stack}`"
+        )
+        self.differences = tuple(differences)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _SHOWN_CHARACTERS else text[: _SHOWN_CHARACTERS - 3] + "..."
+
+
+def _compare(path: str, old: Any, new: Any, found: list[str]) -> None:
+    """Append `path: old -> new` for every leaf that differs (dicts compared key by key)."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for key in sorted(set(old) | set(new), key=str):
+            _compare(f"{path}.{key}", old.get(key), new.get(key), found)
+    elif old != new:
+        found.append(f"{path}: {_shown(old)} -> {_shown(new)}")
+
+
+def _versions(spec: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {str(version["name"]): dict(version) for version in spec.get("versions") or []}
+
+
+def endpoint_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """What differs between two JSON forms of an endpoint's spec (`model_dump(mode="json")`)
+    other than routing and policy fields, one line each, paths named as in the config."""
+    found: list[str] = []
+    old_versions, new_versions = _versions(old), _versions(new)
+    for name in sorted(set(new_versions) - set(old_versions)):
+        found.append(f"versions: version {name} added")
+    for name in sorted(set(old_versions) - set(new_versions)):
+        found.append(f"versions: version {name} removed")
+    for name in sorted(set(old_versions) & set(new_versions)):
+        before = {k: v for k, v in old_versions[name].items() if k not in ROUTING_FIELDS}
+        after = {k: v for k, v in new_versions[name].items() if k not in ROUTING_FIELDS}
+        _compare(f"versions[{name}]", before, after, found)
+    skipped = {"versions", *POLICY_FIELDS}
+    for key in sorted(set(old) | set(new)):
+        if key not in skipped:
+            _compare(key, old.get(key), new.get(key), found)
+    return found
+
+
+def stack_differences(
+    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """`endpoint_differences` of every endpoint (`{name: spec JSON}`), each line prefixed with
+    the endpoint's name; endpoints added or removed are differences too."""
+    found = [f"endpoint {name} added" for name in new if name not in old]
+    found += [f"endpoint {name} removed" for name in old if name not in new]
+    for name in new:
+        if name in old:
+            found += [f"{name}: {line}" for line in endpoint_differences(old[name], new[name])]
+    return found
