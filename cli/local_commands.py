@@ -1,4 +1,5 @@
-"""`model-endpoints local up | status | down`: start, show and stop a stack's local run."""
+"""`model-endpoints local up | status | down`: start, show and stop a stack's local run
+(`local apply` is `cli.apply_command`)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from local_runtime.project_files import (
 )
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_record import RunState
-from local_runtime.status_report import RunReport, read_run_status
+from local_runtime.status_report import EndpointStatus, RunReport, read_run_status
 from local_runtime.teardown import stop_local_run
 
 __all__ = ["run_document", "run_down", "run_status", "run_up"]
@@ -137,6 +138,21 @@ def _routing_line(routing: dict[str, Any] | None) -> str:
     return line
 
 
+def _shift_line(endpoint: EndpointStatus, stack: str) -> str:
+    """The shift `local apply` walks (or left behind when killed)."""
+    shift = endpoint.shift
+    assert shift is not None
+    where = f"step {shift.step} of {shift.step_count} ({shift.phase}), revision {shift.revision}"
+    if shift.bake_until:
+        where += f", bake until {shift.bake_until}"
+    if endpoint.shift_running:
+        return f"{where}; `local apply` (pid {shift.pid}) running since {shift.started_at}"
+    return (
+        f"[yellow]interrupted at {where}: its `local apply` (pid {shift.pid}) is gone; the next "
+        f"`model-endpoints local apply --stack {stack}` rolls it back first[/yellow]"
+    )
+
+
 def _print_status(console: Console, report: RunReport) -> None:
     console.print(
         f"[bold]stack {report.stack}[/bold] ({report.status} since {report.started_at}) "
@@ -149,7 +165,8 @@ def _print_status(console: Console, report: RunReport) -> None:
             title_justify="left",
             show_edge=False,
         )
-        for column in ("version", "replicas up", "in rotation", "effective %", "requests"):
+        columns = ("version", "replicas up", "in rotation", "effective %", "live %", "requests")
+        for column in columns:
             table.add_column(column, justify="left" if column == "version" else "right")
         for version in endpoint.versions:
             label = f"{version.name} (default)" if version.is_default else version.name
@@ -157,16 +174,22 @@ def _print_status(console: Console, report: RunReport) -> None:
                 "?" if version.replicas_in_rotation is None else str(version.replicas_in_rotation)
             )
             requests = "?" if version.requests is None else str(version.requests)
+            live = "?" if version.live_share is None else f"{version.live_share:g}"
+            if version.live_share is not None and version.live_share != version.share:
+                live = f"[yellow]{live}[/yellow]"
             table.add_row(
                 label,
                 f"{version.replicas_running}/{version.replicas}",
                 rotation,
                 f"{version.share:g}",
+                live,
                 requests,
             )
         console.print(table)
         console.print(f"  scoring URL  {endpoint.url}\n  metrics URL  {endpoint.metrics_url}")
         console.print(f"  routing      {_routing_line(endpoint.routing)}")
+        if endpoint.shift is not None:
+            console.print(f"  shift        {_shift_line(endpoint, report.stack)}")
 
 
 def run_status(args: argparse.Namespace) -> int:

@@ -55,7 +55,7 @@ from local_runtime.router_control import LocalRouter, LocalRouterControl, served
 from local_runtime.router_reload import RouterReconfiguration, local_router_renderer
 from local_runtime.routing_change import RestartRequiredError, stack_differences
 from local_runtime.run_directory import RunLayout
-from local_runtime.run_record import RunState, read_state
+from local_runtime.run_record import EndpointState, RunState, read_state
 from local_runtime.shift_recorder import ShiftRecorder
 from rollout import (
     Clock,
@@ -74,7 +74,13 @@ from specification.endpoint import EndpointSpec
 from specification.routing import RoutingError, RoutingTable
 from specification.stack_config import LoadedStack, load_stack
 
-__all__ = ["ApplyRequest", "ShiftFailedError", "apply_local_changes", "describe_policy"]
+__all__ = [
+    "ApplyRequest",
+    "ShiftFailedError",
+    "apply_local_changes",
+    "describe_policy",
+    "endpoint_routers",
+]
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,12 @@ def _targets(stack: str, state: RunState, loaded: LoadedStack) -> dict[str, Endp
     return {name: runnable[name] for name in old}
 
 
+def endpoint_routers(layout: RunLayout, name: str, entry: EndpointState) -> tuple[LocalRouter, ...]:
+    """The routers of endpoint `name` of a local run: one, as `local up` starts one per endpoint
+    (the control and the recovery work on any number, as a cluster's several pods)."""
+    return (LocalRouter(layout.routing_dir(name), entry.metrics_port),)
+
+
 def _alarms(spec: EndpointSpec) -> tuple[AnyAlarm, ...]:
     config = spec.deployment_config
     rollback = config.auto_rollback_configuration if config is not None else None
@@ -208,7 +220,7 @@ class _EndpointApply:
         self.sink = sink
         self.recorder = ShiftRecorder(layout, state, name)
         entry = state.endpoints[name]
-        self.routers = (LocalRouter(layout.routing_dir(name), entry.metrics_port),)
+        self.routers = endpoint_routers(layout, name, entry)
         self.planned: ShiftPlanned | None = None
         self.recovered: int | None = None
 

@@ -1,10 +1,12 @@
-"""`local status`: per version, replicas running and in rotation, effective share, requests served,
-and per router the routing revision it applied.
+"""`local status`: per version, replicas running and in rotation, the share the run's record
+gives it and the share the router serves now, requests served; per router the routing revision it
+applied; and the traffic shift `local apply` is walking, or left behind when it was killed.
 
 Process liveness comes from the recorded pids; rotation and request counts from the router's own
-Prometheus metrics, the routing revision from its metrics port's `/routing` (its routing agent),
-so they are what the router does, not what we think it does. With the router down, the counts
-and the revision are unknown (None), not zero.
+Prometheus metrics, the routing revision and the live shares from its metrics port's `/routing`
+(its routing agent reports the table it applied), so they are what the router does, not what we
+think it does. With the router down, the counts, the revision and the live shares are unknown
+(None), not zero.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ from urllib.parse import urlsplit
 from local_runtime.errors import NotRunningError
 from local_runtime.metrics import fetch_metrics, version_metrics
 from local_runtime.process_control import is_running
+from local_runtime.procfs import process_info
 from local_runtime.routing_agent import routing_status
+from local_runtime.routing_record import ShiftRecord
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_record import RunState, read_state
+from router.names import backend_name
+from specification.routing import STEPS_PER_PERCENT
 
 __all__ = ["EndpointStatus", "RunReport", "VersionStatus", "read_run_status"]
 
@@ -33,10 +39,12 @@ class VersionStatus:
     replicas_running: int  # their processes alive
     replicas_in_rotation: int | None  # health checks passing, as the router sees it
     requests: int | None  # responses served since the router started
+    live_share: float | None = None  # percent the router serves now (its /routing), None unknown
 
     def to_json(self) -> dict[str, object]:
         return {
             "share": self.share,
+            "live_share": self.live_share,
             "is_default": self.is_default,
             "replicas": self.replicas,
             "replicas_running": self.replicas_running,
@@ -53,15 +61,24 @@ class EndpointStatus:
     router_running: bool
     versions: tuple[VersionStatus, ...]
     skipped_versions: dict[str, str]
-    # `{"revision", "applied_at", "error"}` as the router's /routing answers; None if unknown
+    # `{"revision", "applied_at", "error", "buckets"}` as the router's /routing answers; None if
+    # unknown
     routing: dict[str, Any] | None = None
+    revision: int | None = None  # the run record's revision of the table `share` is from
+    shift: ShiftRecord | None = None
+    shift_running: bool = False  # its `local apply` is alive (else it was killed)
 
     def to_json(self) -> dict[str, object]:
+        shift = None
+        if self.shift is not None:
+            shift = {**self.shift.to_json(), "running": self.shift_running}
         return {
             "url": self.url,
             "metrics_url": self.metrics_url,
             "router_running": self.router_running,
+            "revision": self.revision,
             "routing": self.routing,
+            "shift": shift,
             "versions": {v.name: v.to_json() for v in self.versions},
             "skipped_versions": self.skipped_versions,
         }
@@ -95,6 +112,20 @@ def _routing(routing_url: str) -> dict[str, Any] | None:
         return None
 
 
+def _live_share(routing: dict[str, Any] | None, version: str) -> float | None:
+    buckets = routing.get("buckets") if routing is not None else None
+    if not isinstance(buckets, dict):
+        return None
+    return int(buckets.get(backend_name(version), 0)) / STEPS_PER_PERCENT
+
+
+def _apply_alive(shift: ShiftRecord) -> bool:
+    """Whether the `local apply` that recorded `shift` still runs (a pid reused since by another
+    program would have to be a `local apply` too to be mistaken for it)."""
+    info = process_info(shift.pid)
+    return info is not None and not info.is_zombie and "apply" in info.argv
+
+
 def _endpoint_status(state: RunState, name: str, running: dict[str, bool]) -> EndpointStatus:
     endpoint = state.endpoints[name]
     router_running = running.get(f"{name}-router", False)
@@ -119,6 +150,7 @@ def _endpoint_status(state: RunState, name: str, running: dict[str, bool]) -> En
                 replicas_running=sum(running.get(r, False) for r in replicas),
                 replicas_in_rotation=metrics.servers_up if metrics else None,
                 requests=metrics.requests if metrics else None,
+                live_share=_live_share(routing, version),
             )
         )
     return EndpointStatus(
@@ -129,6 +161,9 @@ def _endpoint_status(state: RunState, name: str, running: dict[str, bool]) -> En
         tuple(versions),
         dict(endpoint.skipped_versions),
         routing,
+        endpoint.routing.revision if endpoint.routing is not None else None,
+        endpoint.shift,
+        endpoint.shift is not None and _apply_alive(endpoint.shift),
     )
 
 

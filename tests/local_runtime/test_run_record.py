@@ -13,6 +13,8 @@ from local_runtime.errors import LocalRunError
 from local_runtime.private_files import write_private
 from local_runtime.process_control import RecordedProcess
 from local_runtime.run_directory import RunLayout
+from specification.routing import RoutingTable
+from local_runtime.routing_record import LiveRouting, ShiftRecord
 from local_runtime.run_record import (
     EndpointState,
     ReplicaState,
@@ -63,3 +65,74 @@ def test_damaged_state_is_reported_with_the_way_out(tmp_path: Path) -> None:
     write_private(layout.state_file, json.dumps({"schema": 99}))
     with pytest.raises(LocalRunError, match="is damaged"):
         read_state(layout)
+
+
+def test_the_routing_and_a_shift_in_progress_round_trip(tmp_path: Path) -> None:
+    layout = RunLayout(tmp_path / "runs" / "dev")
+    start = RoutingTable({"v1": 9000, "v2": 1000}, "v1", "v1")
+    target = RoutingTable({"v1": 2000, "v2": 8000}, "v2", "v1")
+    endpoint = EndpointState(
+        name="ep",
+        url="http://127.0.0.1:8080/score",
+        port=8080,
+        metrics_url="http://127.0.0.1:9000/metrics",
+        traffic=start.traffic,
+        default_version="v1",
+        auth_enabled=False,
+        token_auth_enabled=False,
+        replicas=(),
+        spec={"name": "ep", "versions": []},
+        routing=LiveRouting(start, 4),
+        shift=ShiftRecord(
+            start=start,
+            start_revision=4,
+            target=target,
+            step_count=2,
+            step=1,
+            revision=5,
+            phase="bake",
+            pid=123,
+            started_at="2026-11-22T00:00:00+00:00",
+            updated_at="2026-11-22T00:00:01+00:00",
+            bake_until="2026-11-22T00:05:01+00:00",
+        ),
+        agent_port=9001,
+        admin_socket="/run/admin.sock",
+    )
+    state = RunState("dev", str(layout.root), str(layout.root), "/c.yaml", "t", "running", {"ep": endpoint})
+    write_state(layout, state)
+    assert read_state(layout) == state
+    assert endpoint.metrics_port == 9000
+
+
+def test_a_record_from_before_the_routing_fields_reads_them_as_empty(tmp_path: Path) -> None:
+    layout = RunLayout(tmp_path)
+    endpoint = {
+        "name": "ep",
+        "url": "u",
+        "port": 1,
+        "metrics_url": "http://127.0.0.1:2/metrics",
+        "traffic": {"v1": 100},
+        "default_version": "v1",
+        "auth_enabled": True,
+        "token_auth_enabled": False,
+        "replicas": [],
+    }
+    document = {
+        "schema": 1,
+        "stack": "dev",
+        "run_dir": str(tmp_path),
+        "marker": str(tmp_path),
+        "config_file": "/c.yaml",
+        "started_at": "t",
+        "status": "running",
+        "endpoints": {"ep": endpoint},
+        "processes": [],
+    }
+    write_private(layout.state_file, json.dumps(document))
+    state = read_state(layout)
+    assert state is not None
+    old = state.endpoints["ep"]
+    assert (old.spec, old.routing, old.shift, old.agent_port, old.admin_socket) == (
+        None, None, None, 0, "",
+    )

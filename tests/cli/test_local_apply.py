@@ -1,0 +1,329 @@
+"""`model-endpoints local apply` for real: runs of real `azmlinfsrv` replicas behind the real router
+and its routing agent, their stack configs written as `Pulumi.<stack>.yaml`, and traffic sent
+through the router while the shift walks.
+
+- a LINEAR shift of a healthy version reaches its target in its planned steps, each live on the
+  router before its bake, with no failed request under load; its last step also makes the new
+  version the default and the A/B control, which reloads the router (hitless) while the load runs;
+  `local status` shows the live table; a change beyond routing is refused and changes nothing;
+- a CANARY to a version whose `run()` raises (azmlinfsrv answers 500) is rolled back at its first
+  bake, naming the alarm, and the old table is live again; the same through a PromQL alarm read
+  from Debian's `prometheus` scraping the local router;
+- a `local apply` killed (SIGKILL) in the middle of a bake leaves the router on a complete table
+  and a record of the shift; `local status` says it was interrupted; the next `local apply` rolls
+  it back and then walks its own shift to the end; a SIGTERM rolls back in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from local_runtime.loopback_http import loopback_request
+from router_agent.split_table import SplitTable, parse_revision, parse_split_map
+from tests.local_runtime.local_run_harness import LocalRuns, ScoringLoad, score, write_stack
+from tests.ports import free_port
+from tests.rollout.test_prometheus_query import running_prometheus
+
+GOOD_SCRIPT = """
+    def init():
+        pass
+
+    def run(raw_data):
+        return {"served": "ok"}
+"""
+BROKEN_RUN_SCRIPT = """
+    def init():
+        pass
+
+    def run(raw_data):
+        raise RuntimeError("this model version is broken")
+"""
+SCRIPTS = {"models/good.py": GOOD_SCRIPT, "models/broken.py": BROKEN_RUN_SCRIPT}
+
+
+def _stack(versions: str, deployment_config: str = "", extra: str = "") -> str:
+    """A stack config of one endpoint `shop` without auth (the load needs no key)."""
+    return f"""
+    config:
+      model-endpoints:endpoints:
+        - name: shop
+          auth_enabled: false
+{extra}{deployment_config}          versions:
+{versions}"""
+
+
+def _versions(vb_share: float, vb_script: str = "good", vb_flags: str = "") -> str:
+    return (
+        "            - name: va\n"
+        "              is_default: true\n"
+        "              period_seconds: 1\n"
+        "              inference_config: {entry_script: models/good.py}\n"
+        "            - name: vb\n"
+        f"              traffic_percentile: {vb_share}\n"
+        "              period_seconds: 1\n"
+        f"{vb_flags}"
+        f"              inference_config: {{entry_script: models/{vb_script}.py}}\n"
+    )
+
+
+def _policy(kind: str, size: int, wait: int, alarms: str = "", termination: int = 0) -> str:
+    size_key = "canary_size" if kind == "CANARY" else "linear_step_size"
+    text = (
+        "          deployment_config:\n"
+        "            blue_green_update_policy:\n"
+        "              traffic_routing_configuration:\n"
+        f"                type: {kind}\n"
+        f"                {size_key}: {{type: CAPACITY_PERCENT, value: {size}}}\n"
+        f"                wait_interval_in_seconds: {wait}\n"
+        f"              termination_wait_in_seconds: {termination}\n"
+        "              maximum_execution_timeout_in_seconds: 600\n"
+    )
+    if alarms:
+        text += "            auto_rollback_configuration:\n              alarms:\n" + alarms
+    return text
+
+
+ROUTER_ALARM = (
+    "                - alarm_name: canary-5xx\n"
+    "                  metric: 5xx_ratio\n"
+    "                  threshold: 0.05\n"
+    "                  window_seconds: 10\n"
+    "                  min_requests: 5\n"
+)
+VB_5XX = 'sum(haproxy_backend_http_responses_total{proxy="be_vb",code="5xx"})'
+
+
+def _promql_alarm() -> str:
+    return (
+        "                - alarm_name: vb-errors-promql\n"
+        f"                  promql: '{VB_5XX}'\n"
+        "                  threshold: 0\n"
+    )
+
+
+class ApplyRun:
+    """One local run of `shop` and the config file `local apply` reads."""
+
+    def __init__(self, runs: LocalRuns, directory: Path, stack: str, config: str) -> None:
+        self.runs = runs
+        self.stack = stack
+        self.config_file = write_stack(directory, stack, config, SCRIPTS)
+        up = runs.up_ok(stack, "--config", str(self.config_file), "--port", str(free_port()))
+        self.port = int(urlsplit(up["url"]).port or 0)
+        self.metrics_port = int(urlsplit(up["metrics_url"]).port or 0)
+
+    def write(self, config: str) -> None:
+        write_stack(self.config_file.parent, self.stack, config, {})
+
+    def apply(self) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+        result = self.runs.cli(
+            "local", "apply", "--stack", self.stack, "--config", str(self.config_file), "--json"
+        )
+        document: dict[str, Any] = json.loads(result.stdout) if result.stdout else {}
+        return result, document
+
+    def start_apply(self, log: Path) -> subprocess.Popen[str]:
+        with open(log, "w") as output:
+            return self.runs.popen(
+                "local", "apply", "--stack", self.stack, "--config", str(self.config_file),
+                output=output,
+            )
+
+    def routing(self) -> dict[str, Any]:
+        document: dict[str, Any] = loopback_request(self.metrics_port, "/routing").json()
+        return document
+
+    def routing_dir(self) -> Path:
+        return self.runs.run_dir(self.stack) / "router" / "shop" / "routing"
+
+    def table_on_disk(self) -> SplitTable:
+        """The routing directory's table, read as the agent reads it (refused if not complete)."""
+        directory = self.routing_dir()
+        return SplitTable(
+            parse_split_map((directory / "split.map").read_text()),
+            parse_revision((directory / "revision").read_text()),
+        )
+
+    def status(self) -> dict[str, Any]:
+        document: dict[str, Any] = self.runs.json("local", "status", "--stack", self.stack)
+        return document["endpoints"]["shop"]
+
+    def shift(self) -> dict[str, Any] | None:
+        shift: dict[str, Any] | None = self.runs.state(self.stack)["endpoints"]["shop"]["shift"]
+        return shift
+
+
+def _wait(condition: Callable[[], bool], what: str, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def healthy(local_runs: LocalRuns, tmp_path: Path) -> Iterator[ApplyRun]:
+    yield ApplyRun(local_runs, tmp_path / "stack", "healthy", _stack(_versions(0)))
+
+
+@pytest.fixture
+def broken(local_runs: LocalRuns, tmp_path: Path) -> Iterator[ApplyRun]:
+    yield ApplyRun(local_runs, tmp_path / "stack", "broken", _stack(_versions(0, "broken")))
+
+
+def test_a_linear_shift_reaches_its_target_in_its_steps_without_a_failed_request(
+    healthy: ApplyRun,
+) -> None:
+    assert healthy.routing()["buckets"] == {"be_va": 10000}
+    healthy.write(
+        _stack(
+            _versions(60, vb_flags="              is_control_version_type: true\n"),
+            _policy("LINEAR", 25, wait=1, alarms=ROUTER_ALARM),
+        ).replace("              is_default: true\n", "", 1).replace(
+            "              traffic_percentile: 60\n",
+            "              traffic_percentile: 60\n              is_default: true\n",
+        )
+    )
+    with ScoringLoad(healthy.port) as load:
+        result, document = healthy.apply()
+    assert result.returncode == 0, result.stderr
+    assert load.total >= 200 and load.failures() == []
+    shop = document["endpoints"]["shop"]
+    assert shop["outcome"] == "shifted" and shop["from_revision"] == 1
+    # 25% of the change per step, each its own revision; the last makes vb the default
+    assert [step["traffic"] for step in shop["steps"]] == [
+        {"va": 75.0, "vb": 25.0},
+        {"va": 50.0, "vb": 50.0},
+        {"va": 25.0, "vb": 75.0},
+        {"va": 0.0, "vb": 100.0},
+    ]
+    assert [step["revision"] for step in shop["steps"]] == [2, 3, 4, 5]
+    assert all(step["bake_seconds"] >= 1 for step in shop["steps"])
+    assert shop["revision"] == 5 and shop["table"]["default_version"] == "vb"
+    assert "alarm canary-5xx: ok 5xx_ratio of vb = 0" in result.stderr
+    # both versions served during the shift; after it, vb as the default and the control
+    assert load.served()["va"] > 0 and load.served()["vb"] > 0
+    assert healthy.routing()["revision"] == 5 and healthy.routing()["buckets"] == {"be_vb": 10000}
+    answer = score(healthy.port)
+    assert answer.status == 200
+    assert (answer.headers["x-model-version"], answer.headers["x-model-role"]) == ("vb", "control")
+
+    status = healthy.status()
+    assert status["revision"] == 5 and status["shift"] is None
+    assert {v: s["live_share"] for v, s in status["versions"].items()} == {"va": 0.0, "vb": 100.0}
+    assert {v: s["share"] for v, s in status["versions"].items()} == {"va": 0.0, "vb": 100.0}
+
+    # a change beyond routing is refused, named, and changes nothing
+    healthy.write(_stack(_versions(60, vb_flags="              num_replicas: 2\n")))
+    refused, _ = healthy.apply()
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert "versions[vb].num_replicas: None -> 2" in refused.stderr
+    assert "local down --stack healthy` then `model-endpoints local up --stack healthy" in (
+        refused.stderr
+    )
+    assert healthy.routing()["revision"] == 5
+
+
+def test_a_canary_to_a_failing_version_is_rolled_back_by_each_kind_of_alarm(
+    broken: ApplyRun, tmp_path: Path
+) -> None:
+    with running_prometheus(tmp_path / "prometheus", f"127.0.0.1:{broken.metrics_port}") as prom:
+        broken.write(
+            _stack(
+                _versions(100, "broken"),
+                _policy("CANARY", 50, wait=3, alarms=_promql_alarm()),
+                extra=f"          prometheus_url: {prom.url}\n",
+            )
+        )
+        with ScoringLoad(broken.port) as load:
+            result, document = broken.apply()
+    assert result.returncode == 1, result.stderr
+    assert "alarm 'vb-errors-promql' breached" in result.stderr
+    assert document["outcome"] == "rolled_back"
+    assert "traffic shift rolled back: alarm 'vb-errors-promql' breached" in document["error"]
+    assert load.served()["vb"] > 0  # the canary took traffic, and failed it
+    live = broken.routing()
+    assert live["buckets"] == {"be_va": 10000}
+    assert live["revision"] == document["endpoints"]["shop"]["revision"]
+
+    # the router's own 5xx ratio: rolled back at the first bake
+    broken.write(_stack(_versions(100, "broken"), _policy("CANARY", 50, wait=2, alarms=ROUTER_ALARM)))
+    with ScoringLoad(broken.port) as load:
+        result, document = broken.apply()
+    assert result.returncode == 1
+    message = (
+        "traffic shift rolled back: alarm 'canary-5xx' breached: 5xx_ratio of vb = 1 > threshold "
+        "0.05"
+    )
+    assert message in result.stderr and message in document["error"]
+    assert "at step 1 of 2; 50% of the change had moved (va 100% -> 50%, vb 0% -> 50%)" in (
+        document["error"]
+    )
+    shop = document["endpoints"]["shop"]
+    assert shop["outcome"] == "rolled_back" and shop["traffic"] == {"va": 100.0, "vb": 0.0}
+    assert broken.routing()["buckets"] == {"be_va": 10000}
+    assert broken.routing()["revision"] == shop["revision"] == live["revision"] + 2
+    assert broken.table_on_disk().buckets == {"be_va": 10000}
+    status = broken.status()
+    assert status["shift"] is None and status["versions"]["vb"]["live_share"] == 0.0
+    after = [score(broken.port) for _ in range(20)]
+    assert {(a.status, a.headers["x-model-version"]) for a in after} == {(200, "va")}
+
+
+def test_a_killed_apply_leaves_a_complete_table_and_the_next_apply_rolls_it_back(
+    healthy: ApplyRun, tmp_path: Path
+) -> None:
+    healthy.write(_stack(_versions(80), _policy("LINEAR", 50, wait=60)))
+    killed = healthy.start_apply(tmp_path / "killed.log")
+    try:
+        _wait(lambda: (healthy.shift() or {}).get("phase") == "bake", "the first bake")
+    finally:
+        killed.kill()
+        killed.wait(timeout=10)
+    shift = healthy.shift()
+    assert shift is not None and (shift["step"], shift["step_count"]) == (1, 2)
+    # the router serves step 1's table, complete, as the routing directory holds it
+    assert healthy.routing()["revision"] == shift["revision"] == 2
+    assert healthy.routing()["buckets"] == {"be_va": 6000, "be_vb": 4000}
+    on_disk = healthy.table_on_disk()
+    assert (on_disk.revision, on_disk.buckets) == (2, {"be_va": 6000, "be_vb": 4000})
+    status = healthy.status()
+    assert status["shift"]["running"] is False and status["shift"]["phase"] == "bake"
+    assert status["versions"]["vb"]["live_share"] == 40.0 and status["versions"]["vb"]["share"] == 0
+
+    healthy.write(_stack(_versions(80), _policy("LINEAR", 50, wait=1)))
+    with ScoringLoad(healthy.port) as load:
+        result, document = healthy.apply()
+    assert result.returncode == 0, result.stderr
+    assert load.failures() == []
+    assert "a `local apply` was killed during its shift (step 1 of 2" in result.stderr
+    shop = document["endpoints"]["shop"]
+    # rolled back to the starting table first (revision 3), then walked again from it
+    assert shop["recovered_revision"] == 3
+    assert shop["from"] == {"va": 100.0, "vb": 0.0} and shop["from_revision"] == 3
+    assert [step["revision"] for step in shop["steps"]] == [4, 5]
+    assert healthy.routing()["buckets"] == {"be_va": 2000, "be_vb": 8000}
+    assert healthy.shift() is None
+
+    # SIGTERM: the process rolls its own shift back before it exits
+    healthy.write(_stack(_versions(0), _policy("LINEAR", 50, wait=60)))
+    terminated = healthy.start_apply(tmp_path / "terminated.log")
+    try:
+        _wait(lambda: (healthy.shift() or {}).get("phase") == "bake", "the first bake")
+        terminated.send_signal(signal.SIGTERM)
+        assert terminated.wait(timeout=20) == 130
+    finally:
+        terminated.kill()
+        terminated.wait(timeout=10)
+    assert healthy.shift() is None
+    assert healthy.routing()["revision"] == 7  # step 1 was 6; its rollback 7
+    assert healthy.routing()["buckets"] == {"be_va": 2000, "be_vb": 8000}
+    assert "rolling back" in (tmp_path / "terminated.log").read_text()

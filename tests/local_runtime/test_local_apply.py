@@ -1,0 +1,283 @@
+"""`local apply` in-process, on routers made of the real routing agent and its real `/routing`
+(no HAProxy, no replicas: `agent_routers`), two per endpoint where a cluster would have several:
+a shift left by a killed apply with its routers on different revisions is rolled back on every
+router before anything else, a rollback no router confirms keeps its record for the next apply,
+and every refusal leaves the routers untouched. The command line, real HAProxy and real replicas
+are `tests/cli/test_local_apply.py`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local_runtime.apply_events import ApplyEvent, InterruptedShiftFound, InterruptedShiftRolledBack
+from local_runtime.errors import LocalRunError, NotRunningError
+from local_runtime.local_apply import ApplyRequest, apply_local_changes
+from local_runtime.router_control import LocalRouterControl
+from local_runtime.routing_change import RestartRequiredError
+from local_runtime.routing_record import LiveRouting, ShiftRecord
+from local_runtime.run_directory import RunLayout
+from local_runtime.run_record import EndpointState, RunState, read_state, write_state
+from router.split import render_split_map
+from router_agent.routing_dir import routing_files, write_generation
+from specification.endpoint import EndpointSpec
+from specification.routing import RoutingTable
+from tests.local_runtime.agent_routers import AgentRouter
+from tests.local_runtime.local_run_harness import write_stack
+
+START = RoutingTable({"va": 10000, "vb": 0}, "va")
+STEP_1 = RoutingTable({"va": 7000, "vb": 3000}, "va")
+STEP_2 = RoutingTable({"va": 4000, "vb": 6000}, "va")
+TARGET = RoutingTable({"va": 2000, "vb": 8000}, "va")
+
+
+def _config(vb_share: float, vb_extra: str = "", va_extra: str = "") -> str:
+    return f"""
+    config:
+      model-endpoints:endpoints:
+        - name: shop
+          auth_enabled: false
+          versions:
+            - name: va
+              inference_config: {{entry_script: models/a.py}}
+{va_extra}            - name: vb
+              traffic_percentile: {vb_share}
+              inference_config: {{entry_script: models/b.py}}
+{vb_extra}"""
+
+
+def _spec_json(vb_share: float) -> dict[str, Any]:
+    spec = EndpointSpec.model_validate(
+        {
+            "name": "shop",
+            "auth_enabled": False,
+            "versions": [
+                {"name": "va", "inference_config": {"entry_script": "models/a.py"}},
+                {
+                    "name": "vb",
+                    "traffic_percentile": vb_share,
+                    "inference_config": {"entry_script": "models/b.py"},
+                },
+            ],
+        }
+    )
+    return spec.model_dump(mode="json")
+
+
+class Run:
+    """A recorded run of `shop` whose routers are `routers`, and its config file."""
+
+    def __init__(self, tmp_path: Path, routers: list[AgentRouter]) -> None:
+        self.routers = routers
+        self.layout = RunLayout(tmp_path / "runs" / "s")
+        self.layout.root.mkdir(parents=True)
+        self.config_file = write_stack(tmp_path / "stack", "s", _config(0), {})
+        self.control = LocalRouterControl([router.local for router in routers])
+
+    def record(
+        self, routing: LiveRouting, shift: ShiftRecord | None = None, **changes: Any
+    ) -> None:
+        """Write state.json; `changes` set RunState fields, or `spec` the endpoint's."""
+        endpoint = EndpointState(
+            name="shop",
+            url="http://127.0.0.1:1/score",
+            port=1,
+            metrics_url=f"http://127.0.0.1:{self.routers[0].server.port}/metrics",
+            traffic=routing.table.traffic,
+            default_version="va",
+            auth_enabled=False,
+            token_auth_enabled=False,
+            replicas=(),
+            spec=changes.pop("spec", _spec_json(0)),
+            routing=routing,
+            shift=shift,
+        )
+        state = RunState(
+            stack="s",
+            run_dir=str(self.layout.root),
+            marker=str(self.layout.root),
+            config_file=str(self.config_file),
+            started_at="2026-01-01T00:00:00+00:00",
+            status="running",
+            endpoints={"shop": endpoint},
+        )
+        for name, value in changes.items():
+            setattr(state, name, value)
+        write_state(self.layout, state)
+
+    def serve(self, index: int, table: RoutingTable, revision: int) -> None:
+        write_generation(self.routers[index].routing_dir, routing_files(render_split_map(table), revision))
+
+    def wait_for(self, revisions: list[int]) -> None:
+        deadline = time.monotonic() + 5
+        while self.control.applied_revisions() != revisions:
+            assert time.monotonic() < deadline, self.control.applied_revisions()
+            time.sleep(0.02)
+
+    def configure(self, text: str) -> None:
+        write_stack(self.config_file.parent, "s", text, {})
+
+    def apply(self, events: list[tuple[str, ApplyEvent]] | None = None, **timing: float) -> Any:
+        request = ApplyRequest("s", self.config_file, self.layout.root, **timing)  # type: ignore[arg-type]
+        sink = None if events is None else lambda name, event: events.append((name, event))
+        return apply_local_changes(request, on_event=sink)
+
+    def state(self) -> RunState:
+        state = read_state(self.layout)
+        assert state is not None
+        return state
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
+    routers = [AgentRouter(tmp_path / f"router{index}") for index in range(2)]
+    monkeypatch.setattr(
+        "local_runtime.local_apply.endpoint_routers",
+        lambda layout, name, entry: tuple(router.local for router in routers),
+    )
+    try:
+        yield Run(tmp_path, routers)
+    finally:
+        for router in routers:
+            router.stop()
+
+
+def _shift_record(revision: int, step: int) -> ShiftRecord:
+    return ShiftRecord(
+        start=START,
+        start_revision=1,
+        target=TARGET,
+        step_count=3,
+        step=step,
+        revision=revision,
+        phase="catch_up",
+        pid=999_999_999,
+        started_at="2026-01-01T00:00:00+00:00",
+        updated_at="2026-01-01T00:00:01+00:00",
+    )
+
+
+def test_a_killed_shift_with_routers_on_different_steps_is_rolled_back_on_all_first(
+    run: Run,
+) -> None:
+    # killed while writing step 2: one router has it, the other still serves step 1
+    run.serve(0, STEP_2, 3)
+    run.serve(1, STEP_1, 2)
+    run.wait_for([3, 2])
+    run.record(LiveRouting(START, 1), _shift_record(revision=3, step=2))
+    run.configure(_config(80))
+
+    events: list[tuple[str, ApplyEvent]] = []
+    seen_at_rollback: list[list[Any]] = []
+    recording = events.append
+
+    def sink(name: str, event: ApplyEvent) -> None:
+        recording((name, event))
+        if isinstance(event, InterruptedShiftRolledBack):
+            seen_at_rollback.append(run.control.reports())
+
+    request = ApplyRequest("s", run.config_file, run.layout.root)
+    report = apply_local_changes(request, on_event=sink)
+
+    found = next(e for _, e in events if isinstance(e, InterruptedShiftFound))
+    assert (found.reported, found.revision) == ((3, 2), 4)
+    # once rolled back, every router serves the starting table, the same revision: no mix
+    (reports,) = seen_at_rollback
+    assert [(r.revision, dict(r.buckets)) for r in reports] == [(4, {"be_va": 10000})] * 2
+    (outcome,) = report.endpoints
+    assert (outcome.outcome, outcome.recovered, outcome.start, outcome.start_revision) == (
+        "shifted",
+        4,
+        START,
+        4,
+    )
+    assert (outcome.table, outcome.revision) == (TARGET, 5)
+    final = [(r.revision, dict(r.buckets)) for r in run.control.reports() if r is not None]
+    assert final == [(5, {"be_va": 2000, "be_vb": 8000})] * 2
+    entry = run.state().endpoints["shop"]
+    assert entry.shift is None and entry.routing == LiveRouting(TARGET, 5)
+    assert entry.traffic == {"va": 20.0, "vb": 80.0} and entry.spec == _spec_json(80)
+
+
+def test_a_rollback_not_every_router_confirms_stays_recorded_for_the_next_apply(
+    run: Run,
+) -> None:
+    run.serve(0, STEP_1, 2)
+    run.serve(1, STEP_1, 2)
+    run.wait_for([2, 2])
+    run.record(LiveRouting(START, 1), _shift_record(revision=2, step=1))
+    run.configure(_config(80))
+    run.routers[1].stop_polling()
+    with pytest.raises(LocalRunError, match=r"not every router reported it within 0.5 s"):
+        run.apply(rollback_timeout_seconds=0.5)
+    shift = run.state().endpoints["shop"].shift
+    assert shift is not None and (shift.phase, shift.revision) == ("rolling_back", 3)
+    assert run.control.applied_revisions() == [3, 2]
+
+    run.routers[1].start_polling()
+    report = run.apply()
+    (outcome,) = report.endpoints
+    assert (outcome.recovered, outcome.revision) == (4, 5)
+    run.wait_for([5, 5])
+    assert run.state().endpoints["shop"].shift is None
+
+
+def test_no_change_writes_nothing_and_records_the_new_policy(run: Run) -> None:
+    run.serve(0, START, 1)
+    run.serve(1, START, 1)
+    run.wait_for([1, 1])
+    run.record(LiveRouting(START, 1))
+    policy = (
+        "          deployment_config:\n"
+        "            blue_green_update_policy:\n"
+        "              traffic_routing_configuration: {type: ALL_AT_ONCE, wait_interval_in_seconds: 0}\n"
+    )
+    run.configure(_config(0).replace("          versions:\n", policy + "          versions:\n"))
+    (outcome,) = run.apply().endpoints
+    assert (outcome.outcome, outcome.revision, outcome.steps) == ("unchanged", 1, ())
+    assert run.control.applied_revisions() == [1, 1]
+    assert run.state().endpoints["shop"].spec["deployment_config"] is not None  # type: ignore[index]
+
+
+def test_refusals_leave_the_routers_alone(run: Run) -> None:
+    run.serve(0, START, 1)
+    run.serve(1, START, 1)
+    run.wait_for([1, 1])
+    with pytest.raises(NotRunningError, match="stack s is not running locally"):
+        run.apply()
+    run.record(LiveRouting(START, 1), status="starting")
+    with pytest.raises(LocalRunError, match="still starting"):
+        run.apply()
+    run.record(LiveRouting(START, 1))
+
+    run.configure(_config(80, vb_extra="              num_replicas: 3\n"))
+    with pytest.raises(RestartRequiredError, match=r"shop: versions\[vb\].num_replicas: None -> 3"):
+        run.apply()
+    run.configure(_config(0).replace("            - name: va\n", "            - name: vz\n", 1))
+    with pytest.raises(RestartRequiredError, match="version vz added"):
+        run.apply()
+    # a default that moves only because another version is listed first: `up` refuses it too
+    reordered = """
+    config:
+      model-endpoints:endpoints:
+        - name: shop
+          auth_enabled: false
+          versions:
+            - name: vb
+              inference_config: {entry_script: models/b.py}
+            - name: va
+              inference_config: {entry_script: models/a.py}
+    """
+    run.configure(reordered)
+    with pytest.raises(LocalRunError, match="Set is_default: true on 'vb' to make it the default"):
+        run.apply()
+    # a run recorded before local apply existed has no spec to compare with
+    run.record(LiveRouting(START, 1), spec=None)
+    run.configure(_config(80))
+    with pytest.raises(LocalRunError, match="did not record its spec and routing"):
+        run.apply()
+    assert run.control.applied_revisions() == [1, 1]

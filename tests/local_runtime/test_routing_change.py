@@ -1,0 +1,96 @@
+"""Which config changes `local apply` makes to a running run: routing and policy fields only; every
+other difference is listed, path first, with the way out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from local_runtime.routing_change import (
+    RestartRequiredError,
+    endpoint_differences,
+    stack_differences,
+)
+from specification.endpoint import EndpointSpec
+
+
+def _spec(**changes: Any) -> dict[str, Any]:
+    versions = changes.pop("versions", None) or [
+        {"name": "va", "inference_config": {"entry_script": "a.py"}},
+        {"name": "vb", "traffic_percentile": 10, "inference_config": {"entry_script": "b.py"}},
+    ]
+    spec = EndpointSpec.model_validate({"name": "shop", "versions": versions, **changes})
+    return spec.model_dump(mode="json")
+
+
+def _with_version(index: int, **fields: Any) -> dict[str, Any]:
+    spec = _spec()
+    spec["versions"][index].update(fields)
+    return EndpointSpec.model_validate(spec).model_dump(mode="json")
+
+
+POLICY = {
+    "blue_green_update_policy": {
+        "traffic_routing_configuration": {
+            "type": "CANARY",
+            "canary_size": {"type": "CAPACITY_PERCENT", "value": 10},
+            "wait_interval_in_seconds": 5,
+        }
+    }
+}
+
+
+def test_routing_and_policy_changes_are_not_differences() -> None:
+    old = _spec()
+    assert endpoint_differences(old, _with_version(1, traffic_percentile=40)) == []
+    assert endpoint_differences(old, _with_version(1, is_default=True)) == []
+    assert endpoint_differences(old, _with_version(0, is_control_version_type=True)) == []
+    assert endpoint_differences(old, _spec(deployment_config=POLICY)) == []
+    assert endpoint_differences(old, _spec(prometheus_url="http://127.0.0.1:9090")) == []
+    reordered = _spec()
+    reordered["versions"].reverse()
+    assert endpoint_differences(old, reordered) == []
+
+
+def test_everything_else_is_listed_with_its_path() -> None:
+    old = _spec()
+    assert endpoint_differences(old, _with_version(1, num_replicas=2)) == [
+        "versions[vb].num_replicas: None -> 2"
+    ]
+    assert endpoint_differences(
+        old, _with_version(0, inference_config={"entry_script": "a2.py"})
+    ) == ["versions[va].inference_config.entry_script: 'a.py' -> 'a2.py'"]
+    assert endpoint_differences(old, _spec(auth_enabled=False)) == ["auth_enabled: True -> False"]
+    three = _spec(
+        versions=[
+            *old["versions"],
+            {"name": "vc", "inference_config": {"entry_script": "c.py"}},
+        ]
+    )
+    assert endpoint_differences(old, three) == ["versions: version vc added"]
+    assert endpoint_differences(three, old) == ["versions: version vc removed"]
+
+
+def test_long_values_are_cut_and_endpoints_added_or_removed_are_named() -> None:
+    old = _spec()
+    tagged = _spec(description="x" * 200)
+    (line,) = endpoint_differences(old, tagged)
+    assert line.startswith("description: '' -> 'xxx") and line.endswith("...") and len(line) < 100
+    assert stack_differences({"shop": old}, {"shop": old, "bank": old}) == ["endpoint bank added"]
+    assert stack_differences({"shop": old, "bank": old}, {"shop": old}) == [
+        "endpoint bank removed"
+    ]
+    assert stack_differences({"shop": old}, {"shop": _spec(auth_enabled=False)}) == [
+        "shop: auth_enabled: True -> False"
+    ]
+
+
+def test_the_refusal_lists_every_difference_and_says_how_to_restart() -> None:
+    error = RestartRequiredError("dev", ["shop: versions: version vc added", "shop: x: 1 -> 2"])
+    message = str(error)
+    assert message.startswith("the config of stack dev changed beyond routing")
+    assert "  shop: versions: version vc added\n  shop: x: 1 -> 2\n" in message
+    assert message.endswith(
+        "restart the run to apply these: `model-endpoints local down --stack dev` then "
+        "`model-endpoints local up --stack dev`"
+    )
+    assert error.differences == ("shop: versions: version vc added", "shop: x: 1 -> 2")
