@@ -31,6 +31,7 @@ bench: setup
 	./scripts/install-system-packages.sh wrk
 	$(BIN)/python benchmarks/mocked_topology.py
 	$(BIN)/python benchmarks/router_latency.py
+	$(BIN)/python benchmarks/shift_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
