@@ -53,7 +53,11 @@ from local_runtime.key_files import read_credentials
 from local_runtime.planner import local_endpoint_spec
 from local_runtime.router_control import LocalRouter, LocalRouterControl, served_table
 from local_runtime.router_reload import RouterReconfiguration, local_router_renderer
-from local_runtime.routing_change import RestartRequiredError, stack_differences
+from local_runtime.routing_change import (
+    RestartRequiredError,
+    default_move_problem,
+    stack_differences,
+)
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_record import EndpointState, RunState, read_state
 from local_runtime.shift_recorder import ShiftRecorder
@@ -139,23 +143,12 @@ def _running_state(layout: RunLayout, stack: str) -> RunState:
 def _default_moves(
     stack: str, old: Mapping[str, Mapping[str, Any]], new: Mapping[str, EndpointSpec]
 ) -> None:
-    """The TrafficSplit's rule: the default moves only by `is_default` (as at `pulumi preview`)."""
-    before = {name: EndpointSpec.model_validate(spec) for name, spec in old.items()}
-    moved = [n for n in before if before[n].default_version != new[n].default_version]
-    if not moved:
-        return
-    # the provider's own rule, so local apply and `up` refuse the same change (it imports Pulumi,
-    # hence only here)
-    from provider.split_rules import TrafficSplitInputs, default_move_problems
-
-    lines = [
-        f"  {name}: {problem.property}: {problem.reason}"
-        for name in moved
-        for problem in default_move_problems(
-            TrafficSplitInputs.from_endpoint(before[name]),
-            TrafficSplitInputs.from_endpoint(new[name]),
-        )
-    ]
+    """Refuse a default that moves as `pulumi up` would refuse it to (`default_move_problem`)."""
+    lines = []
+    for name, spec in old.items():
+        problem = default_move_problem(EndpointSpec.model_validate(spec), new[name])
+        if problem is not None:
+            lines.append(f"  {name}: default_version: {problem}")
     if lines:
         raise LocalRunError(
             f"the config of stack {stack} moves a default version as `pulumi up` would refuse "

@@ -8,7 +8,7 @@ added or removed, an image, an entry script, replicas, auth, timeouts, ...) mean
 or another router configuration: it is refused, every such difference listed as `path: old ->
 new`, with the way out (restart the run). Node pools never reach a local run and are not
 compared. The order of versions does not matter here; the default it may imply is part of the
-table.
+table, and it may move only as `pulumi up` lets it (`default_move_problem`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from local_runtime.errors import LocalRunError
+from specification.endpoint import EndpointSpec
 
 __all__ = [
     "POLICY_FIELDS",
     "ROUTING_FIELDS",
     "RestartRequiredError",
+    "default_move_problem",
     "endpoint_differences",
     "stack_differences",
 ]
@@ -94,3 +96,21 @@ def stack_differences(
         if name in old:
             found += [f"{name}: {line}" for line in endpoint_differences(old[name], new[name])]
     return found
+
+
+def default_move_problem(old: EndpointSpec, new: EndpointSpec) -> str | None:
+    """The TrafficSplit's rule, as `pulumi preview` applies it (`provider.split_rules`, which
+    local mode may not import: it is a Pulumi layer; a test keeps the two in agreement): the
+    default version moves only when a version sets `is_default`, never because another version
+    is now listed first. None when the change keeps to it."""
+    if new.is_default_set or old.default_version == new.default_version:
+        return None
+    if old.default_version not in {version.name for version in new.versions}:
+        return None
+    return (
+        f"the default version would move from {old.default_version!r} to "
+        f"{new.default_version!r} only because {new.default_version!r} is now listed first, "
+        "and no version sets is_default: the default stays where it was created. Set "
+        f"is_default: true on {new.default_version!r} to make it the default, or on "
+        f"{old.default_version!r} (or list it first again) to keep it"
+    )

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from local_runtime.routing_change import (
     RestartRequiredError,
+    default_move_problem,
     endpoint_differences,
     stack_differences,
 )
@@ -94,3 +97,41 @@ def test_the_refusal_lists_every_difference_and_says_how_to_restart() -> None:
         "`model-endpoints local up --stack dev`"
     )
     assert error.differences == ("shop: versions: version vc added", "shop: x: 1 -> 2")
+
+
+def _endpoint(*names: str, default: str | None = None) -> EndpointSpec:
+    return EndpointSpec.model_validate(
+        {
+            "name": "shop",
+            "versions": [
+                {"name": n, "is_default": n == default, "inference_config": {"entry_script": "a.py"}}
+                for n in names
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "moves"),
+    [
+        (_endpoint("va", "vb"), _endpoint("vb", "va"), True),  # reordered: refused
+        (_endpoint("va", "vb"), _endpoint("vb", "va", default="vb"), False),  # is_default moves it
+        (_endpoint("va", "vb"), _endpoint("va", "vb", default="vb"), False),
+        (_endpoint("va", "vb", default="vb"), _endpoint("va", "vb"), True),  # flag dropped
+        (_endpoint("va", "vb"), _endpoint("va", "vb"), False),
+        (_endpoint("va", "vb"), _endpoint("vb"), False),  # the old default left (refused elsewhere)
+    ],
+)
+def test_the_default_moves_only_as_the_traffic_split_lets_it(
+    old: EndpointSpec, new: EndpointSpec, moves: bool
+) -> None:
+    """Local mode may not import the provider (a Pulumi layer), so it holds the rule too; the two
+    must agree, word for word."""
+    from provider.split_rules import TrafficSplitInputs, default_move_problems
+
+    problem = default_move_problem(old, new)
+    provider = default_move_problems(
+        TrafficSplitInputs.from_endpoint(old), TrafficSplitInputs.from_endpoint(new)
+    )
+    assert (problem is not None) == moves
+    assert [p.reason for p in provider] == ([problem] if problem else [])
