@@ -10,6 +10,7 @@ COMMANDS = [
     [],
     ["local"],
     ["local", "up"],
+    ["local", "apply"],
     ["local", "status"],
     ["local", "down"],
     ["keys"],
@@ -27,9 +28,10 @@ def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixtur
     )
 
 
-def test_up_needs_a_stack(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("action", ["up", "apply"])
+def test_up_and_apply_need_a_stack(action: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["local", "up"])
+        main(["local", action])
     assert exited.value.code == 2
     assert "--stack" in capsys.readouterr().err
 
