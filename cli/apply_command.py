@@ -64,12 +64,21 @@ def _outcome_document(outcome: EndpointOutcome) -> dict[str, Any]:
     }
 
 
+def _apply_outcome(report: ApplyReport, error: str | None) -> str:
+    failed = report.rolled_back
+    if error is None or failed is None:
+        return "applied"
+    return failed.outcome
+
+
 def apply_document(report: ApplyReport, error: str | None = None) -> dict[str, Any]:
-    """What `local apply --json` prints: per endpoint its outcome (`unchanged`, `shifted`,
-    `rolled_back`), the traffic before, targeted and now, the revision now and each step."""
+    """What `local apply --json` prints: the apply's outcome (`applied`, `rolled_back`,
+    `rollback_failed`) and error message, and per endpoint its outcome (`unchanged`, `shifted`,
+    `rolled_back`, `rollback_failed`), the traffic before, targeted and now, the revision now and
+    each step."""
     return {
         "stack": report.stack,
-        "outcome": "rolled_back" if error is not None else "applied",
+        "outcome": _apply_outcome(report, error),
         "error": error,
         "endpoints": {e.endpoint: _outcome_document(e) for e in report.endpoints},
     }
@@ -77,7 +86,12 @@ def apply_document(report: ApplyReport, error: str | None = None) -> dict[str, A
 
 def _print_summary(console: Console, report: ApplyReport) -> None:
     for outcome in report.endpoints:
-        verb = {"unchanged": "unchanged", "shifted": "shifted", "rolled_back": "rolled back"}
+        verb = {
+            "unchanged": "unchanged",
+            "shifted": "shifted",
+            "rolled_back": "rolled back",
+            "rollback_failed": "ROLLBACK FAILED (routers' state unknown)",
+        }
         table = Table(
             title=f"endpoint {outcome.endpoint}: {verb[outcome.outcome]}, revision "
             f"{outcome.revision} live",

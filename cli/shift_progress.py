@@ -80,6 +80,8 @@ class ShiftProgressView:
         self._tasks: dict[tuple[str, int | str], TaskID] = {}
         self._last_states: dict[tuple[str, str, str | None], str] = {}
         self._waits: dict[tuple[str, int], int] = {}
+        self._totals: dict[tuple[str, int | str], float] = {}
+        self._written: dict[str, int] = {}
 
     def __enter__(self) -> ShiftProgressView:
         if self.console.is_terminal:
@@ -147,26 +149,26 @@ class ShiftProgressView:
         elif isinstance(event, ShiftPlanned):
             self._planned(endpoint, event)
         elif isinstance(event, StepApplied):
+            self._written[endpoint] = event.step
             self._update(endpoint, event.step, detail=f"written as revision {event.revision}")
         elif isinstance(event, RoutersPending):
             reported = ", ".join("-" if r is None else str(r) for r in event.reported)
-            key: int | str = self._current_step(endpoint)
-            self._update(endpoint, key, detail=f"routers report [{reported}]")
+            self._update(
+                endpoint, self._current_step(endpoint), detail=f"routers report [{reported}]"
+            )
         elif isinstance(event, RoutersCaughtUp):
             self._caught_up(endpoint, event)
         elif isinstance(event, BakeProgress):
             summary = self._readings(endpoint, event.readings)
-            key = event.step if event.phase == "step" else "termination"
+            key: int | str = event.step if event.phase == "step" else "termination"
             detail = f"baked {event.baked_seconds:.0f}/{event.bake_seconds:g} s"
             self._update(
                 endpoint, key, completed=event.baked_seconds, detail=f"{detail} {summary}".strip()
             )
         elif isinstance(event, BakeFinished):
-            key = event.step if event.phase == "step" else "termination"
-            task = self._task(endpoint, key)
-            if task is not None:
-                total = self.progress.tasks[task].total or 1
-                self.progress.update(task, completed=total, detail="baked, no alarm")
+            done = event.step if event.phase == "step" else "termination"
+            total = self._totals.get((endpoint, done), 1)
+            self._update(endpoint, done, completed=total, detail="baked, no alarm")
         elif isinstance(event, RollingBack):
             self.say(f"[bold red]endpoint {name}: {escape(event.reason)}[/bold red]")
             self.say(f"endpoint {name}: rolling back: writing the starting table as revision "
@@ -183,12 +185,8 @@ class ShiftProgressView:
             )
 
     def _current_step(self, endpoint: str) -> int:
-        steps = [key for (owner, key) in self._tasks if owner == endpoint and isinstance(key, int)]
-        for step in steps:
-            task = self._tasks[(endpoint, step)]
-            if not self.progress.tasks[task].finished:
-                return step
-        return steps[-1] if steps else 0
+        """The step being written or caught up with (the last one written)."""
+        return self._written.get(endpoint, 0)
 
     def _planned(self, endpoint: str, event: ShiftPlanned) -> None:
         name = escape(endpoint)
@@ -203,9 +201,11 @@ class ShiftProgressView:
                 f"{name} step {index}/{count} ({step.percent_of_change:g}% of the change): "
                 f"{escape(traffic_line(step.table))}"
             )
+            total = max(step.wait_seconds, 1)
             self._tasks[(endpoint, index)] = self.progress.add_task(
-                description, total=max(step.wait_seconds, 1), detail="planned"
+                description, total=total, detail="planned"
             )
+            self._totals[(endpoint, index)] = total
             self._waits[(endpoint, index)] = step.wait_seconds
         if event.termination_wait_seconds > 0:
             self._tasks[(endpoint, "termination")] = self.progress.add_task(
@@ -213,6 +213,7 @@ class ShiftProgressView:
                 total=event.termination_wait_seconds,
                 detail="after the last step",
             )
+            self._totals[(endpoint, "termination")] = event.termination_wait_seconds
 
     def _caught_up(self, endpoint: str, event: RoutersCaughtUp) -> None:
         self.say(
@@ -220,11 +221,8 @@ class ShiftProgressView:
             f"{event.routers} router(s) as revision {event.revision} after "
             f"{event.waited_seconds:.2f} s"
         )
-        task = self._task(endpoint, event.step)
-        if task is None:
-            return
         detail = f"live as revision {event.revision}"
         if self._waits.get((endpoint, event.step), 0) > 0:
-            self.progress.update(task, detail=detail)
+            self._update(endpoint, event.step, detail=detail)
         else:  # no bake: the step is done once every router serves it
-            self.progress.update(task, completed=1, detail=detail)
+            self._update(endpoint, event.step, completed=1, detail=detail)

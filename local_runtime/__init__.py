@@ -6,6 +6,7 @@ requirements) as local processes, and Debian's HAProxy routes to them with the c
 `router.render_router` renders for the cluster, with fixed replica addresses instead of DNS.
 
     state = start_local_run(UpRequest(stack="dev", config_file=..., run_dir=...))
+    applied = apply_local_changes(ApplyRequest(stack="dev", config_file=..., run_dir=...))
     report = read_run_status(RunLayout(run_dir), "dev")
     stop_local_run(RunLayout(run_dir))
 
@@ -15,9 +16,15 @@ files go), `run_ownership` (only directories `up` created are removed), `socket_
 directory of admin sockets), `venvs` (cached virtualenvs), `process_control` (start, verify, stop;
 `procfs` reads /proc for it), `child_environment` (the allowlisted environment of every process
 started), `routing_agent` (each router's routing directory and the agent beside it), `readiness`
-(waits), `run_record` (state.json), `status_report` (what `local status`
-shows), `key_files` (the keys `up` stores), `run_credentials` (keys and tokens of a running run),
-`teardown`.
+(waits), `run_record` (state.json, with `routing_record`: the live table and a shift in
+progress), `status_report` (what `local status` shows), `key_files` (the keys `up` stores),
+`run_credentials` (keys and tokens of a running run), `teardown`.
+
+`local apply` is `local_apply`: `routing_change` tells a routing change from one that needs a
+restart, `router_control` is the step engine's `RouterControl` over local routers,
+`router_reload` re-renders and reloads a router whose default or control changes,
+`alarm_sources` reads the alarms, `shift_recorder` keeps the run record in step with a shift,
+`apply_lock` lets one apply run at a time, `apply_events` is what it reports.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from local_runtime.errors import (
     VenvBuildError,
 )
 from local_runtime.launch import DEFAULT_SCORING_PORT, UpRequest, start_local_run
+from local_runtime.local_apply import ApplyRequest, ShiftFailedError, apply_local_changes
 from local_runtime.planner import plan_local_run
 from local_runtime.project_files import find_project_dir, stack_config_path
 from local_runtime.run_credentials import (
@@ -54,6 +62,7 @@ __all__ = [
     "DEFAULT_SCORING_PORT",
     "RUNS_DIR_ENV",
     "AlreadyRunningError",
+    "ApplyRequest",
     "EndpointPlan",
     "ForeignRunDirectoryError",
     "HAProxyMissingError",
@@ -67,9 +76,11 @@ __all__ = [
     "RunLayout",
     "RunReport",
     "RunState",
+    "ShiftFailedError",
     "StopReport",
     "UpRequest",
     "VenvBuildError",
+    "apply_local_changes",
     "choose_endpoint",
     "find_project_dir",
     "live_run",

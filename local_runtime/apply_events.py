@@ -74,7 +74,8 @@ ApplyEvent = Union[
     InterruptedShiftFound, InterruptedShiftRolledBack, ShiftPlanned, EndpointUnchanged, ShiftEvent
 ]
 ApplyEventSink = Callable[[str, ApplyEvent], None]
-Outcome = Literal["unchanged", "shifted", "rolled_back"]
+# `rollback_failed`: the shift failed and even its rollback could not be confirmed
+Outcome = Literal["unchanged", "shifted", "rolled_back", "rollback_failed"]
 
 
 @dataclass(frozen=True)
@@ -105,4 +106,6 @@ class ApplyReport:
 
     @property
     def rolled_back(self) -> EndpointOutcome | None:
-        return next((e for e in self.endpoints if e.outcome == "rolled_back"), None)
+        return next(
+            (e for e in self.endpoints if e.outcome in ("rolled_back", "rollback_failed")), None
+        )

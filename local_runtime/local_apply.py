@@ -338,7 +338,7 @@ class _EndpointApply:
         rolled_back = isinstance(error, ShiftRolledBack)
         return EndpointOutcome(
             self.name,
-            "rolled_back",
+            "rolled_back" if rolled_back else "rollback_failed",
             planned.start,
             planned.start_revision,
             planned.target,
