@@ -203,7 +203,9 @@ def run(steps: int, agent_poll: float, workdir: Path) -> dict[str, Any]:
     try:
         echo.start()
         for index in range(ROUTERS):
-            router = RouterProcess(workdir / f"router{index}", spec, START, replicas, AuthMaterial())
+            router = RouterProcess(
+                workdir / f"router{index}", spec, START, replicas, AuthMaterial()
+            )
             router.write_routing(render_split_map(START), 1)
             routers.append(router.start())
             router.wait_healthy()

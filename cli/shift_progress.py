@@ -180,8 +180,9 @@ class ShiftProgressView:
             )
         elif isinstance(event, ShiftCompleted):
             self.say(
-                f"[green]endpoint {name}: shift completed: revision {event.revision} live on every "
-                f"router after {event.steps_applied} step(s) in {event.elapsed_seconds:.1f} s[/green]"
+                f"[green]endpoint {name}: shift completed: revision {event.revision} live on "
+                f"every router after {event.steps_applied} step(s) in "
+                f"{event.elapsed_seconds:.1f} s[/green]"
             )
 
     def _current_step(self, endpoint: str) -> int:

@@ -236,10 +236,8 @@ class _EndpointApply:
         entry = self.recorder.entry
         hashes = read_credentials(self.layout.keys_dir, self.name).key_hashes()
         render = local_router_renderer(self.layout, entry, self.local_spec, hashes)
-        router = next(
-            (p for p in self.state.processes if p.kind == "router" and p.name == f"{self.name}-router"),
-            None,
-        )
+        routers = [p for p in self.state.processes if p.kind == "router"]
+        router = next((p for p in routers if p.name == f"{self.name}-router"), None)
         cfg_path = self.layout.router_dir(self.name) / CONFIG_FILE
         refusal = (
             f"endpoint {self.name}: changing the default or control version reloads the router "

@@ -61,14 +61,18 @@ def _stack(versions: str, deployment_config: str = "", extra: str = "") -> str:
 {versions}"""
 
 
-def _versions(vb_share: float, vb_script: str = "good", vb_flags: str = "") -> str:
+def _versions(
+    vb_share: float, vb_script: str = "good", vb_flags: str = "", default: str = "va"
+) -> str:
+    """va (good) and vb (`vb_script`) with `vb_share`, `default` flagged `is_default`."""
     return (
         "            - name: va\n"
-        "              is_default: true\n"
+        f"              is_default: {str(default == 'va').lower()}\n"
         "              period_seconds: 1\n"
         "              inference_config: {entry_script: models/good.py}\n"
         "            - name: vb\n"
         f"              traffic_percentile: {vb_share}\n"
+        f"              is_default: {str(default == 'vb').lower()}\n"
         "              period_seconds: 1\n"
         f"{vb_flags}"
         f"              inference_config: {{entry_script: models/{vb_script}.py}}\n"
@@ -183,13 +187,12 @@ def test_a_linear_shift_reaches_its_target_in_its_steps_without_a_failed_request
     healthy: ApplyRun,
 ) -> None:
     assert healthy.routing()["buckets"] == {"be_va": 10000}
+    # vb takes 60% and becomes the default (so also the remainder) and the A/B control
+    control = "              is_control_version_type: true\n"
     healthy.write(
         _stack(
-            _versions(60, vb_flags="              is_control_version_type: true\n"),
+            _versions(60, vb_flags=control, default="vb"),
             _policy("LINEAR", 25, wait=1, alarms=ROUTER_ALARM),
-        ).replace("              is_default: true\n", "", 1).replace(
-            "              traffic_percentile: 60\n",
-            "              traffic_percentile: 60\n              is_default: true\n",
         )
     )
     with ScoringLoad(healthy.port) as load:
@@ -255,7 +258,8 @@ def test_a_canary_to_a_failing_version_is_rolled_back_by_each_kind_of_alarm(
     assert live["revision"] == document["endpoints"]["shop"]["revision"]
 
     # the router's own 5xx ratio: rolled back at the first bake
-    broken.write(_stack(_versions(100, "broken"), _policy("CANARY", 50, wait=2, alarms=ROUTER_ALARM)))
+    canary = _policy("CANARY", 50, wait=2, alarms=ROUTER_ALARM)
+    broken.write(_stack(_versions(100, "broken"), canary))
     with ScoringLoad(broken.port) as load:
         result, document = broken.apply()
     assert result.returncode == 1

@@ -150,7 +150,9 @@ class ScoringLoad:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._deadline = time.monotonic() + max_seconds
-        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(connections)]
+        self._threads = [
+            threading.Thread(target=self._run, daemon=True) for _ in range(connections)
+        ]
 
     def _connection(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -201,8 +203,10 @@ class ScoringLoad:
 
     def failures(self) -> list[str]:
         """Transport errors and answers other than 200."""
-        bad = [f"HTTP {status} from {version or '?'}" for (status, version, _), n in
-               self.answers.items() if status != 200 for _ in range(n)]
+        bad = []
+        for (status, version, _), count in self.answers.items():
+            if status != 200:
+                bad += [f"HTTP {status} from {version or '?'}"] * count
         return self.errors + bad
 
     def served(self) -> Counter[str]:

@@ -28,9 +28,9 @@ with apply_lock(RunLayout(Path(sys.argv[1])), "dev"):
 def test_a_second_apply_is_refused_while_the_first_holds_the_lock(tmp_path: Path) -> None:
     layout = RunLayout(tmp_path)
     with apply_lock(layout, "dev"):
-        with pytest.raises(ApplyInProgressError, match=rf"stack dev is running \(pid {os.getpid()}\)"):
-            with apply_lock(layout, "dev"):
-                pass
+        held = rf"stack dev is running \(pid {os.getpid()}\)"
+        with pytest.raises(ApplyInProgressError, match=held), apply_lock(layout, "dev"):
+            pass
     with apply_lock(layout, "dev"):  # released at the end of the block
         pass
     assert layout.apply_lock.stat().st_mode & 0o077 == 0

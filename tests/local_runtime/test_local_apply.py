@@ -14,7 +14,12 @@ from typing import Any
 
 import pytest
 
-from local_runtime.apply_events import ApplyEvent, InterruptedShiftFound, InterruptedShiftRolledBack
+from local_runtime.apply_events import (
+    ApplyEvent,
+    ApplyReport,
+    InterruptedShiftFound,
+    InterruptedShiftRolledBack,
+)
 from local_runtime.errors import LocalRunError, NotRunningError
 from local_runtime.local_apply import ApplyRequest, apply_local_changes
 from local_runtime.router_control import LocalRouterControl
@@ -110,7 +115,8 @@ class Run:
         write_state(self.layout, state)
 
     def serve(self, index: int, table: RoutingTable, revision: int) -> None:
-        write_generation(self.routers[index].routing_dir, routing_files(render_split_map(table), revision))
+        files = routing_files(render_split_map(table), revision)
+        write_generation(self.routers[index].routing_dir, files)
 
     def wait_for(self, revisions: list[int]) -> None:
         deadline = time.monotonic() + 5
@@ -121,10 +127,9 @@ class Run:
     def configure(self, text: str) -> None:
         write_stack(self.config_file.parent, "s", text, {})
 
-    def apply(self, events: list[tuple[str, ApplyEvent]] | None = None, **timing: float) -> Any:
-        request = ApplyRequest("s", self.config_file, self.layout.root, **timing)  # type: ignore[arg-type]
-        sink = None if events is None else lambda name, event: events.append((name, event))
-        return apply_local_changes(request, on_event=sink)
+    def apply(self, **timing: float) -> ApplyReport:
+        request = ApplyRequest("s", self.config_file, self.layout.root, **timing)
+        return apply_local_changes(request)
 
     def state(self) -> RunState:
         state = read_state(self.layout)
@@ -234,13 +239,15 @@ def test_no_change_writes_nothing_and_records_the_new_policy(run: Run) -> None:
     policy = (
         "          deployment_config:\n"
         "            blue_green_update_policy:\n"
-        "              traffic_routing_configuration: {type: ALL_AT_ONCE, wait_interval_in_seconds: 0}\n"
+        "              traffic_routing_configuration:\n"
+        "                {type: ALL_AT_ONCE, wait_interval_in_seconds: 0}\n"
     )
     run.configure(_config(0).replace("          versions:\n", policy + "          versions:\n"))
     (outcome,) = run.apply().endpoints
     assert (outcome.outcome, outcome.revision, outcome.steps) == ("unchanged", 1, ())
     assert run.control.applied_revisions() == [1, 1]
-    assert run.state().endpoints["shop"].spec["deployment_config"] is not None  # type: ignore[index]
+    spec = run.state().endpoints["shop"].spec
+    assert spec is not None and spec["deployment_config"] is not None
 
 
 def test_refusals_leave_the_routers_alone(run: Run) -> None:

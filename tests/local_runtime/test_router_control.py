@@ -51,7 +51,8 @@ def test_a_table_reaches_every_router_and_is_reported(routers: list[AgentRouter]
         generation = read_generation(router.routing_dir, ("split.map", "revision"))
         assert generation.files["split.map"].endswith("0:6999 be_va\n7000:9999 be_vb\n")
         assert generation.files["revision"] == "7\n"
-        assert stat.S_IMODE((router.routing_dir / generation.target / "split.map").stat().st_mode) == 0o600
+        split_map = router.routing_dir / generation.target / "split.map"
+        assert stat.S_IMODE(split_map.stat().st_mode) == 0o600
     _wait_for(control, [7, 7])
     reports = control.reports()
     assert all(r is not None and r.buckets == {"be_va": 7000, "be_vb": 3000} for r in reports)

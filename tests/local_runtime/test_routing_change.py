@@ -99,12 +99,15 @@ def test_the_refusal_lists_every_difference_and_says_how_to_restart() -> None:
     assert error.differences == ("shop: versions: version vc added", "shop: x: 1 -> 2")
 
 
+SCRIPT = {"entry_script": "a.py"}
+
+
 def _endpoint(*names: str, default: str | None = None) -> EndpointSpec:
     return EndpointSpec.model_validate(
         {
             "name": "shop",
             "versions": [
-                {"name": n, "is_default": n == default, "inference_config": {"entry_script": "a.py"}}
+                {"name": n, "is_default": n == default, "inference_config": SCRIPT}
                 for n in names
             ],
         }

@@ -99,7 +99,8 @@ def test_the_routing_and_a_shift_in_progress_round_trip(tmp_path: Path) -> None:
         agent_port=9001,
         admin_socket="/run/admin.sock",
     )
-    state = RunState("dev", str(layout.root), str(layout.root), "/c.yaml", "t", "running", {"ep": endpoint})
+    root = str(layout.root)
+    state = RunState("dev", root, root, "/c.yaml", "t", "running", {"ep": endpoint})
     write_state(layout, state)
     assert read_state(layout) == state
     assert endpoint.metrics_port == 9000

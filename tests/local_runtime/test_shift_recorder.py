@@ -32,7 +32,8 @@ def _recorder(tmp_path: Path) -> tuple[ShiftRecorder, RunLayout]:
         "shop", "u", 1, "http://127.0.0.1:2/metrics", START.traffic, "va", False, False, (),
         spec={"name": "shop"}, routing=LiveRouting(START, 1),
     )
-    state = RunState("dev", str(tmp_path), str(tmp_path), "/c.yaml", "t", "running", {"shop": endpoint})
+    root = str(tmp_path)
+    state = RunState("dev", root, root, "/c.yaml", "t", "running", {"shop": endpoint})
     write_state(layout, state)
     return ShiftRecorder(layout, state, "shop"), layout
 
@@ -51,14 +52,15 @@ def test_the_record_follows_the_walk_and_names_each_revision_before_it_is_writte
     shift = _saved(layout).shift
     assert shift is not None and (shift.step, shift.revision, shift.phase) == (0, 1, "apply")
     recorder.before_write(HALF, 2)
-    assert _saved(layout).shift.revision == 2  # type: ignore[union-attr]
+    assert _saved(layout).shift.revision == 2
     recorder.on_event(StepApplied(1, 2, 2, HALF, 50.0, 0.1))
-    assert (_saved(layout).shift.step, _saved(layout).shift.phase) == (1, "catch_up")  # type: ignore[union-attr]
+    applied = _saved(layout).shift
+    assert applied is not None and (applied.step, applied.phase) == (1, "catch_up")
     recorder.on_event(RoutersCaughtUp(1, 2, 2, 1, 0.1, 0.2))
     baking = _saved(layout).shift
     assert baking is not None and baking.phase == "bake" and baking.bake_until is not None
     recorder.on_event(BakeProgress(2, 2, "termination", 0.0, 10.0, (), 61.0))
-    assert _saved(layout).shift.phase == "termination"  # type: ignore[union-attr]
+    assert _saved(layout).shift.phase == "termination"
     recorder.completed(TARGET, 3, {"name": "shop", "new": True})
     done = _saved(layout)
     assert done.shift is None and done.routing == LiveRouting(TARGET, 3)
