@@ -20,7 +20,7 @@ started), `routing_agent` (each router's routing directory and the agent beside 
 progress), `status_report` (what `local status` shows), `key_files` (the keys `up` stores),
 `run_credentials` (keys and tokens of a running run), `teardown`.
 
-`local apply` is `local_apply`: `routing_change` tells a routing change from one that needs a
+`local apply` is `local_apply` (one endpoint: `endpoint_shift`): `routing_change` tells a routing change from one that needs a
 restart, `router_control` is the step engine's `RouterControl` over local routers,
 `router_reload` re-renders and reloads a router whose default or control changes,
 `alarm_sources` reads the alarms, `shift_recorder` keeps the run record in step with a shift,

@@ -141,7 +141,7 @@ class Run:
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
     routers = [AgentRouter(tmp_path / f"router{index}") for index in range(2)]
     monkeypatch.setattr(
-        "local_runtime.local_apply.endpoint_routers",
+        "local_runtime.endpoint_shift.endpoint_routers",
         lambda layout, name, entry: tuple(router.local for router in routers),
     )
     try:
