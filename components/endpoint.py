@@ -167,6 +167,7 @@ class Endpoint(pulumi.ComponentResource):
             RouterArgs(
                 endpoint=spec,
                 routing=self.traffic_split.routing(),
+                routing_revision=self.traffic_split.revision.apply(int),
                 key_hashes=key_hashes,
                 token_public_key_pem=(
                     self.token_signer.public_key_pem if self.token_signer is not None else None

@@ -30,6 +30,7 @@ class RecordedResource:
     custom: bool
     inputs: dict[str, Any]
     secret_paths: tuple[str, ...] = ()  # input paths the program marked secret, e.g. "stringData"
+    ignore_changes: tuple[str, ...] = ()  # inputs whose changes Pulumi ignores after creation
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -164,6 +165,7 @@ class RecordingMonitor(MockMonitor):
                     custom=request.custom,
                     inputs=inputs,
                     secret_paths=tuple(secret_paths),
+                    ignore_changes=tuple(request.ignoreChanges),
                 )
             )
         return response

@@ -171,7 +171,7 @@ def test_router_is_rendered_from_the_state_resources() -> None:
     assert set(dynamic) == {"ep-record", "ep-traffic", "ep-keys"}
     assert all(r.parent == ep.urn for r in dynamic.values())
     assert graph.named("ep-router").parent == ep.urn
-    split = graph.named("ep-router-config").inputs["data"]["split.map"].splitlines()[1:]
+    split = graph.named("ep-router-routing").inputs["data"]["split.map"].splitlines()[1:]
     assert split == ["0:8999 be_v1", "9000:9999 be_v2"]
     keys = seen["keys"]
     assert seen["keys_secret"] is True
