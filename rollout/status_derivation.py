@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from rollout.endpoint_status import (
     Condition,
@@ -57,6 +58,19 @@ class RouterReport:
     revision: int | None = None
     applied_at: str | None = None
     error: str | None = None
+
+    @classmethod
+    def from_answer(cls, name: str, answer: Mapping[str, Any]) -> RouterReport:
+        """The report of a router whose `/routing` answered `answer` (`{"revision",
+        "applied_at", "error"}`); a field of the wrong type reads as absent."""
+        revision, applied_at, error = (answer.get(k) for k in ("revision", "applied_at", "error"))
+        return cls(
+            name,
+            True,
+            revision if isinstance(revision, int) and not isinstance(revision, bool) else None,
+            applied_at if isinstance(applied_at, str) else None,
+            None if error is None else str(error),
+        )
 
 
 @dataclass(frozen=True)

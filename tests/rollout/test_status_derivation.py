@@ -401,3 +401,11 @@ def test_the_json_form_is_snake_case_and_round_trips_through_json() -> None:
         "applied_at": "2025-03-01T10:05:00.000+00:00",
         "error": None,
     }
+
+
+def test_a_routing_answer_becomes_a_router_report() -> None:
+    answer = {"revision": 3, "applied_at": T0, "error": None}
+    assert RouterReport.from_answer("r", answer) == RouterReport("r", True, 3, T0, None)
+    odd = {"revision": True, "applied_at": 5, "error": ValueError("refused")}
+    assert RouterReport.from_answer("r", odd) == RouterReport("r", True, None, None, "refused")
+    assert RouterReport.from_answer("r", {}) == RouterReport("r", True)
