@@ -110,5 +110,5 @@ def print_status(console: Console, status: EndpointStatus, source: str) -> None:
     if status.pending_deployment is not None:
         console.print(f"  pending deployment: {escape(_pending_line(status.pending_deployment))}")
     for table in (_versions(status), _conditions(status), _routers(status)):
-        console.print(Padding(table, (1, 0, 0, 2)))
+        console.print(Padding(table, (1, 0, 0, 2), expand=False))
     console.print()
