@@ -60,10 +60,8 @@ def _revision(fields: Mapping[str, Any], endpoint: str) -> int:
     """`traffic_revision`: a whole number (JSON may carry it as `3.0`)."""
     value = fields.get("traffic_revision")
     if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool):
-        return int(_field(fields, "traffic_revision", int, endpoint))
-    return value
+        return int(value)
+    return int(_field(fields, "traffic_revision", int, endpoint))
 
 
 def _desired(outputs: Mapping[str, Any], endpoint: str, default: str) -> RoutingTable:

@@ -106,6 +106,19 @@ def status_of(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
     return status
 
 
+def version_row(
+    is_default: bool, *, weights: tuple[float, float], replicas: tuple[int, int]
+) -> dict[str, Any]:
+    """A version's JSON: desired and current weight, desired and current replicas."""
+    return {
+        "is_default": is_default,
+        "desired_weight": weights[0],
+        "current_weight": weights[1],
+        "desired_replicas": replicas[0],
+        "current_replicas": replicas[1],
+    }
+
+
 def conditions(status: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return {c["type"]: (c["status"], c["reason"]) for c in status["conditions"]}
 
@@ -116,8 +129,8 @@ def test_an_endpoint_at_rest_is_in_service(
     status = status_of(capsys)
     assert status["endpoint_status"] == "InService"
     assert status["versions"] == {
-        "v1": {"is_default": True, "desired_weight": 90.0, "current_weight": 90.0, "desired_replicas": 2, "current_replicas": 2},
-        "v2": {"is_default": False, "desired_weight": 10.0, "current_weight": 10.0, "desired_replicas": 1, "current_replicas": 1},
+        "v1": version_row(True, weights=(90.0, 90.0), replicas=(2, 2)),
+        "v2": version_row(False, weights=(10.0, 10.0), replicas=(1, 1)),
     }
     assert status["routing_revision"] == 3 and status["last_modified_time"] == APPLIED_AT
     assert [r["name"] for r in status["routers"]] == list(PODS)
@@ -141,7 +154,8 @@ def test_a_shift_walking_in_the_cluster_is_updating_with_the_live_step_as_curren
     status = status_of(capsys)
     assert status["endpoint_status"] == "Updating"
     assert [status["versions"][v]["current_weight"] for v in ("v1", "v2")] == [None, None]  # mixed
-    assert (status["versions"]["v2"]["desired_replicas"], status["versions"]["v2"]["current_replicas"]) == (3, 1)
+    v2 = status["versions"]["v2"]
+    assert (v2["desired_replicas"], v2["current_replicas"]) == (3, 1)
     found = conditions(status)
     assert found["RoutingApplied"] == ("False", "RoutersBehind")
     assert found["WeightsAtDesired"] == ("False", "NotAtDesired")
@@ -171,7 +185,8 @@ def test_a_router_that_refused_the_table_fails_the_endpoint(
     status = status_of(capsys)
     assert status["endpoint_status"] == "Failed"
     assert status["failure_reason"] == (
-        f"router {PODS[1]} refused the table (it serves revision 2): split.map line 2: backend 'be_v3' is unknown"
+        f"router {PODS[1]} refused the table (it serves revision 2): "
+        "split.map line 2: backend 'be_v3' is unknown"
     )
 
 
@@ -202,6 +217,14 @@ def test_a_missing_deployment_and_configmap_are_reported_not_fatal(
     assert status["versions"]["v2"]["desired_replicas"] is None
 
 
+def test_a_revision_carried_as_a_whole_float_is_read(
+    stack: FakePulumi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fields = {**OUTPUTS["endpoints"][ENDPOINT], "traffic_revision": 3.0}
+    stack.set_outputs({**OUTPUTS, "endpoints": {ENDPOINT: fields}})
+    assert status_of(capsys)["endpoint_status"] == "InService"
+
+
 def test_the_table_is_printed_for_a_person(stack: FakePulumi, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["describe", "--stack", "dev", "--endpoint", ENDPOINT, "--target", "stack"]) == 0
     captured = capsys.readouterr()
@@ -216,10 +239,20 @@ def test_the_table_is_printed_for_a_person(stack: FakePulumi, capsys: pytest.Cap
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"endpoints": {ENDPOINT: {"default_version": "v1", "traffic_revision": 3}}}, "lack endpoints.fraud.namespace"),
+        (
+            {"endpoints": {ENDPOINT: {"default_version": "v1", "traffic_revision": 3}}},
+            "lack endpoints.fraud.namespace",
+        ),
         ({"effective_traffic": {}}, "lack effective_traffic.fraud"),
-        ({"effective_traffic": {ENDPOINT: {"v1": 90, "v2": 20}}}, "effective_traffic.fraud is no routing table"),
+        (
+            {"effective_traffic": {ENDPOINT: {"v1": 90, "v2": 20}}},
+            "effective_traffic.fraud is no routing table",
+        ),
         ({"endpoints": {}}, "exports no endpoints"),
+        (
+            {"endpoints": {ENDPOINT: {**OUTPUTS["endpoints"][ENDPOINT], "traffic_revision": "3"}}},
+            "lack endpoints.fraud.traffic_revision",
+        ),
     ],
 )
 def test_outputs_without_what_describe_needs_fail_with_one_message(

@@ -14,7 +14,13 @@ from rollout.shift_engine import ShiftPolicy, run_shift
 from rollout.shift_errors import RollbackFailed, ShiftFailed, ShiftFailure, ShiftRolledBack
 from rollout.shift_events import RoutersPending, ShiftEvent
 from rollout.shift_progress import LastFailure, ShiftProgress
-from rollout.status_derivation import ReplicaCounts, RouterReport, StatusInputs, WrittenTable, derive_endpoint_status
+from rollout.status_derivation import (
+    ReplicaCounts,
+    RouterReport,
+    StatusInputs,
+    WrittenTable,
+    derive_endpoint_status,
+)
 from rollout.steps import plan_steps
 from specification.alarms import RouterMetricAlarm
 from specification.deployment_config import TrafficRoutingConfiguration
@@ -100,7 +106,11 @@ def test_a_rolled_back_canary_records_rolling_back_then_its_failure() -> None:
     clock = FakeClock(start=0.0)
     start, new = routing_table({"a": 100, "b": 0}, "a"), routing_table({"a": 0, "b": 100}, "b")
     canary = TrafficRoutingConfiguration.model_validate(
-        {"type": "CANARY", "wait_interval_in_seconds": 60, "canary_size": {"type": "CAPACITY_PERCENT", "value": 10}}
+        {
+            "type": "CANARY",
+            "wait_interval_in_seconds": 60,
+            "canary_size": {"type": "CAPACITY_PERCENT", "value": 10},
+        }
     )
     steps = plan_steps(start, new, canary)
     folder = Folder(ShiftProgress.begin(start, steps, STARTED))
