@@ -14,6 +14,7 @@ COMMANDS = [
     ["local", "down"],
     ["keys"],
     ["get-token"],
+    ["describe"],
 ]
 
 
