@@ -47,7 +47,7 @@ def test_from_endpoint_takes_shares_default_and_control() -> None:
     inputs = TrafficSplitInputs.from_endpoint(spec)
     assert inputs == split(
         {"versiona": 70, "versionb": 30}, default="versionb", control="versionb", is_default_set=True
-    )
+    ).model_copy(update={"endpoint": spec.name, "namespace": spec.effective_namespace})
     assert routing(inputs) == spec.routing
     assert not TrafficSplitInputs.from_endpoint(endpoint(version("versiona"))).is_default_set
 
