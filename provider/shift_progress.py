@@ -38,7 +38,10 @@ def describe_event(event: ShiftEvent) -> str:
         )
     if isinstance(event, RoutersPending):
         reported = ", ".join("no answer" if r is None else str(r) for r in event.reported)
-        line = f"waiting for every router to report revision {event.revision} (reported: {reported or 'none'})"
+        line = (
+            f"waiting for every router to report revision {event.revision} "
+            f"(reported: {reported or 'none'})"
+        )
         return f"{line}; {event.error}" if event.error else line
     if isinstance(event, RoutersCaughtUp):
         return (
@@ -68,7 +71,9 @@ def describe_event(event: ShiftEvent) -> str:
     return type(event).__name__
 
 
-def progress_printer(prefix: str, write: Callable[[str], object] | None = None) -> Callable[[ShiftEvent], None]:
+def progress_printer(
+    prefix: str, write: Callable[[str], object] | None = None
+) -> Callable[[ShiftEvent], None]:
     """An event sink writing `<prefix>: <line>` to stderr (or to `write`)."""
     out = write if write is not None else write_line
 

@@ -77,6 +77,12 @@ def walk_shift(
         return None
     revision = max(start_revision, config_map_revision(live) or 0)
     steps = planned_shift(old, new)
+    policy = ShiftPolicy.from_spec(new.blue_green_update_policy)
+    write_line(
+        f"endpoint {new.endpoint!r}: walking {len(steps)} step{'s' if len(steps) != 1 else ''} "
+        f"from revision {revision} through the routers of namespace '{new.namespace}' "
+        f"(deadline {policy.max_execution_seconds:g} s)"
+    )
     clock = clock or SystemClock()
     stats = RouterMetricsStats(routers.scrape_metrics, now=clock.now)
     prom = PrometheusQuery(new.prometheus_url) if new.prometheus_url else None
@@ -87,7 +93,7 @@ def walk_shift(
             start_revision=revision,
             routers=routers,
             clock=clock,
-            policy=ShiftPolicy.from_spec(new.blue_green_update_policy),
+            policy=policy,
             alarms=rollback_alarms(new.alarms),
             stats=stats,
             prom=prom,

@@ -2,10 +2,11 @@
 
 It answers as the real one does (paths, `labelSelector`, JSON merge patch with the
 `resourceVersion` precondition, `Status` errors with their reasons, a pod's own HTTP answers
-through the pod proxy, fixed or scripted per request) and is strict about what it is sent: every object it stores or a patch produces is validated with kubernetes-validate
-(strict, the pinned minor of `tests.kubernetes_schema`), a patch may touch only `data` and
-`metadata.resourceVersion`, and every request is recorded for the test to inspect. A request it
-does not know is answered 404 and recorded in `unexpected`.
+through the pod proxy, fixed or scripted per request) and is strict about what it is sent: every
+object it stores or a patch produces is validated with kubernetes-validate (strict, the pinned
+minor of `tests.kubernetes_schema`), a patch may touch only `data` and
+`metadata.resourceVersion`, and every request is recorded, with the time it arrived, for the test
+to inspect. A request it does not know is answered 404 and recorded in `unexpected`.
 """
 
 from __future__ import annotations

@@ -299,8 +299,8 @@ def _mentions_credentials(value: Any, kubeconfig_text: str) -> bool:
     return CLUSTER_TOKEN in text or kubeconfig_text.strip() in text or "kube_context" in text
 
 
-def test_the_credentials_are_in_no_output_and_no_error_message(
-    client: ProviderClient, api_server: FakeApiServer, kubeconfig_text: str
+def test_the_credentials_are_in_no_output_no_error_message_and_no_progress_line(
+    client: ProviderClient, provider_server: ProviderServer, api_server: FakeApiServer, kubeconfig_text: str
 ) -> None:
     inputs = split_inputs({"versiona": 90, "versionb": 10}, kubeconfig_text, kube_context="test")
     id_, checked, outputs = created(client, inputs)
@@ -322,3 +322,8 @@ def test_the_credentials_are_in_no_output_and_no_error_message(
     api_server.forbidden.clear()
     updated = client.update(id_, outputs, news, timeout=WALK_TIMEOUT)
     assert updated["revision"] == 2 and not _mentions_credentials(updated, kubeconfig_text)
+    # the progress lines the engine shows as the update's diagnostics
+    progress = provider_server.stderr()
+    assert "endpoint 'fraud': walking 1 step from revision 1" in progress
+    assert "endpoint 'fraud': shift completed: revision 2 on every router" in progress
+    assert CLUSTER_TOKEN not in progress and kubeconfig_text.strip() not in progress
