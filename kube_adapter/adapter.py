@@ -149,14 +149,30 @@ class ClusterAdapter:
 
         def get(api: Any) -> bytes:
             # The generated `connect_get_namespaced_pod_proxy_with_path` takes no query of the
-            # pod's own, so the request is built the way it builds it, plus the query. The body is
-            # the pod's own bytes, returned raw (the client would try to parse it as JSON).
-            request = api.param_serialize(
+            # pod's own, so the request is made as it makes it, plus the query. The body is the
+            # pod's own bytes, returned raw (the client would try to parse it as JSON).
+            resource_path = "/api/v1/namespaces/{namespace}/pods/{name}/proxy/{path}"
+            path_params = {"namespace": namespace, "name": f"{pod}:{port}", "path": segment}
+            query_params = list((query or {}).items())
+            headers = {"Accept": "*/*"}
+            if not hasattr(api, "param_serialize"):  # kubernetes 36: swagger-codegen's client
+                raw = api.call_api(
+                    resource_path,
+                    "GET",
+                    path_params,
+                    query_params,
+                    headers,
+                    auth_settings=["BearerToken"],
+                    _preload_content=False,  # the raw answer; an error status raises ApiException
+                    _request_timeout=self.timeout_seconds,
+                )
+                return bytes(raw.data)
+            request = api.param_serialize(  # kubernetes 37: openapi-generator 7's client
                 method="GET",
-                resource_path="/api/v1/namespaces/{namespace}/pods/{name}/proxy/{path}",
-                path_params={"namespace": namespace, "name": f"{pod}:{port}", "path": segment},
-                query_params=list((query or {}).items()),
-                header_params={"Accept": "*/*"},
+                resource_path=resource_path,
+                path_params=path_params,
+                query_params=query_params,
+                header_params=headers,
                 auth_settings=["BearerToken"],
             )
             response = api.call_api(*request, _request_timeout=self.timeout_seconds)
