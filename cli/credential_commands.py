@@ -24,7 +24,7 @@ from local_runtime.errors import LocalRunError
 from local_runtime.project_files import check_stack_name
 from local_runtime.run_credentials import live_run, local_api_keys, local_token
 
-__all__ = ["resolve_target", "run_get_token", "run_keys"]
+__all__ = ["resolve_target", "run_get_token", "run_keys", "stack_outputs"]
 
 
 def resolve_target(args: argparse.Namespace) -> str:
@@ -38,7 +38,8 @@ def resolve_target(args: argparse.Namespace) -> str:
     return "local" if live_run(layout) is not None else "stack"
 
 
-def _stack_outputs(args: argparse.Namespace) -> dict[str, Any]:
+def stack_outputs(args: argparse.Namespace) -> dict[str, Any]:
+    """The deployed stack's outputs; the error says whether a local run was looked for too."""
     try:
         return read_stack_outputs(args.stack, cwd=args.cwd)
     except StackOutputError as error:
@@ -57,7 +58,7 @@ def run_keys(args: argparse.Namespace) -> int:
             layout_for(args.stack), args.stack, args.endpoint
         )
     else:
-        outputs = _stack_outputs(args)
+        outputs = stack_outputs(args)
         endpoint = chosen_endpoint(outputs, args.endpoint, stack=args.stack)
         keys = api_key_pair(outputs, endpoint)
         primary, secondary = keys.primary_key, keys.secondary_key
@@ -86,7 +87,7 @@ def run_get_token(args: argparse.Namespace) -> int:
             layout_for(args.stack), args.stack, args.endpoint, lifetime
         )
     else:
-        outputs = _stack_outputs(args)
+        outputs = stack_outputs(args)
         endpoint = chosen_endpoint(outputs, args.endpoint, stack=args.stack)
         settings = token_settings(outputs, endpoint)  # its key is a usable ES256 key
         token, refresh_by = get_token(

@@ -6,9 +6,11 @@
     model-endpoints local down [--stack dev]
     model-endpoints keys --stack dev [--endpoint E] [--target local|stack] [--json]
     model-endpoints get-token --stack dev [--endpoint E] [--target local|stack] [--lifetime S] [--json]
+    model-endpoints describe --stack dev [--endpoint E] [--target local|stack] [--json]
 
-Exit status: 0 done, 1 the command failed (the message says why: a local run's `LocalRunError` or
-a deployed stack's `StackOutputError`), 2 bad usage, 130 interrupted.
+Exit status: 0 done, 1 the command failed (the message says why: a local run's `LocalRunError`,
+a deployed stack's `StackOutputError` or its cluster's `ClusterError`), 2 bad usage, 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -154,14 +156,14 @@ def _local_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import credential_commands
+    from cli import credential_commands, describe_command
 
     parser = argparse.ArgumentParser(
         prog="model-endpoints",
         description="Azure ML-style online endpoints: run a stack locally, get keys and tokens.",
     )
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{local,keys,get-token}"
+        dest="command", required=True, metavar="{local,keys,get-token,describe}"
     )
     _local_parser(commands)
 
@@ -191,12 +193,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_json(token)
     token.set_defaults(handler=credential_commands.run_get_token)
+    describe_command.add_describe_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     from credentials.stack_outputs import StackOutputError
+    from kube_adapter.errors import ClusterError
     from local_runtime.errors import LocalRunError
     from specification.stack_config import StackConfigError
 
@@ -204,7 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (LocalRunError, StackConfigError, StackOutputError, KeyboardInterrupt) as error:
+    except (
+        LocalRunError, StackConfigError, StackOutputError, ClusterError, KeyboardInterrupt
+    ) as error:
         return report_failure(stderr_console(), error)
 
 

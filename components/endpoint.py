@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pulumi
 
+from components.cluster_credentials import ClusterCredentialInputs, stack_cluster_credentials
 from components.kubernetes_objects import create_object
 from components.manifests.serving import namespace as namespace_manifest
 from components.manifests.serving import network_policy
@@ -45,11 +46,17 @@ class EndpointArgs:
 
     `spec`: the validated endpoint. `node_pools`: the pools versions may name (NodePool
     components, so versions wait for them and their device plugin, or bare specs).
-    `source_dir`: where inference-config entry scripts are read from."""
+    `source_dir`: where inference-config entry scripts are read from.
+    `kubeconfig`, `kube_context`: the cluster the TrafficSplit moves the live routers of, for a
+    program that gives its Kubernetes objects an explicit provider (pass that provider's
+    kubeconfig and context); unset, the stack's `kubernetes:kubeconfig` and `kubernetes:context`
+    config, else `$KUBECONFIG`. Secret wherever they appear."""
 
     spec: EndpointSpec
     node_pools: Sequence[NodePool | NodePoolSpec] = ()
     source_dir: str | Path = "."
+    kubeconfig: pulumi.Input[str] | None = None
+    kube_context: pulumi.Input[str] | None = None
 
 
 def _entry_script_text(spec: EndpointSpec, index: int, source_dir: Path) -> str:
@@ -138,7 +145,16 @@ class Endpoint(pulumi.ComponentResource):
 
         child = child_options(self, opts)
         self.record = EndpointRecord(f"{name}-record", EndpointRecordArgs.from_endpoint(spec), child)
-        self.traffic_split = TrafficSplit(f"{name}-traffic", TrafficSplitArgs.from_endpoint(spec), child)
+        cluster = (
+            ClusterCredentialInputs(args.kubeconfig, args.kube_context)
+            if args.kubeconfig is not None or args.kube_context is not None
+            else stack_cluster_credentials()
+        )
+        self.traffic_split = TrafficSplit(
+            f"{name}-traffic",
+            TrafficSplitArgs.from_endpoint(spec, cluster.kubeconfig, cluster.kube_context),
+            child,
+        )
         self.api_keys = (
             ApiKeys(f"{name}-keys", ApiKeysArgs.from_endpoint(spec), child) if spec.auth_enabled else None
         )
@@ -167,6 +183,7 @@ class Endpoint(pulumi.ComponentResource):
             RouterArgs(
                 endpoint=spec,
                 routing=self.traffic_split.routing(),
+                routing_revision=self.traffic_split.revision.apply(int),
                 key_hashes=key_hashes,
                 token_public_key_pem=(
                     self.token_signer.public_key_pem if self.token_signer is not None else None

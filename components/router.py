@@ -18,7 +18,10 @@ import pulumi
 from components.kubernetes_objects import create_object
 from components.manifests.router import (
     config_checksum,
+    agent_code_checksum,
+    agent_config_map,
     config_map_data,
+    routing_config_map,
     router_autoscaler,
     router_config_map,
     router_deployment,
@@ -30,7 +33,7 @@ from components.manifests.router import (
     secret_data,
 )
 from components.options import child_options
-from components.router_config import cluster_router_config
+from components.router_config import agent_files, cluster_router_config, routing_data
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 
@@ -40,12 +43,14 @@ __all__ = ["Router", "RouterArgs"]
 @dataclass(frozen=True)
 class RouterArgs:
     """What the router is rendered from. `routing`: the endpoint's routing table (a
-    TrafficSplit's `routing()`); `key_hashes`: `{"primary": hex, "secondary": hex}` SHA-256
+    TrafficSplit's `routing()`) and `routing_revision` its revision (the routing ConfigMap is
+    created with them; after that only the TrafficSplit writes it); `key_hashes`: `{"primary": hex, "secondary": hex}` SHA-256
     digests (required when `auth_enabled`); `token_public_key_pem`: the ES256 public key
     (required when `token_auth_enabled`)."""
 
     endpoint: EndpointSpec
     routing: pulumi.Input[RoutingTable]
+    routing_revision: pulumi.Input[int]
     key_hashes: pulumi.Input[Mapping[str, str]] | None = None
     token_public_key_pem: pulumi.Input[str] | None = None
 
@@ -79,14 +84,35 @@ class Router(pulumi.ComponentResource):
             )
         )
         config = rendered.apply(lambda pair: pair[0])
-        self.config_checksum = rendered.apply(lambda pair: config_checksum(pair[0], pair[1]))
+        agent_code = agent_files()
+        agent_digest = agent_code_checksum(agent_code)
+        self.config_checksum = rendered.apply(
+            lambda pair: config_checksum(pair[0], pair[1], agent_digest)
+        )
         child = child_options(self, opts)
 
         self.config_map = create_object(
             f"{name}-config", router_config_map(spec, config.apply(config_map_data)), child
         )
+        # The routing table: created with the TrafficSplit's table, then written only by the
+        # TrafficSplit (one writer), so Pulumi ignores its data after creation.
+        table = pulumi.Output.all(
+            pulumi.Output.from_input(args.routing), pulumi.Output.from_input(args.routing_revision)
+        ).apply(lambda values: routing_data(values[0], int(values[1])))
+        self.routing_config_map = create_object(
+            f"{name}-routing",
+            routing_config_map(spec, table),
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["data"])),
+        )
+        self.agent_config_map = create_object(
+            f"{name}-agent", agent_config_map(spec, agent_code), child
+        )
 
-        depends: list[pulumi.Resource] = [self.config_map]
+        depends: list[pulumi.Resource] = [
+            self.config_map,
+            self.routing_config_map,
+            self.agent_config_map,
+        ]
         self.secret = None
         if spec.auth_enabled or spec.token_auth_enabled:
             values: pulumi.Output[dict[str, str]] = rendered.apply(

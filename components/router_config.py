@@ -8,6 +8,11 @@ replicas are found through its headless Service (one server slot per replica it 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
+
+import router_agent
+from router.split import render_split_map
+from router_agent.routing_dir import routing_files
 
 from components.manifests.serving import service_host
 from router.endpoint_router import RouterSite, cluster_site, render_endpoint_router
@@ -15,7 +20,7 @@ from router.model import DnsReplicas, RouterConfig
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 
-__all__ = ["cluster_router_config", "version_replicas"]
+__all__ = ["agent_files", "cluster_router_config", "routing_data", "version_replicas"]
 
 
 def version_replicas(spec: EndpointSpec, cluster_domain: str = "cluster.local") -> dict[str, DnsReplicas]:
@@ -28,6 +33,18 @@ def version_replicas(spec: EndpointSpec, cluster_domain: str = "cluster.local") 
         )
         for version in spec.versions
     }
+
+
+def agent_files() -> dict[str, str]:
+    """The routing agent's code as the agent ConfigMap holds it: `router_agent`'s modules by file
+    name (standard library only, so any Python image runs them)."""
+    package = Path(router_agent.__file__).resolve().parent
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(package.glob("*.py"))}
+
+
+def routing_data(routing: RoutingTable, revision: int) -> dict[str, str]:
+    """The routing ConfigMap's data for `routing` at `revision`: what the agent reads."""
+    return routing_files(render_split_map(routing), revision)
 
 
 def cluster_router_config(

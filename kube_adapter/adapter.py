@@ -130,23 +130,59 @@ class ClusterAdapter:
             )
         return sorted(pods, key=lambda pod: pod.name)
 
-    def read_pod_http(self, namespace: str, pod: str, path: str, port: int = ROUTER_METRICS_PORT) -> str:
-        """GET `http://<pod>:<port>/<path>` through the API server's pod proxy (no route to the pod
-        network needed); the answer's body as text. `path` is one segment, e.g. `metrics`."""
-        from kubernetes.client import CoreV1Api
+    def read_pod_http(
+        self,
+        namespace: str,
+        pod: str,
+        path: str,
+        port: int = ROUTER_METRICS_PORT,
+        query: Mapping[str, str] | None = None,
+    ) -> str:
+        """GET `http://<pod>:<port>/<path>?<query>` through the API server's pod proxy (no route to
+        the pod network needed); the answer's body as text. `path` is one segment, e.g. `metrics`;
+        `query` is passed on to the pod (`{"scope": "backend"}`)."""
+        from kubernetes.client.exceptions import ApiException
 
         segment = path.lstrip("/")
         if not _PATH_SEGMENT.fullmatch(segment):
             raise ValueError(f"pod proxy path must be one URL segment (letters, digits, . _ ~ -), got {path!r}")
-        # without preloading, the client returns the raw answer (its typing says str): the body
-        # is the pod's own bytes, which the client would otherwise try to parse as JSON
-        response: Any = self._call(
-            Call("get", "pods/proxy", namespace, "Pod", pod),
-            lambda api: CoreV1Api(api).connect_get_namespaced_pod_proxy_with_path(
-                f"{pod}:{port}", namespace, segment, _preload_content=False, _request_timeout=self.timeout_seconds
-            ),
-        )
-        return bytes(response.data).decode("utf-8", "replace")
+
+        def get(api: Any) -> bytes:
+            # The generated `connect_get_namespaced_pod_proxy_with_path` takes no query of the
+            # pod's own, so the request is made as it makes it, plus the query. The body is the
+            # pod's own bytes, returned raw (the client would try to parse it as JSON).
+            resource_path = "/api/v1/namespaces/{namespace}/pods/{name}/proxy/{path}"
+            path_params = {"namespace": namespace, "name": f"{pod}:{port}", "path": segment}
+            query_params = list((query or {}).items())
+            headers = {"Accept": "*/*"}
+            if not hasattr(api, "param_serialize"):  # kubernetes 36: swagger-codegen's client
+                raw = api.call_api(
+                    resource_path,
+                    "GET",
+                    path_params,
+                    query_params,
+                    headers,
+                    auth_settings=["BearerToken"],
+                    _preload_content=False,  # the raw answer; an error status raises ApiException
+                    _request_timeout=self.timeout_seconds,
+                )
+                return bytes(raw.data)
+            request = api.param_serialize(  # kubernetes 37: openapi-generator 7's client
+                method="GET",
+                resource_path=resource_path,
+                path_params=path_params,
+                query_params=query_params,
+                header_params=headers,
+                auth_settings=["BearerToken"],
+            )
+            response = api.call_api(*request, _request_timeout=self.timeout_seconds)
+            response.read()
+            if not 200 <= response.status <= 299:
+                raise ApiException.from_response(http_resp=response, body=None, data=None)
+            return bytes(response.data)
+
+        body = self._call(Call("get", "pods/proxy", namespace, "Pod", pod), get)
+        return body.decode("utf-8", "replace")
 
     def read_router_routing(self, namespace: str, pod: str) -> dict[str, Any]:
         """The router pod's `/routing` answer (JSON with the applied `revision`)."""

@@ -1,4 +1,5 @@
-"""Where the adapter finds an endpoint's router objects: names, labels and the metrics port.
+"""Where the adapter finds an endpoint's objects: the router's names, labels and metrics port,
+and each version's Deployment.
 
 The values mirror `components.manifests` (the layer above, which this package may not import);
 a test holds the two equal.
@@ -14,6 +15,7 @@ __all__ = [
     "router_deployment_name",
     "routing_config_map_name",
     "router_label_selector",
+    "version_deployment_name",
 ]
 
 ENDPOINT_LABEL = "model-endpoints.io/endpoint"
@@ -25,6 +27,11 @@ ROUTER_METRICS_PORT = 8405  # `/metrics` (Prometheus text) and `/routing` (the a
 def router_deployment_name(endpoint: str) -> str:
     """The router's Deployment: `<endpoint>-router`."""
     return f"{endpoint}-router"
+
+
+def version_deployment_name(endpoint: str, version: str) -> str:
+    """A version's Deployment: `<endpoint>-<version>`."""
+    return f"{endpoint}-{version}"
 
 
 def routing_config_map_name(endpoint: str) -> str:

@@ -30,6 +30,7 @@ class RecordedResource:
     custom: bool
     inputs: dict[str, Any]
     secret_paths: tuple[str, ...] = ()  # input paths the program marked secret, e.g. "stringData"
+    ignore_changes: tuple[str, ...] = ()  # inputs whose changes Pulumi ignores after creation
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -59,6 +60,18 @@ def _unwrap_secrets(value: Any, path: str, found: list[str]) -> Any:
         return {k: _unwrap_secrets(v, f"{path}.{k}" if path else k, found) for k, v in value.items()}
     if isinstance(value, list):
         return [_unwrap_secrets(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
+
+
+def _without_secret_wrappers(value: Any) -> Any:
+    """`value` with secret wrappers replaced by their values: what the engine sends a provider
+    that does not accept secrets (every dynamic provider); it keeps them secret in state."""
+    if isinstance(value, dict):
+        if value.get(_SECRET_SIG_KEY) == _SECRET_SIG:
+            return _without_secret_wrappers(value.get("value"))
+        return {k: _without_secret_wrappers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_secret_wrappers(v) for v in value]
     return value
 
 
@@ -127,7 +140,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         # Not pulumi.dynamic.__main__.get_provider: it reconfigures the runtime's settings,
         # which would replace the mocks'.
         provider = dill.loads(base64.b64decode(inputs["__provider"]))
-        news = {key: value for key, value in inputs.items() if value is not None}
+        news = {key: _without_secret_wrappers(value) for key, value in inputs.items() if value is not None}
         checked = provider.check({}, news)
         if checked.failures:
             problems = "; ".join(f"{f.property}: {f.reason}" for f in checked.failures)
@@ -164,6 +177,7 @@ class RecordingMonitor(MockMonitor):
                     custom=request.custom,
                     inputs=inputs,
                     secret_paths=tuple(secret_paths),
+                    ignore_changes=tuple(request.ignoreChanges),
                 )
             )
         return response

@@ -4,6 +4,9 @@
   them) and returns them normalised, so state always holds clean values.
 - Rules that need the previous inputs (add-only properties, drain before removal, counters that
   only go up) run in `check` as well: bad input fails at preview, never half-way through `up`.
+- Derived inputs (a TrafficSplit's `planned_steps`): `check` adds what `derive` computes from the
+  previous inputs and the new ones, so a preview's diff shows it. While the fields it is made of
+  (`derived_from`) are unknown, so is it.
 - Preview: while any input is unknown, `check` validates the known fields one by one and defers
   the rest (the engine calls `check` again with known values before `create`/`update`), and
   `diff` answers "changes", never "no change".
@@ -38,7 +41,7 @@ from pulumi.dynamic import (
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from provider.problems import Problem, problems_from_validation_error
-from provider.unknowns import contains_unknown
+from provider.unknowns import contains_unknown, unknown_value
 
 __all__ = ["InputsProvider"]
 
@@ -58,6 +61,10 @@ class InputsProvider(ResourceProvider, Generic[InputsT]):
 
     serialize_as_secret_always = False
     inputs_model: ClassVar[type[BaseModel]]
+    # Inputs `check` computes and adds (fields of the model, never given), and the inputs they
+    # are computed from.
+    derived: ClassVar[tuple[str, ...]] = ()
+    derived_from: ClassVar[tuple[str, ...]] = ()
 
     # --- what a provider states
 
@@ -78,6 +85,11 @@ class InputsProvider(ResourceProvider, Generic[InputsT]):
     ) -> dict[str, Any]:
         """The resource's outputs after create (`old` None, `old_outputs` empty) or update."""
         raise NotImplementedError
+
+    def derive(self, old: InputsT | None, new: InputsT) -> dict[str, Any]:
+        """The `derived` inputs from the previous inputs (None on create) and the new ones; `new`
+        may hold only the `derived_from` fields (the others unknown in a preview)."""
+        return {}
 
     # --- parsing
 
@@ -126,20 +138,38 @@ class InputsProvider(ResourceProvider, Generic[InputsT]):
 
     # --- the ResourceProvider protocol
 
+    def derived_while_unknown(self, old: InputsT | None, news: Mapping[str, Any]) -> dict[str, Any]:
+        """The derived inputs of a preview's partly unknown `news`: computed when the fields they
+        are made of are known and valid, else unknown."""
+        if not self.derived:
+            return {}
+        sources = {key: value for key, value in news.items() if key in self.derived_from}
+        if not contains_unknown(sources):
+            try:
+                new: InputsT = self.inputs_model.model_validate(sources)  # type: ignore[assignment]
+            except ValidationError:
+                pass  # reported once the other inputs are known
+            else:
+                if not self.input_problems(new):
+                    return self.derive(old, new)
+        return {name: unknown_value() for name in self.derived}
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        old = self.parse_recorded(olds)  # the previous inputs; none on create
         if contains_unknown(news):
-            return CheckResult(dict(news), _failures(self.known_field_problems(news)))
+            failures = _failures(self.known_field_problems(news))
+            derived = self.derived_while_unknown(old, news) if not failures else {}
+            return CheckResult({**news, **derived}, failures)
         try:
             new = self.parse(news)
         except ValidationError as error:
             return CheckResult(dict(news), _failures(problems_from_validation_error(error)))
         problems = self.input_problems(new)
-        old = self.parse_recorded(olds)  # the previous inputs; none on create
         if old is not None:
             problems += self.transition_problems(old, new)
         if problems:
             return CheckResult(dict(news), _failures(problems))
-        return CheckResult(self.dump(new), [])
+        return CheckResult({**self.dump(new), **self.derive(old, new)}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """`olds` are the previous outputs, which repeat the inputs they were made from."""

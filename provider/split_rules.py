@@ -4,16 +4,27 @@ Inputs are keyed by version name (`shares: {versiona: 90, versionb: 10}`) so the
 input diff reads `~ shares: { ~ versionb: 10 => 40 }` in `pulumi preview`. The table and its
 rules are the spec's `routing_table` (remainder to the default, integer 0.01% steps, a known
 default and control); this module adds only what needs the previous state: traffic drains from
-a version before it is removed, and the default stays where it was unless `is_default` moves it.
+a version before it is removed, the default stays where it was unless `is_default` moves it, and
+(with live routing) a new version joins at 0%.
+
+The shift settings (the endpoint and namespace whose routers the split moves, the policy, alarms,
+Prometheus and the cluster credentials) are optional inputs: state written before they existed
+still parses, and a split without them behaves as before (its table reaches the routers through
+the Router component only). `planned_steps` is computed by `check`, never given.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from provider.problems import Problem
+from provider.shift_settings import SecretText, ShiftAlarms, alarm_inputs, rollback_alarms
+from specification.alarms import PromQLAlarm
+from specification.deployment_config import BlueGreenUpdatePolicy
 from specification.endpoint import EndpointSpec
-from specification.names import ResourceName
+from specification.names import Namespace, ResourceName
 from specification.routing import (
     STEPS_PER_PERCENT,
     RoutingError,
@@ -23,8 +34,11 @@ from specification.routing import (
 from specification.version import Percentile
 
 __all__ = [
+    "ROUTING_FIELDS",
     "TrafficSplitInputs",
     "default_move_problems",
+    "joining_problems",
+    "shift_problems",
     "routing",
     "split_problems",
     "removal_problems",
@@ -53,16 +67,62 @@ class TrafficSplitInputs(BaseModel):
         description="Whether a version sets `is_default`; without it the default is the first "
         "listed version, and the split refuses to let a reorder move it.",
     )
+    endpoint: ResourceName | None = Field(
+        default=None,
+        description="The endpoint whose routers this split moves (its routing ConfigMap "
+        "`<endpoint>-router-routing` and router pods). Unset: the split writes nothing live.",
+    )
+    namespace: Namespace | None = Field(
+        default=None, description="The endpoint's namespace, where its ConfigMap and pods are."
+    )
+    blue_green_update_policy: BlueGreenUpdatePolicy | None = Field(
+        default=None,
+        description="The spec's `deployment_config.blue_green_update_policy`: how a routing change "
+        "is walked. Unset: in one step, no bake.",
+    )
+    alarms: ShiftAlarms | None = Field(
+        default=None,
+        description="The spec's rollback alarms keyed by `alarm_name`, evaluated while a shift bakes.",
+    )
+    prometheus_url: Annotated[str, StringConstraints(pattern=r"^https?://[!-~]+$")] | None = Field(
+        default=None, description="The Prometheus that PromQL alarms query."
+    )
+    kubeconfig: SecretText | None = Field(
+        default=None,
+        repr=False,
+        description="The cluster's kubeconfig (a path or the text), as the stack's Kubernetes "
+        "provider takes it; secret. Unset: `$KUBECONFIG` or `~/.kube/config`.",
+    )
+    kube_context: SecretText | None = Field(
+        default=None, repr=False, description="The kubeconfig context; unset: its current one."
+    )
+    planned_steps: list[dict[ResourceName, float]] | None = Field(
+        default=None,
+        description="Computed by `check`, not given: `[{version: percent}, ...]`, the tables the "
+        "change from the previous split walks through (empty: no shift).",
+    )
 
     @classmethod
     def from_endpoint(cls, spec: EndpointSpec) -> TrafficSplitInputs:
-        """The split an endpoint spec declares."""
+        """The split an endpoint spec declares, with its shift settings (no credentials)."""
+        config = spec.deployment_config
+        rollback = config.auto_rollback_configuration if config is not None else None
+        alarms = rollback.alarms if rollback is not None else None
         return cls(
             shares={version.name: version.traffic_percentile for version in spec.versions},
             default_version=spec.default_version,
             control_version=spec.control_version,
             is_default_set=spec.is_default_set,
+            endpoint=spec.name,
+            namespace=spec.effective_namespace,
+            blue_green_update_policy=config.blue_green_update_policy if config is not None else None,
+            alarms=alarm_inputs(alarms) if alarms else None,
+            prometheus_url=spec.prometheus_url,
         )
+
+
+# The inputs that make the routing table: what the outputs repeat and what a change is made of.
+ROUTING_FIELDS = ("shares", "default_version", "control_version", "is_default_set")
 
 
 def routing(inputs: TrafficSplitInputs) -> RoutingTable:
@@ -80,6 +140,29 @@ def split_problems(inputs: TrafficSplitInputs) -> list[Problem]:
             for field, message in error.problems
         ]
     return []
+
+
+def shift_problems(inputs: TrafficSplitInputs) -> list[Problem]:
+    """The shift settings' cross-field rules: routers are found by endpoint and namespace
+    together, and a PromQL alarm needs the Prometheus it queries."""
+    problems = []
+    if (inputs.endpoint is None) != (inputs.namespace is None):
+        problems.append(
+            Problem(
+                "namespace" if inputs.namespace is None else "endpoint",
+                "endpoint and namespace are given together (they locate the endpoint's routers)",
+            )
+        )
+    if inputs.prometheus_url is None:
+        for alarm in rollback_alarms(inputs.alarms):
+            if isinstance(alarm, PromQLAlarm):
+                problems.append(
+                    Problem(
+                        f"alarms.{alarm.alarm_name}",
+                        "a PromQL alarm needs prometheus_url, the Prometheus server it queries",
+                    )
+                )
+    return problems
 
 
 def removal_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:
@@ -130,9 +213,36 @@ def default_move_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> l
     ]
 
 
+def joining_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:
+    """With live routing, a version joins at 0% and takes traffic in a later change.
+
+    The split moves the live routers before the Router component is updated, and a router only
+    has a backend for the versions of its configuration: a table giving traffic to a version it
+    does not know is refused by its routing agent, so the shift could only time out. (The new
+    version's pods are not known to be ready either.) Draining works the other way round: a
+    version leaves at 0% (`removal_problems`)."""
+    if new.endpoint is None:
+        return []
+    problems = []
+    for name, steps in routing(new).steps.items():
+        if name in old.shares or not steps:
+            continue
+        problems.append(
+            Problem(
+                "shares",
+                f"version {name!r} is new and would take {steps / STEPS_PER_PERCENT:g}% of the "
+                "traffic at once, but the endpoint's routers learn a version only once this change "
+                "is applied: add it at 0% first (traffic_percentile 0, not the default) and apply "
+                "that, then raise its share in a later change, which the deployment_config's "
+                "steps then walk",
+            )
+        )
+    return problems
+
+
 def transition_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:
     """Every rule that compares a split with the one before it."""
-    return removal_problems(old, new) + default_move_problems(old, new)
+    return removal_problems(old, new) + default_move_problems(old, new) + joining_problems(old, new)
 
 
 def routing_changed(old: TrafficSplitInputs, new: TrafficSplitInputs) -> bool:

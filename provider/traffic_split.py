@@ -1,7 +1,9 @@
-"""The TrafficSplit resource: one per endpoint, the source of the weights the router runs with.
+"""The TrafficSplit resource: one per endpoint, the one writer of the weights its routers run with.
 
-`pulumi preview` shows a change of shares as `~ shares: { ~ versionb: 10 => 40 }`; a split that
-breaks the seed's rules, or removes a version that still takes traffic, fails at preview.
+`pulumi preview` shows a change of shares as `~ shares: { ~ versionb: 10 => 40 }` and the steps
+it will walk as `planned_steps`; a split that breaks the seed's rules, or removes a version that
+still takes traffic, fails at preview. `pulumi up` walks the steps through the endpoint's live
+routers (`provider.split_walk`) and fails, rolled back, when an alarm breaches.
 """
 
 from __future__ import annotations
@@ -12,16 +14,22 @@ from typing import Any
 
 import pulumi
 import pulumi.dynamic
+from pulumi.dynamic import UpdateResult
 
 from provider.lifecycle import InputsProvider
 from provider.problems import Problem
+from provider.split_plan import PLAN_FIELDS, planned_shift
 from provider.split_rules import (
+    ROUTING_FIELDS,
     TrafficSplitInputs,
     routing,
     routing_changed,
+    shift_problems,
     split_problems,
     transition_problems,
 )
+from provider.split_walk import walk_shift
+from rollout import planned_traffic
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 
@@ -29,12 +37,20 @@ __all__ = ["TrafficSplit", "TrafficSplitArgs", "TrafficSplitProvider"]
 
 
 class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
-    """Validates splits and computes the effective table; `revision` counts routing changes."""
+    """Validates splits, plans and walks their changes; `revision` counts the tables written.
+
+    `check` adds `planned_steps` to the inputs (a preview shows them); `create` writes nothing
+    live (the Router creates its routing ConfigMap from the outputs); `update` walks the steps
+    when the routing changed and the ConfigMap exists, and raises, keeping the previous outputs,
+    when the shift was rolled back. Only a change of routing (shares, default, control) is a
+    change: new alarms, policy or credentials alone are recorded without an update."""
 
     inputs_model = TrafficSplitInputs
+    derived = ("planned_steps",)
+    derived_from = PLAN_FIELDS
 
     def input_problems(self, new: TrafficSplitInputs) -> list[Problem]:
-        return split_problems(new)
+        return split_problems(new) + shift_problems(new)
 
     def transition_problems(
         self, old: TrafficSplitInputs, new: TrafficSplitInputs
@@ -54,29 +70,83 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
         revision = int(old_outputs.get("revision", 0))
         if old is None or routing_changed(old, new):
             revision += 1
+        # The routing inputs only: credentials never reach an output, and settings that are no
+        # change on their own (policy, alarms) would go stale in outputs the engine keeps.
         return {
-            **self.dump(new),
+            **new.model_dump(mode="json", include=set(ROUTING_FIELDS), exclude_none=True),
             "effective_traffic": table.traffic,
             "effective_steps": table.steps,
             "treatments": table.treatments,
             "revision": revision,
+            **self.derive(old, new),
         }
+
+    def derive(
+        self, old: TrafficSplitInputs | None, new: TrafficSplitInputs
+    ) -> dict[str, Any]:
+        """`planned_steps`: the tables the change from `old` walks (none on a create)."""
+        steps = planned_shift(old, new) if old is not None else []
+        return {"planned_steps": planned_traffic(steps)}
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """`olds` are the previous outputs: the table the routers run as their `revision`."""
+        new = self.parse(news)
+        old = self.parse_recorded(olds)
+        outputs = self.outputs(new, old, olds)
+        if old is not None and routing_changed(old, new):
+            walked = walk_shift(old, new, int(olds.get("revision", 0)))
+            if walked is not None:
+                outputs["revision"] = walked
+        return UpdateResult(outputs)
 
 
 @dataclass(frozen=True)
 class TrafficSplitArgs:
-    """Inputs of a TrafficSplit (each may be an Output)."""
+    """Inputs of a TrafficSplit (each may be an Output).
+
+    The routing: `shares`, `default_version`, `control_version`, `is_default_set`. How a change
+    reaches the routers: `endpoint` and `namespace` (unset: the split writes nothing live), the
+    spec's `blue_green_update_policy` (a dict or the model), `alarms` keyed by name
+    (`shift_settings.alarm_inputs`), `prometheus_url`, and the cluster credentials the stack's
+    Kubernetes provider uses, `kubeconfig` (a path or the text) and `kube_context`, which the
+    resource marks secret (unset: `$KUBECONFIG` or `~/.kube/config` where `pulumi up` runs)."""
 
     shares: pulumi.Input[Mapping[str, pulumi.Input[float]]]
     default_version: pulumi.Input[str]
     control_version: pulumi.Input[str] | None = None
     is_default_set: pulumi.Input[bool] = False
+    endpoint: pulumi.Input[str] | None = None
+    namespace: pulumi.Input[str] | None = None
+    blue_green_update_policy: pulumi.Input[Mapping[str, Any]] | None = None
+    alarms: pulumi.Input[Mapping[str, Mapping[str, Any]]] | None = None
+    prometheus_url: pulumi.Input[str] | None = None
+    kubeconfig: pulumi.Input[str] | None = None
+    kube_context: pulumi.Input[str] | None = None
 
     @classmethod
-    def from_endpoint(cls, spec: EndpointSpec) -> TrafficSplitArgs:
+    def from_endpoint(
+        cls,
+        spec: EndpointSpec,
+        kubeconfig: pulumi.Input[str] | None = None,
+        kube_context: pulumi.Input[str] | None = None,
+    ) -> TrafficSplitArgs:
+        """The split an endpoint declares, with its shift settings and the given credentials."""
         inputs = TrafficSplitInputs.from_endpoint(spec)
+        policy = inputs.blue_green_update_policy
         return cls(
-            dict(inputs.shares), inputs.default_version, inputs.control_version, inputs.is_default_set
+            dict(inputs.shares),
+            inputs.default_version,
+            inputs.control_version,
+            inputs.is_default_set,
+            endpoint=inputs.endpoint,
+            namespace=inputs.namespace,
+            blue_green_update_policy=(
+                policy.model_dump(mode="json", exclude_none=True) if policy is not None else None
+            ),
+            alarms=inputs.alarms,
+            prometheus_url=inputs.prometheus_url,
+            kubeconfig=kubeconfig,
+            kube_context=kube_context,
         )
 
 
@@ -84,11 +154,13 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
     """The traffic split of one endpoint.
 
     Outputs: `shares`, `default_version`, `control_version`, `is_default_set` (as given),
-    `treatments` (every
-    version but the control), `effective_traffic` (`{version: percent}` summing to 100, the
-    remainder to the default), `effective_steps` (the same in 0.01% steps, summing to 10000) and
-    `revision` (1 on create, +1 on every change of routing or roles). Numbers cross the wire as
-    floats: cast `effective_steps` and `revision` with `int()` before use.
+    `treatments` (every version but the control), `effective_traffic` (`{version: percent}`
+    summing to 100, the remainder to the default), `effective_steps` (the same in 0.01% steps,
+    summing to 10000), `planned_steps` (`[{version: percent}, ...]`, the tables the last change
+    walked; also an input a preview shows) and `revision` (1 on create, then +1 for every table
+    written: each step of a walked change, or one for a change the Router carries). Numbers cross
+    the wire as floats: cast `effective_steps` and `revision` with `int()` before use. The
+    credentials are secret inputs and never an output.
     """
 
     shares: pulumi.Output[dict[str, float]]
@@ -97,6 +169,7 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
     treatments: pulumi.Output[list[str]]
     effective_traffic: pulumi.Output[dict[str, float]]
     effective_steps: pulumi.Output[dict[str, int]]
+    planned_steps: pulumi.Output[list[dict[str, float]]]
     revision: pulumi.Output[int]
 
     def __init__(
@@ -107,9 +180,19 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
             "default_version": args.default_version,
             "control_version": args.control_version,
             "is_default_set": args.is_default_set,
+            "endpoint": args.endpoint,
+            "namespace": args.namespace,
+            "blue_green_update_policy": args.blue_green_update_policy,
+            "alarms": args.alarms,
+            "prometheus_url": args.prometheus_url,
+            # secret in state and in every display; the provider gets them in clear (it does not
+            # accept secrets), and the engine keeps the checked inputs' copies secret
+            "kubeconfig": _secret(args.kubeconfig),
+            "kube_context": _secret(args.kube_context),
             "treatments": None,
             "effective_traffic": None,
             "effective_steps": None,
+            "planned_steps": None,
             "revision": None,
         }
         super().__init__(TrafficSplitProvider(), name, props, opts)
@@ -120,3 +203,7 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
         return pulumi.Output.all(self.effective_steps, self.default_version, self.control_version).apply(
             lambda values: RoutingTable.from_steps(values[0], values[1], values[2])
         )
+
+
+def _secret(value: pulumi.Input[str] | None) -> pulumi.Output[str] | None:
+    return pulumi.Output.secret(value) if value is not None else None

@@ -13,7 +13,7 @@ from typing import Any
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_SENTINEL
 
-__all__ = ["contains_unknown"]
+__all__ = ["contains_unknown", "unknown_value"]
 
 
 def contains_unknown(value: Any) -> bool:
@@ -25,3 +25,9 @@ def contains_unknown(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return any(contains_unknown(item) for item in value)
     return False
+
+
+def unknown_value() -> Any:
+    """A value not known yet, for an input computed from unknown ones (a preview shows it as
+    computed)."""
+    return Unknown()

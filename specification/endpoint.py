@@ -101,8 +101,8 @@ class EndpointSpec(BaseModel):
         default=None,
         description="Guarded traffic shifts (SageMaker's `DeploymentConfig`): a routing change "
         "walked in CANARY or LINEAR steps, each followed by a bake, with alarms that roll it "
-        "back. Unset: a routing change is made in one step. Today the policy is validated at "
-        "preview, but `up` still makes a change in one step.",
+        "back. Unset: a routing change is made in one step. `pulumi up` walks the steps through "
+        "the endpoint's live routers and fails, rolled back, when an alarm breaches.",
     )
 
     @model_validator(mode="after")

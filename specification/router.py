@@ -8,10 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from specification.names import Cidr, ImageReference, LabelKey, LabelValue, Namespace
 
-__all__ = ["DEFAULT_METRICS_NAMESPACE", "MetricsSource", "RouterSpec", "ROUTER_IMAGE"]
+__all__ = ["AGENT_IMAGE", "DEFAULT_METRICS_NAMESPACE", "MetricsSource", "RouterSpec", "ROUTER_IMAGE"]
 
 # The official image of the HAProxy release the router is tested against (Debian's 2.6.12).
 ROUTER_IMAGE = "haproxy:2.6.12"
+# The routing agent beside HAProxy needs nothing but a Python interpreter (it is standard library only).
+AGENT_IMAGE = "python:3.11-slim"
 # Where a cluster's Prometheus usually runs (kube-prometheus, the Prometheus Operator's guides).
 DEFAULT_METRICS_NAMESPACE = "monitoring"
 
@@ -88,6 +90,12 @@ class RouterSpec(BaseModel):
         "endpoint with auth fails at preview, since its credentials would cross the network in "
         "clear. Turn on only when TLS ends in front of the router (a cloud load balancer or "
         "ingress with its own certificate).",
+    )
+    agent_image: ImageReference = Field(
+        default=AGENT_IMAGE,
+        description="Image of the routing agent beside HAProxy in each router pod (it applies "
+        "weight changes live, without restarting the pod). Any image with Python 3.11 or later: "
+        "the agent uses only the standard library, and its code is mounted from a ConfigMap.",
     )
     metrics_sources: list[MetricsSource] = Field(
         default_factory=lambda: [MetricsSource(namespace=DEFAULT_METRICS_NAMESPACE)],

@@ -63,6 +63,7 @@ from router import (
     render_router,
 )
 from router.endpoint_router import CONFIG_FILE, TLS_FILE, cluster_site
+from router.names import SPLIT_MAP
 from specification import EndpointSpec
 from tests.config_sinks import (
     ManifestPath,
@@ -366,6 +367,7 @@ class Site:
     config_dir: Path
     run_dir: Path
     tls_dir: Path
+    routing_dir: Path
 
     def __repr__(self) -> str:
         return "Site(tmp)"
@@ -374,7 +376,9 @@ class Site:
 def render_all(spec: EndpointSpec, site: Site) -> Rendered:
     """Everything the cluster gets from `spec`, as the components build it (routing: the
     spec's own table)."""
-    router_site = cluster_site(spec, str(site.config_dir), str(site.run_dir), str(site.tls_dir))
+    router_site = cluster_site(
+        spec, str(site.config_dir), str(site.run_dir), str(site.tls_dir), str(site.routing_dir)
+    )
     config = cluster_router_config(spec, spec.routing, KEY_HASHES, router_site)
     manifests: dict[str, Any] = {
         "namespace": namespace(spec),
@@ -437,6 +441,7 @@ class HAProxyCheck:
         self.runs[field] += 1
         for name, text in config.map_files.items():
             (self.site.config_dir / name).write_text(text)
+        (self.site.routing_dir / SPLIT_MAP).write_text(config.split_map)
         cfg = self.site.config_dir / CONFIG_FILE
         cfg.write_text(config.haproxy_cfg)
         result = subprocess.run(
@@ -451,8 +456,8 @@ class HAProxyCheck:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     root = tmp_path_factory.mktemp("injection")
-    dirs = Site(root / "config", root / "run", root / "tls")
-    for directory in (dirs.config_dir, dirs.run_dir, dirs.tls_dir):
+    dirs = Site(root / "config", root / "run", root / "tls", root / "routing")
+    for directory in (dirs.config_dir, dirs.run_dir, dirs.tls_dir, dirs.routing_dir):
         directory.mkdir()
     (dirs.tls_dir / TLS_FILE).write_bytes(self_signed_pem())
     return dirs
@@ -581,7 +586,11 @@ def _token_router(site: Site, **claims: str) -> RouterConfig:
         TOKEN_SPEC.routing,
         {"v1": StaticReplicas(("127.0.0.1:5001",))},
         AuthMaterial(token=TokenVerification(str(site.config_dir / "jwt.pem"), **claims)),
-        RouterSettings(map_dir=str(site.config_dir), admin_socket=str(site.run_dir / "admin.sock")),
+        RouterSettings(
+            map_dir=str(site.config_dir),
+            routing_dir=str(site.routing_dir),
+            admin_socket=str(site.run_dir / "admin.sock"),
+        ),
     )
 
 

@@ -1,20 +1,27 @@
-"""The router's Kubernetes objects: HAProxy Deployment, ConfigMap, Secret, Service, HPA and PDB.
+"""The router's Kubernetes objects: HAProxy and agent Deployment, ConfigMaps, Secret, Service, HPA,
+PDB and NetworkPolicy.
 
 The configuration they carry is built by `router.endpoint_router` (the same builder local mode
 uses); this module only decides how it reaches the pods: which object holds which file, how the
 files are checked before HAProxy starts (our own fail-closed check: `haproxy -c` does not notice a
 missing JWT key), and how a changed configuration rolls the pods.
 
-The routing table (`RouterConfig.split_map`) is not in the configuration ConfigMap nor in the
-checksum: it belongs in the routing ConfigMap, mounted at `CLUSTER_ROUTING_DIR`, which the routing
-agent beside HAProxy applies live. That ConfigMap, its mount and the agent's sidecar container
-are not built here yet: until they are, a router pod finds no split map there.
+The routing table is not in the configuration ConfigMap nor in the checksum: it lives in the
+routing ConfigMap (`split.map` and `revision`), mounted at `CLUSTER_ROUTING_DIR`, whose data only
+the TrafficSplit writes after creation; the routing agent, a sidecar beside HAProxy running the
+`router_agent` package (mounted from the agent ConfigMap into a plain Python image), sees kubelet
+swap the mounted files and applies the new table through HAProxy's runtime API. A weight change
+therefore never restarts a router pod.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+from router_agent.command_line import AgentOptions, agent_arguments
 
 from components.manifests.labels import (
     COMPONENT_LABEL,
@@ -23,7 +30,9 @@ from components.manifests.labels import (
 )
 from components.manifests.quantities import cpu_quantity, memory_quantity
 from router.endpoint_router import (
+    AGENT_PORT,
     CLUSTER_CONFIG_DIR,
+    CLUSTER_ROUTING_DIR,
     CLUSTER_RUN_DIR,
     CLUSTER_TLS_DIR,
     CONFIG_FILE,
@@ -33,7 +42,7 @@ from router.endpoint_router import (
     cluster_site,
 )
 from router.model import RouterConfig
-from router.names import API_KEYS_MAP
+from router.names import API_KEYS_MAP, SPLIT_MAP
 from router.timeouts import PRE_STOP_DELAY_SECONDS, termination_grace_seconds
 from specification.endpoint import EndpointSpec
 from specification.router import MetricsSource
@@ -46,6 +55,9 @@ __all__ = [
     "config_map_data",
     "secret_data",
     "router_config_map",
+    "routing_config_map",
+    "agent_config_map",
+    "agent_code_checksum",
     "router_secret",
     "router_deployment",
     "router_service",
@@ -57,6 +69,8 @@ __all__ = [
 
 TLS_SOURCE_DIR = "/etc/haproxy-tls-source"  # where the kubernetes.io/tls Secret is mounted
 HAPROXY_UID = 99  # the `haproxy` user of the official image
+AGENT_CODE_DIR = "/opt/model-endpoints"  # PYTHONPATH of the agent sidecar: router_agent/ lies here
+AGENT_PACKAGE = "router_agent"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by Kubernetes on every namespace
 
 
@@ -64,10 +78,20 @@ def router_name(spec: EndpointSpec) -> str:
     return f"{spec.name}-router"
 
 
-def config_checksum(config: RouterConfig, public_key_pem: str | None) -> str:
+def config_checksum(config: RouterConfig, public_key_pem: str | None, agent_code: str = "") -> str:
     """Digest of everything the pods read at start but the routing table: a change rolls them
-    (HAProxy reads files at start); a weight change does not (the routing agent applies it)."""
-    return hashlib.sha256(f"{config.checksum()}\0{public_key_pem or ''}".encode()).hexdigest()
+    (HAProxy reads files at start, the agent its code); a weight change does not (the routing
+    agent applies it). `agent_code`: `agent_code_checksum` of the agent's files."""
+    text = f"{config.checksum()}\0{public_key_pem or ''}\0{agent_code}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def agent_code_checksum(files: Mapping[str, str]) -> str:
+    """Digest of the agent's files (the agent ConfigMap's data)."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].encode() + b"\0")
+    return digest.hexdigest()
 
 
 def _metadata(spec: EndpointSpec, suffix: str = "") -> dict[str, Any]:
@@ -99,6 +123,60 @@ def secret_data(spec: EndpointSpec, config: RouterConfig, public_key_pem: str | 
 def router_config_map(spec: EndpointSpec, data: Any) -> dict[str, Any]:
     """The ConfigMap holding `data` (from `config_map_data`, possibly an output)."""
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _metadata(spec), "data": data}
+
+
+def routing_config_map(spec: EndpointSpec, data: Any) -> dict[str, Any]:
+    """The routing table's ConfigMap (`split.map` and `revision`, possibly an output): created
+    with the TrafficSplit's table; after that only the TrafficSplit writes its data."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _metadata(spec, "-routing"),
+        "data": data,
+    }
+
+
+def agent_config_map(spec: EndpointSpec, files: Mapping[str, str]) -> dict[str, Any]:
+    """The routing agent's code (`router_agent`'s files, standard library only), which the
+    sidecar runs in a plain Python image."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _metadata(spec, "-agent"),
+        "data": dict(files),
+    }
+
+
+def _agent_container(spec: EndpointSpec, security: dict[str, Any]) -> dict[str, Any]:
+    site = cluster_site(spec)
+    options = AgentOptions(
+        routing_dir=Path(CLUSTER_ROUTING_DIR),
+        admin_socket=site.admin_socket,
+        map_path=f"{CLUSTER_ROUTING_DIR}/{SPLIT_MAP}",
+        host="127.0.0.1",
+        port=AGENT_PORT,
+    )
+    return {
+        "name": "routing-agent",
+        "image": spec.router.agent_image,
+        "command": ["python", "-m", AGENT_PACKAGE, *agent_arguments(options)],
+        "env": [
+            {"name": "PYTHONPATH", "value": AGENT_CODE_DIR},
+            {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
+            {"name": "PYTHONUNBUFFERED", "value": "1"},
+        ],
+        # the admin socket is HAProxy's (mode 600): the agent runs as the same user
+        "securityContext": security,
+        "resources": {
+            "requests": {"cpu": "10m", "memory": "32Mi"},
+            "limits": {"memory": "64Mi"},
+        },
+        "volumeMounts": [
+            {"name": "routing", "mountPath": CLUSTER_ROUTING_DIR, "readOnly": True},
+            {"name": "agent-code", "mountPath": f"{AGENT_CODE_DIR}/{AGENT_PACKAGE}", "readOnly": True},
+            {"name": "run", "mountPath": CLUSTER_RUN_DIR},
+        ],
+    }
 
 
 def router_secret(spec: EndpointSpec, data: Any) -> dict[str, Any]:
@@ -150,10 +228,13 @@ def router_deployment(spec: EndpointSpec, checksum: Any) -> dict[str, Any]:
         sources.append({"secret": {"name": router_name(spec)}})
     volumes: list[dict[str, Any]] = [
         {"name": "config", "projected": {"sources": sources}},
+        {"name": "routing", "configMap": {"name": f"{router_name(spec)}-routing"}},
+        {"name": "agent-code", "configMap": {"name": f"{router_name(spec)}-agent"}},
         {"name": "run", "emptyDir": {}},
     ]
     mounts = [
         {"name": "config", "mountPath": CLUSTER_CONFIG_DIR, "readOnly": True},
+        {"name": "routing", "mountPath": CLUSTER_ROUTING_DIR, "readOnly": True},
         {"name": "run", "mountPath": CLUSTER_RUN_DIR},
     ]
     if router.tls:
@@ -233,7 +314,8 @@ def router_deployment(spec: EndpointSpec, checksum: Any) -> dict[str, Any]:
                             "resources": resources,
                             "securityContext": security,
                             "volumeMounts": mounts,
-                        }
+                        },
+                        _agent_container(spec, security),
                     ],
                     "volumes": volumes,
                 },

@@ -15,6 +15,7 @@ COMMANDS = [
     ["local", "down"],
     ["keys"],
     ["get-token"],
+    ["describe"],
 ]
 
 

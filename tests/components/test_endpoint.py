@@ -171,7 +171,7 @@ def test_router_is_rendered_from_the_state_resources() -> None:
     assert set(dynamic) == {"ep-record", "ep-traffic", "ep-keys"}
     assert all(r.parent == ep.urn for r in dynamic.values())
     assert graph.named("ep-router").parent == ep.urn
-    split = graph.named("ep-router-config").inputs["data"]["split.map"].splitlines()[1:]
+    split = graph.named("ep-router-routing").inputs["data"]["split.map"].splitlines()[1:]
     assert split == ["0:8999 be_v1", "9000:9999 be_v2"]
     keys = seen["keys"]
     assert seen["keys_secret"] is True
@@ -237,3 +237,68 @@ def test_dependencies_in_opts_reach_every_object_of_the_endpoint() -> None:
     shared_urn = graph.named("shared").urn
     kubernetes = [r for r in graph.kubernetes() if r.name != "shared"]
     assert kubernetes and all(shared_urn in r.dependencies for r in kubernetes)
+
+
+GUARDED = {
+    "blue_green_update_policy": {
+        "traffic_routing_configuration": {
+            "type": "CANARY",
+            "canary_size": {"type": "CAPACITY_PERCENT", "value": 10},
+            "wait_interval_in_seconds": 300,
+        },
+        "maximum_execution_timeout_in_seconds": 1800,
+    },
+    "auto_rollback_configuration": {
+        "alarms": [{"alarm_name": "canary-5xx", "metric": "5xx_ratio", "threshold": 0.01}]
+    },
+}
+
+
+def test_the_traffic_split_gets_the_routers_whereabouts_policy_and_alarms() -> None:
+    spec = endpoint(
+        version("v1", traffic_percentile=20),
+        version("v2", traffic_percentile=10),
+        namespace="scoring",
+        deployment_config=GUARDED,
+        prometheus_url="http://prometheus.monitoring:9090",
+    )
+    split = run_under_mocks(lambda: Endpoint("ep", spec)).named("ep-traffic")
+    assert split.inputs["endpoint"] == "ep" and split.inputs["namespace"] == "scoring"
+    assert split.inputs["blue_green_update_policy"] == {
+        "traffic_routing_configuration": {
+            "type": "CANARY",
+            "canary_size": {"type": "CAPACITY_PERCENT", "value": 10.0},
+            "wait_interval_in_seconds": 300.0,
+        },
+        "termination_wait_in_seconds": 0.0,
+        "maximum_execution_timeout_in_seconds": 1800.0,
+    }
+    assert split.inputs["alarms"] == {
+        "canary-5xx": {"metric": "5xx_ratio", "threshold": 0.01, "window_seconds": 60.0, "min_requests": 20.0}
+    }
+    assert split.inputs["prometheus_url"] == "http://prometheus.monitoring:9090"
+    # no cluster config in this stack: the provider process falls back to $KUBECONFIG
+    assert "kubeconfig" not in split.inputs and "kube_context" not in split.inputs
+
+
+KUBECONFIG_TEXT = "apiVersion: v1\nkind: Config\nusers: [{name: ci, user: {token: stack-token-0c4a}}]\n"
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_the_traffic_split_gets_the_stacks_cluster_credentials_as_secrets(preview: bool) -> None:
+    config = {"kubernetes:kubeconfig": KUBECONFIG_TEXT, "kubernetes:context": "prod"}
+    graph = run_under_mocks(lambda: Endpoint("ep", endpoint(version("v1"))), config, preview=preview)
+    split = graph.named("ep-traffic")
+    assert split.inputs["kubeconfig"] == KUBECONFIG_TEXT and split.inputs["kube_context"] == "prod"
+    assert {"kubeconfig", "kube_context"} <= set(split.secret_paths)
+    for resource in graph.resources:  # the credentials go to the split only
+        if resource.name != "ep-traffic":
+            assert "stack-token-0c4a" not in json.dumps(resource.inputs), resource.name
+
+
+def test_a_program_with_its_own_kubernetes_provider_passes_its_credentials() -> None:
+    config = {"kubernetes:kubeconfig": "/stack/kubeconfig"}
+    args = EndpointArgs(endpoint(version("v1")), kubeconfig="/explicit/kubeconfig", kube_context="edge")
+    split = run_under_mocks(lambda: Endpoint("ep", args), config).named("ep-traffic")
+    assert (split.inputs["kubeconfig"], split.inputs["kube_context"]) == ("/explicit/kubeconfig", "edge")
+    assert {"kubeconfig", "kube_context"} <= set(split.secret_paths)

@@ -29,10 +29,12 @@ def _run(args_factory, preview: bool = False) -> tuple[Graph, dict]:  # type: ig
 
 def test_router_objects_are_children_and_valid() -> None:
     spec = endpoint(version("v1", traffic_percentile=20), version("v2", traffic_percentile=10), token_auth_enabled=True)
-    graph, seen = _run(lambda: RouterArgs(spec, spec.routing, HASHES, PEM))
+    graph, seen = _run(lambda: RouterArgs(spec, spec.routing, 1, HASHES, PEM))
     (router,) = graph.of_type("model-endpoints:index:Router")
     kinds = sorted(child.type.rsplit(":", 1)[-1] for child in graph.children(router))
     assert kinds == [
+        "ConfigMap",
+        "ConfigMap",
         "ConfigMap",
         "Deployment",
         "HorizontalPodAutoscaler",
@@ -46,23 +48,74 @@ def test_router_objects_are_children_and_valid() -> None:
     deployment = graph.named("ep-router-deployment")
     assert graph.named("ep-router-config").urn in deployment.dependencies
     assert graph.named("ep-router-secret").urn in deployment.dependencies
+    assert graph.named("ep-router-routing").urn in deployment.dependencies
+    assert graph.named("ep-router-agent").urn in deployment.dependencies
     assert seen["url"] == "http://ep-router.ep.svc.cluster.local/score"
 
 
-def test_secret_data_is_a_secret_and_config_map_holds_the_split() -> None:
+def test_secret_data_is_a_secret_and_the_routing_config_map_holds_the_split() -> None:
     spec = endpoint(version("v1", traffic_percentile=20), version("v2", traffic_percentile=10))
-    graph, _ = _run(lambda: RouterArgs(spec, routed(spec, {"v1": 90.0, "v2": 10.0}), HASHES))
+    graph, _ = _run(lambda: RouterArgs(spec, routed(spec, {"v1": 90.0, "v2": 10.0}), 3, HASHES))
     secret = graph.named("ep-router-secret")
     assert secret.secret_paths == ("stringData",)
     assert HASHES["primary"] in secret.inputs["stringData"]["apikeys.map"]
     config = graph.named("ep-router-config").inputs["data"]
-    assert config["split.map"].splitlines()[1:] == ["0:8999 be_v1", "9000:9999 be_v2"]
-    assert "apikeys.map" not in config
+    assert "apikeys.map" not in config and "split.map" not in config
+    routing = graph.named("ep-router-routing").inputs["data"]
+    assert routing["split.map"].splitlines()[1:] == ["0:8999 be_v1", "9000:9999 be_v2"]
+    assert routing["revision"].strip() == "3"
+
+
+def test_a_weight_change_keeps_the_pods_and_changes_only_the_routing_data() -> None:
+    """One writer: the routing ConfigMap's data is Pulumi's only at creation (ignore_changes), and
+    the pods' checksum does not cover it, so a weight change never restarts a router pod."""
+    spec = endpoint(version("v1", traffic_percentile=20), version("v2", traffic_percentile=10))
+
+    def annotation(graph: Graph) -> str:
+        template = graph.named("ep-router-deployment").inputs["spec"]["template"]
+        return str(template["metadata"]["annotations"]["model-endpoints.io/config-sha256"])
+
+    before, _ = _run(lambda: RouterArgs(spec, routed(spec, {"v1": 90.0, "v2": 10.0}), 1, HASHES))
+    after, _ = _run(lambda: RouterArgs(spec, routed(spec, {"v1": 40.0, "v2": 60.0}), 2, HASHES))
+    assert annotation(before) == annotation(after)
+    assert before.named("ep-router-config").inputs == after.named("ep-router-config").inputs
+    assert before.named("ep-router-routing").inputs != after.named("ep-router-routing").inputs
+    assert before.named("ep-router-routing").ignore_changes == ("data",)
+
+
+def test_the_agent_sidecar_runs_the_mounted_agent_code_beside_haproxy() -> None:
+    from components.router_config import agent_files
+
+    spec = endpoint(version("v1"))
+    graph, _ = _run(lambda: RouterArgs(spec, spec.routing, 1, HASHES))
+    code = graph.named("ep-router-agent").inputs["data"]
+    assert code == agent_files() and "__main__.py" in code and "agent.py" in code
+    pod = graph.named("ep-router-deployment").inputs["spec"]["template"]["spec"]
+    haproxy, agent = pod["containers"]
+    assert agent["name"] == "routing-agent" and agent["image"] == "python:3.11-slim"
+    assert agent["command"][:3] == ["python", "-m", "router_agent"]
+    command = agent["command"]
+    assert command[command.index("--map-path") + 1] == "/usr/local/etc/haproxy-routing/split.map"
+    assert command[command.index("--admin-socket") + 1] == "/var/lib/haproxy/admin.sock"
+    assert command[command.index("--listen") + 1] == "127.0.0.1:8406"
+    assert {"name": "PYTHONPATH", "value": "/opt/model-endpoints"} in agent["env"]
+    mounts = {m["name"]: m["mountPath"] for m in agent["volumeMounts"]}
+    assert mounts == {
+        "routing": "/usr/local/etc/haproxy-routing",
+        "agent-code": "/opt/model-endpoints/router_agent",
+        "run": "/var/lib/haproxy",  # the admin socket HAProxy shares with it
+    }
+    assert {m["name"] for m in haproxy["volumeMounts"]} >= {"routing", "run"}
+    assert agent["securityContext"]["runAsUser"] == haproxy["securityContext"]["runAsUser"]
+    cfg = graph.named("ep-router-config").inputs["data"]["haproxy.cfg"]
+    assert "/usr/local/etc/haproxy-routing/split.map" in cfg  # the map the agent swaps
+    assert "stats socket /var/lib/haproxy/admin.sock " in cfg  # the socket it swaps it through
+    assert "server agent 127.0.0.1:8406" in cfg  # /routing on the metrics port reaches it
 
 
 def test_auth_disabled_needs_no_secret() -> None:
     spec = endpoint(version("v1"), auth_enabled=False)
-    graph, _ = _run(lambda: RouterArgs(spec, spec.routing))
+    graph, _ = _run(lambda: RouterArgs(spec, spec.routing, 1))
     assert not graph.of_type("kubernetes:core/v1:Secret")
     volumes = graph.named("ep-router-deployment").inputs["spec"]["template"]["spec"]["volumes"]
     assert volumes[0]["projected"]["sources"] == [{"configMap": {"name": "ep-router"}}]
@@ -73,7 +126,7 @@ def test_preview_with_unknown_key_hashes_does_not_crash() -> None:
 
     def args() -> RouterArgs:
         unknown = pulumi.Output(set(), pulumi.Output.from_input(None).future(), pulumi.Output.from_input(False).future())
-        return RouterArgs(spec, spec.routing, unknown)  # type: ignore[arg-type]
+        return RouterArgs(spec, spec.routing, 1, unknown)  # type: ignore[arg-type]
 
     graph, _ = _run(args, preview=True)
     config = graph.named("ep-router-config")
@@ -85,10 +138,10 @@ def test_preview_with_unknown_key_hashes_does_not_crash() -> None:
 def test_missing_auth_material_is_an_error() -> None:
     spec = endpoint(version("v1"))
     with pytest.raises(ValueError, match="auth_enabled needs key_hashes"):
-        RouterArgs(spec, spec.routing)
+        RouterArgs(spec, spec.routing, 1)
     token_spec = endpoint(version("v1"), auth_enabled=False, token_auth_enabled=True)
     with pytest.raises(ValueError, match="token_auth_enabled needs token_public_key_pem"):
-        RouterArgs(token_spec, token_spec.routing)
+        RouterArgs(token_spec, token_spec.routing, 1)
 
 
 def test_load_balancer_address_from_typed_and_plain_status() -> None:

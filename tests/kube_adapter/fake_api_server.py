@@ -1,11 +1,12 @@
 """A Kubernetes API server for exactly the adapter's calls, on 127.0.0.1, from an in-memory store.
 
 It answers as the real one does (paths, `labelSelector`, JSON merge patch with the
-`resourceVersion` precondition, `Status` errors with their reasons) and is strict about what it
-is sent: every object it stores or a patch produces is validated with kubernetes-validate
-(strict, the pinned minor of `tests.kubernetes_schema`), a patch may touch only `data` and
-`metadata.resourceVersion`, and every request is recorded for the test to inspect. A request it
-does not know is answered 404 and recorded in `unexpected`.
+`resourceVersion` precondition, `Status` errors with their reasons, a pod's own HTTP answers
+through the pod proxy, fixed or scripted per request) and is strict about what it is sent: every
+object it stores or a patch produces is validated with kubernetes-validate (strict, the pinned
+minor of `tests.kubernetes_schema`), a patch may touch only `data` and
+`metadata.resourceVersion`, and every request is recorded, with the time it arrived, for the test
+to inspect. A request it does not know is answered 404 and recorded in `unexpected`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import copy
 import json
 import ssl
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,7 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.kubernetes_schema import validate_manifest
 
-__all__ = ["FakeApiServer", "RecordedRequest", "running_api_server"]
+__all__ = ["FakeApiServer", "PodAnswer", "RecordedRequest", "running_api_server"]
 
 MERGE_PATCH = "application/merge-patch+json"
 _CONNECTION_REFUSED = "dial tcp {ip}:{port}: connect: connection refused"
@@ -38,6 +40,13 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any  # parsed JSON, or None
     client_certificate_cn: str | None = None
+    at: float = field(default_factory=time.monotonic)  # when it arrived
+
+
+# What a pod's own HTTP server answers through the pod proxy: `(status, body)`, or a callable that
+# makes one per request (a router whose answers change over time). A callable runs under the fake's
+# lock, so it may read the store (`config_maps`) but must not call the fake's own methods.
+PodAnswer = tuple[int, str] | Callable[[RecordedRequest], tuple[int, str]]
 
 
 @dataclass
@@ -84,8 +93,9 @@ class FakeApiServer:
     config_maps: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     pods: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     deployments: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    # (namespace, pod, port, path) -> (status, body) of the pod's own HTTP server
-    pod_http: dict[tuple[str, str, int, str], tuple[int, str]] = field(default_factory=dict)
+    # (namespace, pod, port, path) -> what the pod's own HTTP server answers (the query is not part
+    # of the key: a callable answer can read it from the request)
+    pod_http: dict[tuple[str, str, int, str], PodAnswer] = field(default_factory=dict)
     forbidden: set[tuple[str, str, str]] = field(default_factory=set)  # (verb, resource, namespace)
     requests: list[RecordedRequest] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
@@ -283,7 +293,7 @@ class FakeApiServer:
             ip = pod.get("status", {}).get("podIP", "10.0.0.1")
             message = "error trying to reach service: " + _CONNECTION_REFUSED.format(ip=ip, port=port)
             return status_answer(503, "ServiceUnavailable", message)
-        status, text = answer
+        status, text = answer(request) if callable(answer) else answer
         content_type = "application/json" if text.startswith("{") else "text/plain; version=0.0.4"
         return _Answer(status, text.encode(), content_type)
 

@@ -183,6 +183,19 @@ def test_reads_a_router_pods_metrics_port_through_the_pod_proxy(
     ]
 
 
+def test_a_pod_proxy_read_passes_its_query_on_to_the_pod(api_server: FakeApiServer, adapter: ClusterAdapter) -> None:
+    api_server.put(router_pod("fraud-router-a"))
+    api_server.pod_http[(NAMESPACE, "fraud-router-a", 8405, "/metrics")] = lambda request: (
+        200,
+        f"# scope {request.query.get('scope')}\n",
+    )
+    text = adapter.read_pod_http(NAMESPACE, "fraud-router-a", "metrics", query={"scope": "backend"})
+    assert text == "# scope ['backend']\n"
+    (request,) = api_server.requests
+    assert request.path == f"/api/v1/namespaces/{NAMESPACE}/pods/fraud-router-a:8405/proxy/metrics"
+    assert request.query == {"scope": ["backend"]}
+
+
 def test_a_pod_proxy_failure_says_what_the_api_server_said(api_server: FakeApiServer, adapter: ClusterAdapter) -> None:
     api_server.put(router_pod("fraud-router-a"))
     with pytest.raises(ClusterError) as raised:

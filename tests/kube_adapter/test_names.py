@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from components.manifests.labels import router_selector
+from components.manifests.labels import object_name, router_selector
+from components.manifests.workload import deployment
 from components.manifests.router import METRICS_PORT, router_deployment, router_name
 from kube_adapter import (
     ROUTER_METRICS_PORT,
@@ -17,14 +18,22 @@ from kube_adapter import (
     router_deployment_name,
     router_label_selector,
 )
+from kube_adapter.names import version_deployment_name
 from tests.kube_adapter.fake_api_server import FakeApiServer
-from tests.specs import endpoint
+from tests.specs import endpoint, version
 
 
 def test_the_router_deployment_name_and_metrics_port_are_the_components_ones() -> None:
     spec = endpoint(name="fraud")
     assert router_deployment_name("fraud") == router_name(spec)
     assert ROUTER_METRICS_PORT == METRICS_PORT
+
+
+def test_a_version_deployment_name_is_the_components_one() -> None:
+    spec = endpoint(version(name="v1"), version(name="v2", traffic_percentile=10), name="fraud")
+    for each in spec.versions:
+        rendered = deployment(spec, each, None)["metadata"]["name"]
+        assert version_deployment_name("fraud", each.name) == rendered == object_name("fraud", each.name)
 
 
 def test_the_label_selector_is_the_components_router_selector() -> None:

@@ -1,5 +1,6 @@
-"""Fixtures for the provider tests: the SDK's provider server, and a mock monitor that records the
-`additional_secret_outputs` each registration asks the engine for."""
+"""Fixtures for the provider tests: the SDK's provider server, a mock monitor that records the
+`additional_secret_outputs` each registration asks the engine for, and a fake Kubernetes API
+server with a kubeconfig for it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
 import offline.program
 from offline.recording import RecordingMonitor
+from tests.kube_adapter.fake_api_server import FakeApiServer, running_api_server
+from tests.kube_adapter.kubeconfigs import kubeconfig
 from tests.provider.provider_server import ProviderServer
 
 
@@ -40,3 +44,22 @@ def secret_outputs(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     SecretOutputsMonitor.secret_outputs = {}
     monkeypatch.setattr(offline.program, "RecordingMonitor", SecretOutputsMonitor)
     return SecretOutputsMonitor.secret_outputs
+
+
+# A bearer token only the fake API server and the kubeconfig know: tests look for it (and for the
+# kubeconfig text) in every output and error message, where it must never appear.
+CLUSTER_TOKEN = "kubeconfig-token-4f1d9c0e7b"
+
+
+@pytest.fixture
+def api_server() -> Iterator[FakeApiServer]:
+    """A fake Kubernetes API server on 127.0.0.1 that requires `CLUSTER_TOKEN`."""
+    with running_api_server(FakeApiServer(token=CLUSTER_TOKEN)) as server:
+        yield server
+    assert server.unexpected == [], "requests the API has no route for"
+
+
+@pytest.fixture
+def kubeconfig_text(api_server: FakeApiServer) -> str:
+    """A kubeconfig, as the text a stack's `kubernetes:kubeconfig` may hold, for the fake."""
+    return yaml.safe_dump(kubeconfig(api_server.url, {"token": CLUSTER_TOKEN}))

@@ -135,11 +135,14 @@ class ProviderClient:
         response = self.stub.Create(request, timeout=CALL_TIMEOUT_SECONDS)
         return response.id, _from_struct(response.properties)
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self, id_: str, olds: dict[str, Any], news: dict[str, Any], timeout: float = CALL_TIMEOUT_SECONDS
+    ) -> dict[str, Any]:
+        """The updated outputs; `timeout` for an update that walks a shift."""
         request = provider_pb2.UpdateRequest(
             id=id_, urn=self.urn, olds=self._struct(olds), news=self._struct(news)
         )
-        return _from_struct(self.stub.Update(request, timeout=CALL_TIMEOUT_SECONDS).properties)
+        return _from_struct(self.stub.Update(request, timeout=timeout).properties)
 
     def read(self, id_: str, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         request = provider_pb2.ReadRequest(id=id_, urn=self.urn, properties=self._struct(props))

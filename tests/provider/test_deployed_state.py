@@ -63,6 +63,33 @@ def test_a_recorded_split_shows_no_change_and_updates(split_client: ProviderClie
     assert updated["revision"] == 2
 
 
+def test_a_recorded_split_with_todays_shift_inputs_still_shows_no_change(split_client: ProviderClient) -> None:
+    """Today's program also sends the endpoint, its policy and alarms and the stack's cluster
+    credentials; the recorded inputs and outputs have none of them. Same routing: no change, and
+    no step planned."""
+    recorded: dict[str, Any] = RECORDED["traffic_split"]
+    news = {
+        **recorded["inputs"],
+        "is_default_set": False,
+        "endpoint": "mynewendpoint",
+        "namespace": "mynewendpoint",
+        "blue_green_update_policy": {
+            "traffic_routing_configuration": {
+                "type": "CANARY",
+                "canary_size": {"type": "CAPACITY_PERCENT", "value": 10},
+                "wait_interval_in_seconds": 300,
+            }
+        },
+        "alarms": {"canary-5xx": {"metric": "5xx_ratio", "threshold": 0.01}},
+        "kubeconfig": "/home/ci/.kube/config",
+        "kube_context": "prod",
+    }
+    checked = split_client.check(recorded["inputs"], news)
+    assert checked.failures == {}
+    assert checked.inputs["planned_steps"] == []
+    assert split_client.diff("id", recorded["outputs"], checked.inputs) == NONE
+
+
 def test_the_router_reads_its_table_from_recorded_outputs() -> None:
     """A split that is not updated keeps its recorded outputs; the router is rendered from them."""
     outputs = RECORDED["traffic_split"]["outputs"]

@@ -56,7 +56,9 @@ def test_pickled_by_reference_small_and_without_state(
 def test_check_validates_and_normalises(provider: InputsProvider, known: dict, unknown: dict) -> None:
     result = provider.check({}, known)
     assert result.failures == []
-    assert result.inputs == provider.parse(known).model_dump(mode="json", exclude_none=True)
+    given = {key: value for key, value in result.inputs.items() if key not in provider.derived}
+    assert given == provider.parse(known).model_dump(mode="json", exclude_none=True)
+    assert set(result.inputs) - set(given) == set(provider.derived)  # computed, never given
 
 
 def test_numbers_arriving_as_floats_are_cast() -> None:
@@ -73,7 +75,10 @@ def test_unknown_inputs_are_deferred_in_check_and_a_change_in_diff(
     provider: InputsProvider, known: dict, unknown: dict
 ) -> None:
     checked = provider.check(known, unknown)
-    assert checked.failures == [] and checked.inputs == unknown
+    given = {key: value for key, value in checked.inputs.items() if key not in provider.derived}
+    assert checked.failures == [] and given == unknown
+    # what is computed from an unknown input is unknown too
+    assert all(isinstance(checked.inputs[name], Unknown) for name in provider.derived)
     outputs = provider.create(provider.check({}, known).inputs).outs or {}
     assert provider.diff("id", outputs, unknown).changes is True
     assert provider.diff("id", outputs, provider.check({}, known).inputs).changes is False

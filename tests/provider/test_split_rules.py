@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from provider.problems import problems_from_validation_error
 from provider.split_rules import (
     TrafficSplitInputs,
     default_move_problems,
+    joining_problems,
     removal_problems,
     routing,
     routing_changed,
+    shift_problems,
     split_problems,
 )
 from tests.specs import endpoint, version
@@ -39,6 +42,41 @@ def test_treatments_are_every_version_but_the_control() -> None:
     assert routing(split({"versionb": 50, "versiona": 50})).treatments == ["versiona", "versionb"]
 
 
+def test_from_endpoint_takes_the_routers_whereabouts_policy_and_alarms_by_name() -> None:
+    spec = endpoint(
+        version("versiona", traffic_percentile=90),
+        version("versionb", traffic_percentile=10),
+        name="fraud",
+        namespace="scoring",
+        prometheus_url="http://prometheus:9090",
+        deployment_config={
+            "blue_green_update_policy": {
+                "traffic_routing_configuration": {
+                    "type": "LINEAR",
+                    "linear_step_size": {"type": "CAPACITY_PERCENT", "value": 25},
+                    "wait_interval_in_seconds": 60,
+                }
+            },
+            "auto_rollback_configuration": {
+                "alarms": [
+                    {"alarm_name": "canary-5xx", "metric": "5xx_ratio", "threshold": 0.01},
+                    {"alarm_name": "latency", "promql": "max(p99)", "threshold": 250},
+                ]
+            },
+        },
+    )
+    inputs = TrafficSplitInputs.from_endpoint(spec)
+    assert (inputs.endpoint, inputs.namespace) == ("fraud", "scoring")
+    assert inputs.blue_green_update_policy == spec.deployment_config.blue_green_update_policy  # type: ignore[union-attr]
+    assert inputs.alarms == {
+        "canary-5xx": {"metric": "5xx_ratio", "threshold": 0.01, "window_seconds": 60, "min_requests": 20},
+        "latency": {"promql": "max(p99)", "threshold": 250.0, "comparison_operator": "GreaterThanThreshold"},
+    }
+    assert inputs.prometheus_url == "http://prometheus:9090"
+    assert inputs.kubeconfig is None and inputs.planned_steps is None
+    assert shift_problems(inputs) == []
+
+
 def test_from_endpoint_takes_shares_default_and_control() -> None:
     spec = endpoint(
         version("versiona", traffic_percentile=70),
@@ -47,7 +85,7 @@ def test_from_endpoint_takes_shares_default_and_control() -> None:
     inputs = TrafficSplitInputs.from_endpoint(spec)
     assert inputs == split(
         {"versiona": 70, "versionb": 30}, default="versionb", control="versionb", is_default_set=True
-    )
+    ).model_copy(update={"endpoint": spec.name, "namespace": spec.effective_namespace})
     assert routing(inputs) == spec.routing
     assert not TrafficSplitInputs.from_endpoint(endpoint(version("versiona"))).is_default_set
 
@@ -155,6 +193,72 @@ def test_a_default_that_stays_needs_no_flag() -> None:
     old = split({"versiona": 10}, default="versiona")
     grown = split({"versiona": 10, "versionb": 20}, default="versiona")
     assert default_move_problems(old, grown) == []
+
+
+# --- shift settings
+
+
+def test_endpoint_and_namespace_come_together() -> None:
+    (problem,) = shift_problems(split({"versiona": 100}).model_copy(update={"endpoint": "fraud"}))
+    assert problem.property == "namespace" and "given together" in problem.reason
+
+
+def test_a_promql_alarm_needs_a_prometheus() -> None:
+    inputs = TrafficSplitInputs.model_validate(
+        {
+            "shares": {"versiona": 100},
+            "default_version": "versiona",
+            "alarms": {"latency": {"promql": "max(p99)", "threshold": 250}},
+        }
+    )
+    (problem,) = shift_problems(inputs)
+    assert problem.property == "alarms.latency" and "needs prometheus_url" in problem.reason
+    assert shift_problems(inputs.model_copy(update={"prometheus_url": "http://prometheus:9090"})) == []
+
+
+def test_alarms_are_the_specs_alarms_keyed_by_name() -> None:
+    with pytest.raises(ValidationError, match="alarm 'canary-5xx' threshold: a 5xx_ratio threshold is a ratio"):
+        TrafficSplitInputs.model_validate(
+            {
+                "shares": {"versiona": 100},
+                "default_version": "versiona",
+                "alarms": {"canary-5xx": {"metric": "5xx_ratio", "threshold": 5}},
+            }
+        )
+    with pytest.raises(ValidationError, match="not a valid alarm name"):
+        TrafficSplitInputs.model_validate(
+            {"shares": {"versiona": 100}, "default_version": "versiona", "alarms": {"Bad_": {}}}
+        )
+
+
+def test_credentials_are_text_and_never_echoed() -> None:
+    secret = {"token": "never-echo-this"}
+    with pytest.raises(ValidationError) as raised:
+        TrafficSplitInputs.model_validate(
+            {"shares": {"versiona": 100}, "default_version": "versiona", "kubeconfig": secret}
+        )
+    problems = problems_from_validation_error(raised.value)
+    assert [(p.property, p.reason) for p in problems] == [("kubeconfig", "must be text, got a dict")]
+    text = TrafficSplitInputs.model_validate(
+        {"shares": {"versiona": 100}, "default_version": "versiona", "kubeconfig": "token: never-echo-this"}
+    )
+    assert "never-echo-this" not in repr(text) and "never-echo-this" not in str(text)
+
+
+def test_a_new_version_joins_at_zero_when_the_split_moves_live_routers() -> None:
+    old = split({"versiona": 90, "versionb": 10}).model_copy(update={"endpoint": "fraud", "namespace": "fraud"})
+    joined = old.model_copy(update={"shares": {"versiona": 80, "versionb": 10, "versionc": 10}})
+    (problem,) = joining_problems(old, joined)
+    assert problem.property == "shares"
+    assert "version 'versionc' is new and would take 10% of the traffic at once" in problem.reason
+    assert "add it at 0% first" in problem.reason
+    at_zero = old.model_copy(update={"shares": {"versiona": 90, "versionb": 10, "versionc": 0}})
+    assert joining_problems(old, at_zero) == []
+    assert joining_problems(at_zero, joined) == []  # known to the routers now: its share may rise
+    new_default = old.model_copy(update={"shares": {"versionb": 10, "versionc": 0}, "default_version": "versionc"})
+    assert "'versionc' is new and would take 90%" in joining_problems(old, new_default)[0].reason
+    # without live routing (no endpoint), the Router carries a new version's share
+    assert joining_problems(split({"versiona": 90, "versionb": 10}), split({"versiona": 80, "versionb": 10, "versionc": 10})) == []
 
 
 def test_recorded_inputs_without_the_flag_read_as_unflagged() -> None:

@@ -184,9 +184,7 @@ def test_queries_against_a_real_prometheus_scraping_a_real_router(tmp_path: Path
             assert query.value('haproxy_backend_http_responses_total{proxy="be_nope"}') is None
             # several series, and an expression Prometheus cannot parse, are errors it names
             with pytest.raises(PromQueryError, match=r"gave 2 series"):
-                query.value(
-                    'sum by (proxy) (haproxy_backend_http_responses_total{code="2xx",proxy=~"be_.*"})'
-                )
+                query.value('sum by (proxy) (haproxy_backend_http_responses_total{code="2xx",proxy=~"be_.*"})')
             with pytest.raises(PromQueryError, match=r"HTTP 400 .*parse error"):
                 query.value("sum(")
 

@@ -1,0 +1,105 @@
+"""A TrafficSplit change walked through the endpoint's live routers, inside `pulumi up`.
+
+When the routing changes and the endpoint's routing ConfigMap exists, `walk_shift` runs the step
+engine (`rollout.run_shift`) over the planned steps: each step's table written into the ConfigMap
+as a new revision, every live router's agent reporting it, a bake with the alarms read (the
+routers' own counters through the pod proxy, PromQL from `prometheus_url`), and on a breach or
+the policy's `maximum_execution_timeout_in_seconds` the starting table put back. The engine's
+deadline is the only bound: the SDK's provider host ignores custom timeouts and `Cancel`.
+
+Nothing is written when the split names no endpoint, or when the ConfigMap does not exist: the
+first `up` after upgrading from a release without live routing, or a Router not created yet,
+which then creates its ConfigMap from the split's new outputs. A failure raises
+`TrafficShiftError` with the one message `up` fails with; the dynamic provider then keeps the
+split's previous outputs, which are the table the rollback put back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kube_adapter import ClusterAdapter, ClusterCredentials, ClusterError
+from provider.cluster_routers import ClusterRouters, config_map_revision
+from provider.shift_progress import progress_printer, write_line
+from provider.shift_settings import rollback_alarms
+from provider.split_plan import planned_shift
+from provider.split_rules import TrafficSplitInputs, routing
+from rollout import (
+    Clock,
+    PrometheusQuery,
+    RouterMetricsStats,
+    ShiftEvent,
+    ShiftFailed,
+    ShiftPolicy,
+    SystemClock,
+    run_shift,
+)
+
+__all__ = ["TrafficShiftError", "walk_shift"]
+
+
+class TrafficShiftError(RuntimeError):
+    """A routing change that did not complete on the live routers; the message says why, what
+    moved, and what the routers run now."""
+
+
+def walk_shift(
+    old: TrafficSplitInputs,
+    new: TrafficSplitInputs,
+    start_revision: int,
+    *,
+    clock: Clock | None = None,
+    on_event: Callable[[ShiftEvent], None] | None = None,
+) -> int | None:
+    """Walk the change from `old` (live as `start_revision`) to `new`; the revision every router
+    reports at the end, or None when nothing was written (no endpoint, no routing ConfigMap).
+
+    Raises `TrafficShiftError` when the ConfigMap cannot be read (nothing written) or the shift
+    failed (rolled back, or worse: the message says)."""
+    if new.endpoint is None or new.namespace is None:
+        return None
+    say = on_event or progress_printer(f"endpoint {new.endpoint!r}")
+    adapter = ClusterAdapter(ClusterCredentials(new.kubeconfig, new.kube_context))
+    routers = ClusterRouters(adapter, new.namespace, new.endpoint)
+    where = f"ConfigMap '{routers.config_map_name}' in namespace '{new.namespace}'"
+    try:
+        live = routers.read_routing()
+    except ClusterError as error:
+        raise TrafficShiftError(
+            f"cannot read the routing {where}, so the routers were not moved and nothing was "
+            f"written: {error}"
+        ) from None
+    if live is None:
+        write_line(
+            f"endpoint {new.endpoint!r}: no routing {where} yet, so nothing was written: the "
+            "Router creates it with this table"
+        )
+        return None
+    revision = max(start_revision, config_map_revision(live) or 0)
+    steps = planned_shift(old, new)
+    policy = ShiftPolicy.from_spec(new.blue_green_update_policy)
+    write_line(
+        f"endpoint {new.endpoint!r}: walking {len(steps)} step{'s' if len(steps) != 1 else ''} "
+        f"from revision {revision} through the routers of namespace '{new.namespace}' "
+        f"(deadline {policy.max_execution_seconds:g} s)"
+    )
+    clock = clock or SystemClock()
+    stats = RouterMetricsStats(routers.scrape_metrics, now=clock.now)
+    prom = PrometheusQuery(new.prometheus_url) if new.prometheus_url else None
+    try:
+        result = run_shift(
+            routing(old),
+            steps,
+            start_revision=revision,
+            routers=routers,
+            clock=clock,
+            policy=policy,
+            alarms=rollback_alarms(new.alarms),
+            stats=stats,
+            prom=prom,
+            on_event=say,
+        )
+    except ShiftFailed as failed:
+        raise TrafficShiftError(str(failed)) from None
+    return result.revision
+
