@@ -140,15 +140,19 @@ def _routing_line(routing: dict[str, Any] | None) -> str:
 
 def _shift_line(endpoint: EndpointStatus, stack: str) -> str:
     """The shift `local apply` walks (or left behind when killed)."""
-    shift = endpoint.shift
-    assert shift is not None
-    where = f"step {shift.step} of {shift.step_count} ({shift.phase}), revision {shift.revision}"
-    if shift.bake_until:
-        where += f", bake until {shift.bake_until}"
+    if endpoint.shift is None:
+        return f"[red]a shift record that cannot be read: {escape(endpoint.shift_problem or '')}[/red]"
+    progress, driver = endpoint.shift.progress, endpoint.shift.driver
+    where = f"step {progress.step} of {progress.step_count} ({progress.phase})"
+    if progress.revision is not None:
+        where += f", revision {progress.revision}"
+    if progress.next_step_at:
+        where += f", next step at {progress.next_step_at}"
+    pid = f"pid {driver.pid}" if driver is not None else "pid unknown"
     if endpoint.shift_running:
-        return f"{where}; `local apply` (pid {shift.pid}) running since {shift.started_at}"
+        return f"{where}; `local apply` ({pid}) running since {progress.started_at}"
     return (
-        f"[yellow]interrupted at {where}: its `local apply` (pid {shift.pid}) is gone; the next "
+        f"[yellow]interrupted at {where}: its `local apply` ({pid}) is gone; the next "
         f"`model-endpoints local apply --stack {stack}` rolls it back first[/yellow]"
     )
 
@@ -188,7 +192,7 @@ def _print_status(console: Console, report: RunReport) -> None:
         console.print(table)
         console.print(f"  scoring URL  {endpoint.url}\n  metrics URL  {endpoint.metrics_url}")
         console.print(f"  routing      {_routing_line(endpoint.routing)}")
-        if endpoint.shift is not None:
+        if endpoint.shift is not None or endpoint.shift_problem is not None:
             console.print(f"  shift        {_shift_line(endpoint, report.stack)}")
 
 

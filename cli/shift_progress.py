@@ -128,13 +128,17 @@ class ShiftProgressView:
     def __call__(self, endpoint: str, event: ApplyEvent) -> None:
         name = escape(endpoint)
         if isinstance(event, InterruptedShiftFound):
-            record = event.record
             reported = ", ".join("no answer" if r is None else str(r) for r in event.reported)
+            where = "its record is malformed"
+            if event.record is not None:
+                progress, driver = event.record.progress, event.record.driver
+                where = f"step {progress.step} of {progress.step_count}, {progress.phase}"
+                if driver is not None:
+                    where += f", pid {driver.pid}, revision {driver.revision}"
             self.say(
-                f"[yellow]endpoint {name}: a `local apply` was killed during its shift (step "
-                f"{record.step} of {record.step_count}, {record.phase}, pid {record.pid}, "
-                f"revision {record.revision}; routers report {reported}); rolling it back to "
-                f"its starting table as revision {event.revision}[/yellow]"
+                f"[yellow]endpoint {name}: a `local apply` was killed during its shift "
+                f"({escape(where)}; routers report {reported}); rolling it back to its starting "
+                f"table as revision {event.revision}[/yellow]"
             )
         elif isinstance(event, InterruptedShiftRolledBack):
             self.say(

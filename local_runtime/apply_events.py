@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Union
 
-from local_runtime.routing_record import ShiftRecord
+from local_runtime.routing_record import LocalShift
 from rollout import PlannedStep, ShiftEvent, ShiftResult
 from specification.routing import RoutingTable
 
@@ -32,10 +32,11 @@ __all__ = [
 
 @dataclass(frozen=True)
 class InterruptedShiftFound:
-    """The run record holds a shift whose process is gone (`record`); the routers report
-    `reported` (None: no answer). It is rolled back to its starting table as `revision`."""
+    """The run record holds a shift whose process is gone (`record`; None when the record is
+    malformed); the routers report `reported` (None: no answer). It is rolled back to its
+    starting table as `revision`."""
 
-    record: ShiftRecord
+    record: LocalShift | None
     reported: tuple[int | None, ...]
     revision: int
 

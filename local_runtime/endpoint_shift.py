@@ -34,9 +34,11 @@ from local_runtime.router_control import LocalRouter, LocalRouterControl, served
 from local_runtime.router_reload import RouterReconfiguration, local_router_renderer
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_record import EndpointState, RunState
-from local_runtime.shift_recorder import ShiftRecorder
+from local_runtime.routing_record import LocalShift
+from local_runtime.shift_recorder import ShiftRecorder, utc_now
 from rollout import (
     Clock,
+    RollbackFailed,
     ShiftEvent,
     ShiftFailed,
     ShiftPolicy,
@@ -45,6 +47,7 @@ from rollout import (
     plan_steps,
     run_shift,
 )
+from rollout.shift_progress import LastFailure
 from router.endpoint_router import CONFIG_FILE
 from specification.alarms import AnyAlarm, PromQLAlarm, RouterMetricAlarm
 from specification.deployment_config import TrafficRoutingConfiguration
@@ -90,6 +93,23 @@ def _alarms(spec: EndpointSpec) -> tuple[AnyAlarm, ...]:
     config = spec.deployment_config
     rollback = config.auto_rollback_configuration if config is not None else None
     return tuple(rollback.alarms or ()) if rollback is not None else ()
+
+
+def _interrupted(shift: LocalShift | None, revision: int) -> LastFailure:
+    """The last failure of a shift whose `local apply` died, once rolled back as `revision`: the
+    starting table is live again, so it is a rollback, not a shift left stopped."""
+    where, driver = "", "the `local apply` driving it"
+    if shift is not None:
+        progress = shift.progress
+        where = f" at step {progress.step} of {progress.step_count} ({progress.phase})"
+        if shift.driver is not None:
+            driver += f" (pid {shift.driver.pid})"
+    return LastFailure(
+        f"a traffic shift stopped{where} when {driver} died; the next `local apply` rolled it "
+        f"back: the starting table is live again on every router (revision {revision})",
+        utc_now().isoformat(timespec="milliseconds"),
+        "rolled_back",
+    )
 
 
 class EndpointShift:
@@ -200,35 +220,42 @@ class EndpointShift:
     # ------------------------------------------------------------------ an interrupted shift
 
     def roll_back_interrupted(self) -> int | None:
-        """Roll back a shift left by a killed `local apply`; the revision it took, or None."""
+        """Roll back a shift left by a killed `local apply`; the revision it took, or None.
+
+        The endpoint's `routing` still holds the starting table (it changes only when a shift
+        ends); the new revision is above every one the record, a routing directory or a router
+        names."""
         entry = self.recorder.entry
-        record = entry.shift
-        if record is None:
+        if entry.shift is None:
             return None
-        reported = tuple(LocalRouterControl(self.routers).applied_revisions())
-        known = [record.revision, *(r for r in reported if r is not None)]
-        if entry.routing is not None:
-            known.append(entry.routing.revision)
-        revision = max(known) + 1
-        self.emit(InterruptedShiftFound(record, reported, revision))
+        assert entry.routing is not None
+        start = entry.routing.table
+        shift = self.recorder.recorded()  # None if malformed: the rollback needs only `routing`
+        reading = LocalRouterControl(self.routers)
+        reported = tuple(reading.applied_revisions())
+        known = [entry.routing.revision, *reported, *reading.written_revisions()]
+        if shift is not None and shift.driver is not None:
+            known.append(shift.driver.revision)
+        revision = max(r for r in known if r is not None) + 1
+        self.emit(InterruptedShiftFound(shift, reported, revision))
         self.recorder.rolling_back()
-        control = self.control(record.start, record.target)
-        control.apply(record.start, revision)
+        target = shift.driver.target if shift and shift.driver else self.local_spec.routing
+        control = self.control(start, target)
+        control.apply(start, revision)
         clock = self.timings.clock
         deadline = clock.now() + self.timings.rollback_timeout_seconds
         while any(r != revision for r in control.applied_revisions()):
             if clock.now() > deadline:
                 raise LocalRunError(
-                    f"endpoint {self.name}: rolling back the interrupted shift (revision "
-                    f"{record.revision}, step {record.step} of {record.step_count}) wrote its "
-                    f"starting table as revision {revision}, but not every router reported it "
-                    f"within {self.timings.rollback_timeout_seconds:g} s (reported: "
+                    f"endpoint {self.name}: rolling back the interrupted shift wrote its starting "
+                    f"table as revision {revision}, but not every router reported it within "
+                    f"{self.timings.rollback_timeout_seconds:g} s (reported: "
                     f"{control.applied_revisions()}); the record stays, so the next "
                     "`local apply` tries again"
                 )
             clock.sleep(self.timings.poll_interval_seconds)
-        self.recorder.rolled_back(record.start, revision)
-        self.emit(InterruptedShiftRolledBack(record.start, revision))
+        self.recorder.rolled_back(start, revision, _interrupted(shift, revision))
+        self.emit(InterruptedShiftRolledBack(start, revision))
         return revision
 
     # ------------------------------------------------------------------ the shift
@@ -260,7 +287,7 @@ class EndpointShift:
         steps = tuple(plan_steps(start, target, routing))
         spec_json = self.spec.model_dump(mode="json")
         if not steps:
-            self.recorder.completed(start, start_revision, spec_json)
+            self.recorder.unchanged(start, start_revision, spec_json)
             self.emit(EndpointUnchanged(start, start_revision))
             return EndpointOutcome(
                 self.name, "unchanged", start, start_revision, target, start, start_revision,
@@ -287,7 +314,7 @@ class EndpointShift:
             describe_policy(routing),
         )
         self.emit(self.planned)
-        self.recorder.begin(start, start_revision, target, steps)
+        self.recorder.begin(start, start_revision, target, steps, policy.termination_wait_seconds)
 
         def on_event(event: ShiftEvent) -> None:
             self.recorder.on_event(event)
@@ -307,7 +334,11 @@ class EndpointShift:
                 on_event=on_event,
             )
         except ShiftRolledBack as rolled:
-            self.recorder.rolled_back(start, rolled.revision)
+            failure = LastFailure.from_error(rolled, utc_now())
+            self.recorder.rolled_back(start, rolled.revision, failure)
+            raise
+        except RollbackFailed as unconfirmed:
+            self.recorder.failed(unconfirmed)
             raise
         self.recorder.completed(target, result.revision, spec_json)
         return EndpointOutcome(

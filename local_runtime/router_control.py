@@ -23,7 +23,13 @@ from local_runtime.private_files import FILE_MODE
 from local_runtime.routing_agent import routing_status
 from router.names import backend_name
 from router.split import render_split_map
-from router_agent.routing_dir import routing_files, write_generation
+from router_agent.routing_dir import (
+    REVISION_FILE,
+    read_generation,
+    routing_files,
+    write_generation,
+)
+from router_agent.split_table import parse_revision
 from specification.routing import RoutingError, RoutingTable
 
 __all__ = ["LocalRouter", "LocalRouterControl", "RouterReport", "WriteHook", "served_table"]
@@ -113,6 +119,18 @@ class LocalRouterControl:
                     RouterReport.from_json(routing_status(router.metrics_port, self._timeout))
                 )
             except (OSError, http.client.HTTPException, ValueError):
+                found.append(None)
+        return found
+
+    def written_revisions(self) -> list[int | None]:
+        """The revision in each routing directory (None: none written, or unreadable): what each
+        router has been told, whether or not it applied it."""
+        found: list[int | None] = []
+        for router in self.routers:
+            try:
+                generation = read_generation(router.routing_dir, (REVISION_FILE,))
+                found.append(parse_revision(generation.files[REVISION_FILE]))
+            except (OSError, ValueError):
                 found.append(None)
         return found
 

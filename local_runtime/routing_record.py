@@ -1,27 +1,35 @@
 """What a local run records about its routing, in `state.json`: the table its routers serve and
 that table's revision, and the traffic shift `local apply` is walking.
 
-`LiveRouting` is written by `local up` (the spec's table, revision 1) and by `local apply` once a
-shift completes or is rolled back. `ShiftRecord` is written before a shift writes its first table
-and after every step (the revision it is about to write comes first, so even a process killed
-between the two writes leaves a record naming every revision a router may hold); it is removed
-when the shift completes or is rolled back. A record left behind names a shift whose process
-died: the next `local apply` rolls it back (`local_runtime.local_apply`).
+`LiveRouting` (`endpoints.<name>.routing`) is written by `local up` (the spec's table, revision 1)
+and by `local apply` once a shift completes or is rolled back, so during a shift it still holds
+the starting table. `LocalShift` (`endpoints.<name>.shift`) is written before a shift writes its
+first table and after each of the engine's events, in the form every shift driver keeps for
+`describe` (`rollout.shift_progress`), plus `local apply`'s own fields; it is removed when the
+shift completes or is rolled back, and `endpoints.<name>.last_failure` (`LastFailure`) then says
+how the last shift failed. A shift record left behind names a shift whose process died: the next
+`local apply` rolls it back (`local_runtime.local_apply`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from rollout.shift_progress import ShiftProgress
 from specification.routing import RoutingTable
 
-__all__ = ["LiveRouting", "ShiftPhase", "ShiftRecord", "table_from_json", "table_to_json"]
+__all__ = [
+    "DRIVER_KEY",
+    "LiveRouting",
+    "LocalShift",
+    "ShiftDriver",
+    "table_from_json",
+    "table_to_json",
+]
 
-# Writing a step's table, waiting for every router to report it, baking after it, the
-# termination wait after the last step, or putting the starting table back.
-ShiftPhase = Literal["apply", "catch_up", "bake", "termination", "rolling_back"]
+DRIVER_KEY = "driver"  # local apply's own fields inside a shift record
 
 
 def table_to_json(table: RoutingTable) -> dict[str, Any]:
@@ -56,51 +64,58 @@ class LiveRouting:
 
 
 @dataclass(frozen=True)
-class ShiftRecord:
-    """A shift from `start` (live as `start_revision`) to `target` in `step_count` steps, driven
-    by process `pid`. `step` is the step whose table was last written (0: none yet) and
-    `revision` the highest revision written or about to be written; `bake_until` is when the
-    current bake ends (ISO 8601, None outside a bake)."""
+class ShiftDriver:
+    """What `local apply` adds to a shift's record for itself: the process driving the shift
+    (`pid`), the highest revision it wrote or is about to write, the whole target table (its
+    default and control too) and when it last wrote the record."""
 
-    start: RoutingTable
-    start_revision: int
-    target: RoutingTable
-    step_count: int
-    step: int
-    revision: int
-    phase: ShiftPhase
     pid: int
-    started_at: str
+    revision: int
+    target: RoutingTable
     updated_at: str
-    bake_until: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "start": table_to_json(self.start),
-            "start_revision": self.start_revision,
-            "target": table_to_json(self.target),
-            "step_count": self.step_count,
-            "step": self.step,
-            "revision": self.revision,
-            "phase": self.phase,
             "pid": self.pid,
-            "started_at": self.started_at,
+            "revision": self.revision,
+            "target_table": table_to_json(self.target),
             "updated_at": self.updated_at,
-            "bake_until": self.bake_until,
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ShiftRecord:
+    def from_json(cls, data: Mapping[str, Any]) -> ShiftDriver:
         return cls(
-            start=table_from_json(data["start"]),
-            start_revision=int(data["start_revision"]),
-            target=table_from_json(data["target"]),
-            step_count=int(data["step_count"]),
-            step=int(data["step"]),
-            revision=int(data["revision"]),
-            phase=data["phase"],
             pid=int(data["pid"]),
-            started_at=str(data["started_at"]),
+            revision=int(data["revision"]),
+            target=table_from_json(data["target_table"]),
             updated_at=str(data["updated_at"]),
-            bake_until=data.get("bake_until"),
         )
+
+
+@dataclass(frozen=True)
+class LocalShift:
+    """A shift's record in the run record (`endpoints.<name>.shift`): the status view every
+    driver keeps (`rollout.shift_progress.ShiftProgress`, which `describe` reads) with
+    `local apply`'s own `driver` fields under `"driver"` (None in a record someone else wrote).
+    The starting table needs no field: the endpoint's `routing` keeps it until the shift ends."""
+
+    progress: ShiftProgress
+    driver: ShiftDriver | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        document = self.progress.to_json()
+        if self.driver is not None:
+            document[DRIVER_KEY] = self.driver.to_json()
+        return document
+
+    @classmethod
+    def from_json(cls, data: Any) -> LocalShift:
+        """ValueError naming what is wrong when the record is malformed."""
+        progress = ShiftProgress.from_json(data)
+        raw = data.get(DRIVER_KEY)
+        if raw is None:
+            return cls(progress)
+        try:
+            return cls(progress, ShiftDriver.from_json(raw))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"{DRIVER_KEY} is malformed: {error!r}") from None

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from local_runtime.errors import LocalRunError
 from local_runtime.private_files import write_private
 from local_runtime.process_control import RecordedProcess
-from local_runtime.routing_record import LiveRouting, ShiftRecord
+from local_runtime.routing_record import LiveRouting
 from local_runtime.run_directory import RunLayout
 
 __all__ = ["STATE_SCHEMA", "EndpointState", "ReplicaState", "RunState", "read_state", "write_state"]
@@ -42,10 +42,13 @@ class EndpointState:
 
     `spec` is the endpoint's spec as `local up` (or the last `local apply`) validated it, in JSON
     form, so `local apply` can tell a routing change from one that needs a restart; `routing`
-    the table its router serves and its revision; `shift` the traffic shift being walked (or
-    left behind by a `local apply` that was killed). `agent_port` and `admin_socket` complete
-    the router's site, so its configuration can be rendered again. Runs recorded before these
-    fields existed read them as empty."""
+    the table its router serves and its revision. `shift` (the traffic shift being walked, or
+    left behind by a `local apply` that was killed) and `last_failure` (how the last shift
+    failed) are kept as their JSON (`routing_record.LocalShift`,
+    `rollout.shift_progress.LastFailure`), read by whoever needs them, so a malformed one is
+    reported there and never makes the whole record unreadable. `agent_port` and
+    `admin_socket` complete the router's site, so its configuration can be rendered again. Runs
+    recorded before these fields existed read them as empty."""
 
     name: str
     url: str
@@ -60,7 +63,8 @@ class EndpointState:
     routing_url: str = ""  # GET: the revision the router applied ("" in a run from before)
     spec: dict[str, Any] | None = None
     routing: LiveRouting | None = None
-    shift: ShiftRecord | None = None
+    shift: dict[str, Any] | None = None
+    last_failure: dict[str, Any] | None = None
     agent_port: int = 0
     admin_socket: str = ""
 
@@ -87,7 +91,8 @@ class EndpointState:
             "routing_url": self.routing_url,
             "spec": self.spec,
             "routing": None if self.routing is None else self.routing.to_json(),
-            "shift": None if self.shift is None else self.shift.to_json(),
+            "shift": self.shift,
+            "last_failure": self.last_failure,
             "agent_port": self.agent_port,
             "admin_socket": self.admin_socket,
         }
@@ -108,7 +113,8 @@ class EndpointState:
             routing_url=str(data.get("routing_url") or ""),
             spec=data.get("spec"),
             routing=LiveRouting.from_json(data["routing"]) if data.get("routing") else None,
-            shift=ShiftRecord.from_json(data["shift"]) if data.get("shift") else None,
+            shift=data.get("shift"),
+            last_failure=data.get("last_failure"),
             agent_port=int(data.get("agent_port") or 0),
             admin_socket=str(data.get("admin_socket") or ""),
         )

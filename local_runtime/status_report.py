@@ -21,7 +21,7 @@ from local_runtime.metrics import fetch_metrics, version_metrics
 from local_runtime.process_control import is_running
 from local_runtime.procfs import process_info
 from local_runtime.routing_agent import routing_status
-from local_runtime.routing_record import ShiftRecord
+from local_runtime.routing_record import LocalShift
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_record import RunState, read_state
 from router.names import backend_name
@@ -65,13 +65,16 @@ class EndpointStatus:
     # unknown
     routing: dict[str, Any] | None = None
     revision: int | None = None  # the run record's revision of the table `share` is from
-    shift: ShiftRecord | None = None
+    shift: LocalShift | None = None
     shift_running: bool = False  # its `local apply` is alive (else it was killed)
+    shift_problem: str | None = None  # a shift record that cannot be read: why
 
     def to_json(self) -> dict[str, object]:
-        shift = None
+        shift: dict[str, object] | None = None
         if self.shift is not None:
             shift = {**self.shift.to_json(), "running": self.shift_running}
+        elif self.shift_problem is not None:
+            shift = {"malformed": self.shift_problem, "running": False}
         return {
             "url": self.url,
             "metrics_url": self.metrics_url,
@@ -119,11 +122,23 @@ def _live_share(routing: dict[str, Any] | None, version: str) -> float | None:
     return int(buckets.get(backend_name(version), 0)) / STEPS_PER_PERCENT
 
 
-def _apply_alive(shift: ShiftRecord) -> bool:
+def _apply_alive(shift: LocalShift) -> bool:
     """Whether the `local apply` that recorded `shift` still runs (a pid reused since by another
     program would have to be a `local apply` too to be mistaken for it)."""
-    info = process_info(shift.pid)
+    if shift.driver is None:
+        return False
+    info = process_info(shift.driver.pid)
     return info is not None and not info.is_zombie and "apply" in info.argv
+
+
+def _shift(record: dict[str, Any] | None) -> tuple[LocalShift | None, str | None]:
+    """The shift record and None, or None and why it cannot be read."""
+    if record is None:
+        return None, None
+    try:
+        return LocalShift.from_json(record), None
+    except ValueError as error:
+        return None, str(error)
 
 
 def _endpoint_status(state: RunState, name: str, running: dict[str, bool]) -> EndpointStatus:
@@ -137,6 +152,7 @@ def _endpoint_status(state: RunState, name: str, running: dict[str, bool]) -> En
         except (OSError, http.client.HTTPException):
             samples = None
         routing = _routing(endpoint.routing_url)
+    shift, problem = _shift(endpoint.shift)
     versions = []
     for version, share in endpoint.traffic.items():
         replicas = [r.name for r in endpoint.replicas if r.version == version]
@@ -162,8 +178,9 @@ def _endpoint_status(state: RunState, name: str, running: dict[str, bool]) -> En
         dict(endpoint.skipped_versions),
         routing,
         endpoint.routing.revision if endpoint.routing is not None else None,
-        endpoint.shift,
-        endpoint.shift is not None and _apply_alive(endpoint.shift),
+        shift,
+        shift is not None and _apply_alive(shift),
+        problem,
     )
 
 

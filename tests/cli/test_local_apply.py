@@ -161,6 +161,12 @@ class ApplyRun:
         document: dict[str, Any] = self.runs.json("local", "status", "--stack", self.stack)
         return document["endpoints"]["shop"]
 
+    def describe(self) -> dict[str, Any]:
+        """`describe --json`: the endpoint's status as it derives it from the run's records."""
+        document: dict[str, Any] = self.runs.json("describe", "--stack", self.stack)
+        status: dict[str, Any] = document["endpoints"]["shop"]
+        return status
+
     def shift(self) -> dict[str, Any] | None:
         shift: dict[str, Any] | None = self.runs.state(self.stack)["endpoints"]["shop"]["shift"]
         return shift
@@ -280,6 +286,12 @@ def test_a_canary_to_a_failing_version_is_rolled_back_by_each_kind_of_alarm(
     assert status["shift"] is None and status["versions"]["vb"]["live_share"] == 0.0
     after = [score(broken.port) for _ in range(20)]
     assert {(a.status, a.headers["x-model-version"]) for a in after} == {(200, "va")}
+    # the run record's last failure is what `describe` reports
+    described = broken.describe()
+    assert described["endpoint_status"] == "InService"
+    assert message in described["failure_reason"]
+    last = next(c for c in described["conditions"] if c["type"] == "LastShift")
+    assert last["reason"] == "RolledBack"
 
 
 def test_a_killed_apply_leaves_a_complete_table_and_the_next_apply_rolls_it_back(
@@ -288,7 +300,7 @@ def test_a_killed_apply_leaves_a_complete_table_and_the_next_apply_rolls_it_back
     healthy.write(_stack(_versions(80), _policy("LINEAR", 50, wait=60)))
     killed = healthy.start_apply(tmp_path / "killed.log")
     try:
-        _wait(lambda: (healthy.shift() or {}).get("phase") == "bake", "the first bake")
+        _wait(lambda: (healthy.shift() or {}).get("phase") == "step", "the first bake")
     finally:
         killed.kill()
         killed.wait(timeout=10)
@@ -300,7 +312,9 @@ def test_a_killed_apply_leaves_a_complete_table_and_the_next_apply_rolls_it_back
     on_disk = healthy.table_on_disk()
     assert (on_disk.revision, on_disk.buckets) == (2, {"be_va": 6000, "be_vb": 4000})
     status = healthy.status()
-    assert status["shift"]["running"] is False and status["shift"]["phase"] == "bake"
+    assert status["shift"]["running"] is False and status["shift"]["phase"] == "step"
+    pending = healthy.describe()["pending_deployment"]
+    assert (pending["step"], pending["step_count"], pending["phase"]) == (1, 2, "step")
     assert status["versions"]["vb"]["live_share"] == 40.0 and status["versions"]["vb"]["share"] == 0
 
     healthy.write(_stack(_versions(80), _policy("LINEAR", 50, wait=1)))
@@ -316,12 +330,14 @@ def test_a_killed_apply_leaves_a_complete_table_and_the_next_apply_rolls_it_back
     assert [step["revision"] for step in shop["steps"]] == [4, 5]
     assert healthy.routing()["buckets"] == {"be_va": 2000, "be_vb": 8000}
     assert healthy.shift() is None
+    described = healthy.describe()
+    assert described["endpoint_status"] == "InService" and described["failure_reason"] is None
 
     # SIGTERM: the process rolls its own shift back before it exits
     healthy.write(_stack(_versions(0), _policy("LINEAR", 50, wait=60)))
     terminated = healthy.start_apply(tmp_path / "terminated.log")
     try:
-        _wait(lambda: (healthy.shift() or {}).get("phase") == "bake", "the first bake")
+        _wait(lambda: (healthy.shift() or {}).get("phase") == "step", "the first bake")
         terminated.send_signal(signal.SIGTERM)
         assert terminated.wait(timeout=20) == 130
     finally:
@@ -331,3 +347,6 @@ def test_a_killed_apply_leaves_a_complete_table_and_the_next_apply_rolls_it_back
     assert healthy.routing()["revision"] == 7  # step 1 was 6; its rollback 7
     assert healthy.routing()["buckets"] == {"be_va": 2000, "be_vb": 8000}
     assert "rolling back" in (tmp_path / "terminated.log").read_text()
+    last_failure = healthy.runs.state(healthy.stack)["endpoints"]["shop"]["last_failure"]
+    assert last_failure["outcome"] == "rolled_back"
+    assert "the shift was interrupted (KeyboardInterrupt) at step 1 of 2" in last_failure["reason"]

@@ -24,7 +24,8 @@ from local_runtime.errors import LocalRunError, NotRunningError
 from local_runtime.local_apply import ApplyRequest, apply_local_changes
 from local_runtime.router_control import LocalRouterControl
 from local_runtime.routing_change import RestartRequiredError
-from local_runtime.routing_record import LiveRouting, ShiftRecord
+from local_runtime.routing_record import LiveRouting, LocalShift, ShiftDriver
+from rollout.shift_progress import LastFailure, ShiftProgress
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_record import EndpointState, RunState, read_state, write_state
 from router.split import render_split_map
@@ -84,7 +85,7 @@ class Run:
         self.control = LocalRouterControl([router.local for router in routers])
 
     def record(
-        self, routing: LiveRouting, shift: ShiftRecord | None = None, **changes: Any
+        self, routing: LiveRouting, shift: dict[str, Any] | None = None, **changes: Any
     ) -> None:
         """Write state.json; `changes` set RunState fields, or `spec` the endpoint's."""
         endpoint = EndpointState(
@@ -151,19 +152,19 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
             router.stop()
 
 
-def _shift_record(revision: int, step: int) -> ShiftRecord:
-    return ShiftRecord(
-        start=START,
-        start_revision=1,
-        target=TARGET,
-        step_count=3,
-        step=step,
-        revision=revision,
-        phase="catch_up",
-        pid=999_999_999,
+def _shift_record(revision: int, step: int) -> dict[str, Any]:
+    """A shift a killed `local apply` left: at `step` of 3, `revision` written last."""
+    progress = ShiftProgress(
         started_at="2026-01-01T00:00:00+00:00",
-        updated_at="2026-01-01T00:00:01+00:00",
+        step=step,
+        step_count=3,
+        phase="catch_up",
+        start=START.traffic,
+        target=TARGET.traffic,
+        revision=revision,
     )
+    driver = ShiftDriver(999_999_999, revision, TARGET, "2026-01-01T00:00:01+00:00")
+    return LocalShift(progress, driver).to_json()
 
 
 def test_a_killed_shift_with_routers_on_different_steps_is_rolled_back_on_all_first(
@@ -206,6 +207,28 @@ def test_a_killed_shift_with_routers_on_different_steps_is_rolled_back_on_all_fi
     entry = run.state().endpoints["shop"]
     assert entry.shift is None and entry.routing == LiveRouting(TARGET, 5)
     assert entry.traffic == {"va": 20.0, "vb": 80.0} and entry.spec == _spec_json(80)
+    assert entry.last_failure is None  # the change completed after all
+
+
+def test_a_shift_record_it_cannot_read_is_rolled_back_from_the_recorded_table(run: Run) -> None:
+    # a record someone else wrote, malformed; the routers serve step 1 (revision 2)
+    run.serve(0, STEP_1, 2)
+    run.serve(1, STEP_1, 2)
+    run.wait_for([2, 2])
+    run.record(LiveRouting(START, 1), {"phase": "baking"})
+    run.configure(_config(0))  # the config is the starting table again
+    (outcome,) = run.apply().endpoints
+    assert (outcome.outcome, outcome.recovered, outcome.revision) == ("unchanged", 3, 3)
+    run.wait_for([3, 3])
+    entry = run.state().endpoints["shop"]
+    assert entry.shift is None and entry.routing == LiveRouting(START, 3)
+    assert entry.last_failure is not None
+    failure = LastFailure.from_json(entry.last_failure)
+    assert failure.outcome == "rolled_back"  # the starting table is live: not left stopped
+    assert failure.reason == (
+        "a traffic shift stopped when the `local apply` driving it died; the next `local apply` "
+        "rolled it back: the starting table is live again on every router (revision 3)"
+    )
 
 
 def test_a_rollback_not_every_router_confirms_stays_recorded_for_the_next_apply(
@@ -219,8 +242,8 @@ def test_a_rollback_not_every_router_confirms_stays_recorded_for_the_next_apply(
     run.routers[1].stop_polling()
     with pytest.raises(LocalRunError, match=r"not every router reported it within 0.5 s"):
         run.apply(rollback_timeout_seconds=0.5)
-    shift = run.state().endpoints["shop"].shift
-    assert shift is not None and (shift.phase, shift.revision) == ("rolling_back", 3)
+    record = run.state().endpoints["shop"].shift
+    assert record is not None and record["phase"] == "rolling_back"
     assert run.control.applied_revisions() == [3, 2]
 
     run.routers[1].start_polling()

@@ -14,7 +14,7 @@ from local_runtime.private_files import write_private
 from local_runtime.process_control import RecordedProcess
 from local_runtime.run_directory import RunLayout
 from specification.routing import RoutingTable
-from local_runtime.routing_record import LiveRouting, ShiftRecord
+from local_runtime.routing_record import LiveRouting
 from local_runtime.run_record import (
     EndpointState,
     ReplicaState,
@@ -67,10 +67,11 @@ def test_damaged_state_is_reported_with_the_way_out(tmp_path: Path) -> None:
         read_state(layout)
 
 
-def test_the_routing_and_a_shift_in_progress_round_trip(tmp_path: Path) -> None:
+def test_the_routing_and_the_shift_records_round_trip(tmp_path: Path) -> None:
     layout = RunLayout(tmp_path / "runs" / "dev")
     start = RoutingTable({"v1": 9000, "v2": 1000}, "v1", "v1")
-    target = RoutingTable({"v1": 2000, "v2": 8000}, "v2", "v1")
+    shift = {"phase": "step", "step": 1, "driver": {"pid": 123}}  # kept as written
+    failure = {"reason": "r", "at": "2026-11-22T00:00:00+00:00", "outcome": "rolled_back"}
     endpoint = EndpointState(
         name="ep",
         url="http://127.0.0.1:8080/score",
@@ -83,19 +84,8 @@ def test_the_routing_and_a_shift_in_progress_round_trip(tmp_path: Path) -> None:
         replicas=(),
         spec={"name": "ep", "versions": []},
         routing=LiveRouting(start, 4),
-        shift=ShiftRecord(
-            start=start,
-            start_revision=4,
-            target=target,
-            step_count=2,
-            step=1,
-            revision=5,
-            phase="bake",
-            pid=123,
-            started_at="2026-11-22T00:00:00+00:00",
-            updated_at="2026-11-22T00:00:01+00:00",
-            bake_until="2026-11-22T00:05:01+00:00",
-        ),
+        shift=shift,
+        last_failure=failure,
         agent_port=9001,
         admin_socket="/run/admin.sock",
     )
@@ -134,6 +124,5 @@ def test_a_record_from_before_the_routing_fields_reads_them_as_empty(tmp_path: P
     state = read_state(layout)
     assert state is not None
     old = state.endpoints["ep"]
-    assert (old.spec, old.routing, old.shift, old.agent_port, old.admin_socket) == (
-        None, None, None, 0, "",
-    )
+    assert (old.spec, old.routing, old.shift, old.last_failure) == (None, None, None, None)
+    assert (old.agent_port, old.admin_socket) == (0, "")
