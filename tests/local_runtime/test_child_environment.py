@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,12 @@ def test_a_build_also_gets_pips_settings_proxies_and_ca_bundles() -> None:
 
 
 def _environ_of(pid: int) -> dict[str, str]:
+    """The environment `pid` runs with, once it has exec'd its command: between fork and exec
+    /proc shows the parent's (or nothing yet), so wait, bounded, for the child's own command."""
+    deadline = time.monotonic() + 10
+    while b"time.sleep(30)" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+        assert time.monotonic() < deadline, f"process {pid} did not exec its command in 10 s"
+        time.sleep(0.01)
     raw = Path(f"/proc/{pid}/environ").read_bytes()
     return dict(item.decode().split("=", 1) for item in raw.split(b"\0") if item)
 
