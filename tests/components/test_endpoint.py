@@ -302,3 +302,18 @@ def test_a_program_with_its_own_kubernetes_provider_passes_its_credentials() -> 
     split = run_under_mocks(lambda: Endpoint("ep", args), config).named("ep-traffic")
     assert (split.inputs["kubeconfig"], split.inputs["kube_context"]) == ("/explicit/kubeconfig", "edge")
     assert {"kubeconfig", "kube_context"} <= set(split.secret_paths)
+
+
+def test_the_endpoints_key_outputs_reach_the_engine_as_secrets() -> None:
+    """Through the recording: what the engine receives when a program exports them."""
+    spec = endpoint(version("v1"), token_auth_enabled=True)
+
+    def program() -> None:
+        ep = Endpoint("ep", spec)
+        assert ep.keys is not None and ep.token_signing_key is not None
+        pulumi.export("keys", ep.keys)
+        pulumi.export("signing_key", ep.token_signing_key)
+        pulumi.export("scoring_url", ep.scoring_url)
+
+    graph = run_under_mocks(program)
+    assert graph.secret_exports == {"keys", "signing_key"}
