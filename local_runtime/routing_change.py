@@ -18,6 +18,7 @@ from typing import Any
 
 from local_runtime.errors import LocalRunError
 from specification.endpoint import EndpointSpec
+from specification.routing import default_move_reason
 
 __all__ = [
     "POLICY_FIELDS",
@@ -99,18 +100,13 @@ def stack_differences(
 
 
 def default_move_problem(old: EndpointSpec, new: EndpointSpec) -> str | None:
-    """The TrafficSplit's rule, as `pulumi preview` applies it (`provider.split_rules`, which
-    local mode may not import: it is a Pulumi layer; a test keeps the two in agreement): the
-    default version moves only when a version sets `is_default`, never because another version
-    is now listed first. None when the change keeps to it."""
-    if new.is_default_set or old.default_version == new.default_version:
-        return None
-    if old.default_version not in {version.name for version in new.versions}:
-        return None
-    return (
-        f"the default version would move from {old.default_version!r} to "
-        f"{new.default_version!r} only because {new.default_version!r} is now listed first, "
-        "and no version sets is_default: the default stays where it was created. Set "
-        f"is_default: true on {new.default_version!r} to make it the default, or on "
-        f"{old.default_version!r} (or list it first again) to keep it"
+    """The TrafficSplit's rule, as `pulumi preview` applies it
+    (`specification.routing.default_move_reason`): the default version moves only when a version
+    sets `is_default`, never because another version is now listed first. None when the change
+    keeps to it."""
+    return default_move_reason(
+        old.default_version,
+        new.default_version,
+        (version.name for version in new.versions),
+        new.is_default_set,
     )

@@ -20,7 +20,12 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from provider.problems import Problem
-from provider.shift_settings import SecretText, ShiftAlarms, alarm_inputs, rollback_alarms
+from provider.shift_settings import (
+    SecretText,
+    ShiftAlarms,
+    alarm_inputs,
+    rollback_alarms,
+)
 from specification.alarms import PromQLAlarm
 from specification.deployment_config import BlueGreenUpdatePolicy
 from specification.endpoint import EndpointSpec
@@ -29,6 +34,7 @@ from specification.routing import (
     STEPS_PER_PERCENT,
     RoutingError,
     RoutingTable,
+    default_move_reason,
     routing_table,
 )
 from specification.version import Percentile
@@ -191,26 +197,12 @@ def removal_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[P
 
 
 def default_move_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:
-    """The default stays where it was created: only a version setting `is_default` moves it.
-
-    Without the flag the spec takes the first listed version, so reordering the versions in a
-    pull request would silently send the remainder elsewhere; the seed keeps the first version
-    created as the default until `is_default` moves it. (Removing the old default is refused by
-    `removal_problems`.)"""
-    if new.is_default_set or old.default_version == new.default_version:
-        return []
-    if old.default_version not in new.shares:
-        return []
-    return [
-        Problem(
-            "default_version",
-            f"the default version would move from {old.default_version!r} to "
-            f"{new.default_version!r} only because {new.default_version!r} is now listed first, "
-            "and no version sets is_default: the default stays where it was created. Set "
-            f"is_default: true on {new.default_version!r} to make it the default, or on "
-            f"{old.default_version!r} (or list it first again) to keep it",
-        )
-    ]
+    """The default stays where it was created (`specification.routing.default_move_reason`);
+    removing the old default is refused by `removal_problems`."""
+    reason = default_move_reason(
+        old.default_version, new.default_version, new.shares, new.is_default_set
+    )
+    return [] if reason is None else [Problem("default_version", reason)]
 
 
 def joining_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:

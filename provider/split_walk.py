@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from kube_adapter import ClusterAdapter, ClusterCredentials, ClusterError
 from provider.cluster_routers import ClusterRouters, config_map_revision
-from provider.shift_progress import progress_printer, write_line
+from provider.shift_log import progress_printer, write_line
 from provider.shift_settings import rollback_alarms
 from provider.split_plan import planned_shift
 from provider.split_rules import TrafficSplitInputs, routing

@@ -22,6 +22,7 @@ __all__ = [
     "Role",
     "RoutingError",
     "RoutingTable",
+    "default_move_reason",
     "routing_table",
     "share_steps",
 ]
@@ -198,3 +199,23 @@ def routing_table(
         raise RoutingError(problems)
     steps[default_version] += TOTAL_STEPS - assigned
     return RoutingTable(steps, default_version, control_version)
+
+
+def default_move_reason(
+    old_default: str, new_default: str, new_versions: Iterable[str], is_default_set: bool
+) -> str | None:
+    """Why a change may not move the default version, or None when it may.
+
+    The default stays where it was created: only a version setting `is_default` moves it. Without
+    the flag the spec takes the first listed version, so reordering the versions would silently
+    send the remainder elsewhere; the seed keeps the first version created as the default until
+    `is_default` moves it. (A default that leaves the versions is the removal rules' business.)
+    The TrafficSplit (`pulumi preview`) and `local apply` both apply this rule."""
+    if is_default_set or old_default == new_default or old_default not in set(new_versions):
+        return None
+    return (
+        f"the default version would move from {old_default!r} to {new_default!r} only because "
+        f"{new_default!r} is now listed first, and no version sets is_default: the default stays "
+        f"where it was created. Set is_default: true on {new_default!r} to make it the default, "
+        f"or on {old_default!r} (or list it first again) to keep it"
+    )

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from provider.shift_progress import describe_event, progress_printer, write_line
+from provider.shift_log import describe_event, progress_printer, write_line
 from rollout import (
     AlarmReading,
     BakeFinished,
