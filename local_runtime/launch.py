@@ -202,9 +202,9 @@ def _start_router(
     endpoint: EndpointPlan, binary: str, layout: RunLayout, state: RunState, timeout: float
 ) -> None:
     check_router_config(binary, endpoint.router_cfg_path)
-    admin_socket = Path(endpoint.router.admin_socket)
-    if layout.root not in admin_socket.parents:
-        state.extra_files.append(str(admin_socket))
+    for socket_path in (endpoint.router.admin_socket, endpoint.router.request_log_socket):
+        if socket_path is not None and layout.root not in Path(socket_path).parents:
+            state.extra_files.append(socket_path)
     log_path = layout.router_log(endpoint.name)
     record, process = start_process(
         f"{endpoint.name}-router",

@@ -35,6 +35,7 @@ from local_runtime.run_plan import (
 )
 from router.endpoint_router import JWT_KEY_FILE, RouterSite, render_endpoint_router
 from router.model import StaticReplicas
+from router.names import request_log_socket
 from specification.endpoint import EndpointSpec
 from specification.source_paths import OutsideStackDirError, resolve_in_stack_dir
 from specification.stack_config import LoadedStack
@@ -143,16 +144,22 @@ def _replica_env(
     return env
 
 
+def _fits(admin_socket: str) -> bool:
+    """Whether the admin socket and the request log socket beside it are short enough."""
+    longest = max(admin_socket, request_log_socket(admin_socket), key=len)
+    return len(longest.encode()) <= _UNIX_SOCKET_PATH_MAX
+
+
 def _admin_socket(router_dir: Path, socket_fallback_dir: Path) -> str:
     path = str(router_dir / ADMIN_SOCKET)
-    if len(path.encode()) <= _UNIX_SOCKET_PATH_MAX:
+    if _fits(path):
         return path
     # A UNIX socket path is limited to 107 bytes; a deep run directory gets a short one in the
     # user's private socket directory instead, named after the directory so that two runs never
     # share one.
     digest = hashlib.sha256(path.encode()).hexdigest()[:16]
     short = str(socket_fallback_dir / f"{digest}.sock")
-    if len(short.encode()) > _UNIX_SOCKET_PATH_MAX:
+    if not _fits(short):
         raise LocalRunError(
             f"the router's admin socket fits neither in the run directory ({path}) nor in "
             f"{socket_fallback_dir} ({short}): a UNIX socket path holds at most "

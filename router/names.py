@@ -20,6 +20,7 @@ __all__ = [
     "API_KEYS_MAP",
     "REPLICA_PREFIX",
     "ROUTING_AGENT_BACKEND",
+    "request_log_socket",
 ]
 
 SCORING_FRONTEND = "fe_scoring"
@@ -40,3 +41,12 @@ API_KEYS_MAP = "apikeys.map"  # sha256(key) hex -> key id (primary / secondary)
 def backend_name(version: str) -> str:
     """The HAProxy backend that serves `version` (raises ValueError for a name unsafe in config)."""
     return f"{BACKEND_PREFIX}{check_name(version, 'version name')}"
+
+
+def request_log_socket(admin_socket: str) -> str:
+    """The request log's unix socket, beside the admin socket: `.../admin.sock` ->
+    `.../admin.requests.sock`. The routing agent binds it and HAProxy logs each request to it;
+    deriving it from the admin socket keeps the two in the one directory both processes share
+    (a pod's run volume, a local run's private socket directory)."""
+    stem = admin_socket[: -len(".sock")] if admin_socket.endswith(".sock") else admin_socket
+    return f"{stem}.requests.sock"

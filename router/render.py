@@ -13,8 +13,10 @@ can roll router pods exactly when something changed. All request handling is HAP
   headers `x-model-version` / `x-model-role` on every response of that version (also 503/504);
 - auth: API keys by SHA-256 hash (`apikeys.map`), ES256 JWTs with exp/nbf/iss/aud (exp and nbf
   non-negative JSON integers), either works; one Authorization value per request;
-- a separate Prometheus port (`/metrics`, `/healthz`, and `/routing` forwarded to the routing
-  agent: the revision this router applied), an optional JSON access log;
+- a separate Prometheus port (`/metrics`, `/healthz`, and `/routing` and `/latency` forwarded to
+  the routing agent: the revision this router applied, per-version request-time histograms), an
+  optional JSON access log; the same JSON line of every request goes to the agent's request-log
+  socket (HAProxy 2.6 exports no latency histogram, so the agent builds one);
 - master-worker mode and `option idle-close-on-response` for hitless reloads.
 """
 
@@ -43,7 +45,7 @@ from router.names import (
 from router.split import render_map, render_split_map
 from router.timeouts import client_timeout_ms, drain_ms
 from router.validation import check_http_path, check_name, check_positive_int
-from router_agent.status_server import ROUTING_PATH
+from router_agent.status_server import LATENCY_PATH, ROUTING_PATH
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 
@@ -175,7 +177,7 @@ def _metrics_frontend(settings: RouterSettings) -> list[str]:
         '    http-request return status 200 content-type text/plain string "ok" '
         "if { path /healthz }",
         '    http-request return status 404 content-type text/plain string "not found" '
-        f"unless {{ path {ROUTING_PATH} }}",
+        f"unless {{ path {ROUTING_PATH} }} || {{ path {LATENCY_PATH} }}",
         f"    use_backend {ROUTING_AGENT_BACKEND}",
     ]
 
@@ -183,7 +185,7 @@ def _metrics_frontend(settings: RouterSettings) -> list[str]:
 def _routing_agent_backend(settings: RouterSettings) -> list[str]:
     return [
         f"backend {ROUTING_AGENT_BACKEND}",
-        "    # the routing agent beside HAProxy: the revision of the table this router applied",
+        "    # the routing agent beside HAProxy: the table this router applied, request times",
         "    timeout server 5s",
         "    retries 0  # no agent: say so at once (503), its readers poll again",
         f"    server agent {AGENT_ADDRESS}:{settings.agent_port}",
@@ -292,7 +294,12 @@ def _scoring_frontend(
         bind += f" ssl crt {auth.tls_certificate_path} alpn h2,http/1.1"
     lines = [f"frontend {SCORING_FRONTEND}", bind]
     if spec.enable_app_insights:
-        lines += ["    log global", f"    log-format '{_access_log_format(spec)}'"]
+        lines.append("    log global")
+    if settings.request_log:
+        # one line per request to the routing agent, for per-version request times (p99 alarms)
+        lines.append(f"    log {settings.request_log_socket} format raw local1 info")
+    if spec.enable_app_insights or settings.request_log:
+        lines.append(f"    log-format '{_access_log_format(spec)}'")
     else:
         lines.append("    no log")
     lines += [
@@ -448,4 +455,5 @@ def render_router(
         routing_dir=settings.routing_dir,
         agent_port=settings.agent_port,
         required_files=required,
+        request_log_socket=settings.request_log_socket if settings.request_log else None,
     )

@@ -8,7 +8,8 @@ through the router while the shift walks.
   `local status` shows the live table; a change beyond routing is refused and changes nothing;
 - a CANARY to a version whose `run()` raises (azmlinfsrv answers 500) is rolled back at its first
   bake, naming the alarm, and the old table is live again; the same through a PromQL alarm read
-  from Debian's `prometheus` scraping the local router;
+  from Debian's `prometheus` scraping the local router; a CANARY to a version that answers slowly
+  is rolled back by a p99 latency alarm, read from the routing agent's request times;
 - a `local apply` killed (SIGKILL) in the middle of a bake leaves the router on a complete table
   and a record of the shift; `local status` says it was interrupted; the next `local apply` rolls
   it back and then walks its own shift to the end; a SIGTERM rolls back in-process.
@@ -47,7 +48,21 @@ BROKEN_RUN_SCRIPT = """
     def run(raw_data):
         raise RuntimeError("this model version is broken")
 """
-SCRIPTS = {"models/good.py": GOOD_SCRIPT, "models/broken.py": BROKEN_RUN_SCRIPT}
+SLOW_SCRIPT = """
+    import time
+
+    def init():
+        pass
+
+    def run(raw_data):
+        time.sleep(0.3)
+        return {"served": "slowly"}
+"""
+SCRIPTS = {
+    "models/good.py": GOOD_SCRIPT,
+    "models/broken.py": BROKEN_RUN_SCRIPT,
+    "models/slow.py": SLOW_SCRIPT,
+}
 
 
 def _stack(versions: str, deployment_config: str = "", extra: str = "") -> str:
@@ -100,6 +115,13 @@ ROUTER_ALARM = (
     "                - alarm_name: canary-5xx\n"
     "                  metric: 5xx_ratio\n"
     "                  threshold: 0.05\n"
+    "                  window_seconds: 10\n"
+    "                  min_requests: 5\n"
+)
+LATENCY_ALARM = (
+    "                - alarm_name: canary-p99\n"
+    "                  metric: p99_latency_ms\n"
+    "                  threshold: 200\n"
     "                  window_seconds: 10\n"
     "                  min_requests: 5\n"
 )
@@ -292,6 +314,24 @@ def test_a_canary_to_a_failing_version_is_rolled_back_by_each_kind_of_alarm(
     assert message in described["failure_reason"]
     last = next(c for c in described["conditions"] if c["type"] == "LastShift")
     assert last["reason"] == "RolledBack"
+
+
+def test_a_canary_to_a_slow_version_is_rolled_back_by_the_p99_latency_alarm(
+    local_runs: LocalRuns, tmp_path: Path
+) -> None:
+    slow = ApplyRun(local_runs, tmp_path / "stack", "slow", _stack(_versions(0, "slow")))
+    slow.write(_stack(_versions(100, "slow"), _policy("CANARY", 50, wait=4, alarms=LATENCY_ALARM)))
+    with ScoringLoad(slow.port) as load:
+        result, document = slow.apply()
+    assert result.returncode == 1, result.stderr
+    assert load.served()["vb"] >= 5 and load.failures() == []  # slow, never failed
+    error = document["error"]
+    assert "traffic shift rolled back: alarm 'canary-p99' breached: p99_latency_ms of vb = " in error
+    value = float(error.split("p99_latency_ms of vb = ")[1].split(" ")[0])
+    # at least the run's 300 ms sleep; more when the load's requests queued for vb's one replica
+    assert 300 <= value < 10_000
+    assert "> threshold 200" in error and "at step 1 of 2" in error
+    assert slow.routing()["buckets"] == {"be_va": 10000}
 
 
 def test_a_killed_apply_leaves_a_complete_table_and_the_next_apply_rolls_it_back(
