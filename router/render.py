@@ -41,6 +41,8 @@ from router.names import (
     SCORING_FRONTEND,
     VERSIONS_MAP,
     backend_name,
+    green_target,
+    target_backend,
 )
 from router.split import render_map, render_split_map
 from router.timeouts import client_timeout_ms, drain_ms
@@ -334,6 +336,8 @@ def _backend(
     version_name: str,
     target: Replicas,
     settings: RouterSettings,
+    *,
+    green: bool = False,
 ) -> list[str]:
     version = spec.version(version_name)
     name = check_name(version.name, "version name")
@@ -354,7 +358,7 @@ def _backend(
         f"rise {check_positive_int(version.success_threshold, f'{name}: success_threshold')}"
     )
     lines = [
-        f"backend {backend_name(name)}",
+        f"backend {target_backend(green_target(name)) if green else backend_name(name)}",
         "    balance leastconn",
         f"    timeout queue {queue_ms}ms",
         f"    timeout server {server_ms}ms",
@@ -385,19 +389,29 @@ def render_router(
     replicas: Mapping[str, Replicas],
     auth: AuthMaterial,
     settings: RouterSettings | None = None,
+    green: Mapping[str, Replicas] | None = None,
 ) -> RouterConfig:
     """Render the router of `spec`.
 
     `routing` is the endpoint's routing table (weights, default version and A/B roles together;
-    it must name exactly the spec's versions); `replicas` says how each version's replicas are
-    reached; `auth` must agree with `spec.auth_enabled` / `spec.token_auth_enabled`. Raises
-    ValueError on any invalid or unsafe input, naming it.
+    it must name exactly the spec's versions, and `v_green` for each version in `green`);
+    `replicas` says how each version's replicas are reached; `green`, how the new replicas of
+    versions being replaced blue/green are (a second backend `be_<v>_green` each, answering as
+    the version, with its role and limits; pinned requests stay on `be_<v>`); `auth` must agree
+    with `spec.auth_enabled` / `spec.token_auth_enabled`. Raises ValueError on any invalid or
+    unsafe input, naming it.
     """
     settings = settings if settings is not None else RouterSettings()
+    green = dict(green or {})
     check_name(spec.name, "endpoint name")
     for version in spec.versions:
         check_name(version.name, "version name")
-    routing.check_versions(v.name for v in spec.versions)
+    unknown = sorted(set(green) - {v.name for v in spec.versions})
+    if unknown:
+        raise ValueError(f"green replicas of {', '.join(unknown)}: not versions of {spec.name}")
+    routing.check_versions(
+        [*(v.name for v in spec.versions), *(green_target(name) for name in green)]
+    )
     _check_replicas(spec, replicas)
     _check_auth(spec, auth)
 
@@ -417,6 +431,10 @@ def render_router(
     sections.append(_scoring_frontend(spec, routing, settings, auth))
     for version in spec.versions:
         sections.append(_backend(spec, routing, version.name, replicas[version.name], settings))
+        if version.name in green:
+            sections.append(
+                _backend(spec, routing, version.name, green[version.name], settings, green=True)
+            )
     if auth.token is not None:
         sections.append(
             [

@@ -536,6 +536,7 @@ class RouterProcess:
         routing: RoutingTable,
         replicas: Mapping[str, Replicas],
         auth: AuthMaterial,
+        green: Mapping[str, Replicas] | None = None,
         **settings: Any,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -555,7 +556,7 @@ class RouterProcess:
             admin_socket=str(workdir / "admin.sock"),
             **settings,
         )
-        self.config: RouterConfig = render_router(spec, routing, replicas, auth, self.settings)
+        self.config: RouterConfig = render_router(spec, routing, replicas, auth, self.settings, green)
         self.cfg_path = workdir / "haproxy.cfg"
         self.write()
         self.master_socket = workdir / "master.sock"
