@@ -1,4 +1,9 @@
-"""Node pool spec: a named group of nodes of one SKU that model versions can be placed on."""
+"""Node pool spec: a named group of nodes of one SKU that model versions can be placed on.
+
+With `cloud: none` (the default) the nodes exist already; with `aks`, `eks` or `gke` the pool is
+also created in that cloud. The rules that join a SKU to a cloud live here, so a mismatch fails at
+preview with the field named.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,23 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from specification.clouds import (
+    AKS_POOL_NAME_PATTERN,
+    CLOUD_TITLES,
+    AksPoolSettings,
+    CloudName,
+    EksPoolSettings,
+    GkePoolSettings,
+)
 from specification.names import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, ResourceName
-from specification.skus import AcceleratorKind, SkuSpec, lookup_sku
+from specification.skus import SKU_CATALOG, AcceleratorKind, DevicePlugin, SkuSpec, lookup_sku
 
-__all__ = ["Taint", "NodePoolSpec", "INSTANCE_TYPE_LABEL"]
+__all__ = ["Taint", "NodePoolSpec", "INSTANCE_TYPE_LABEL", "EKS_GPU_AMI_TYPE", "EKS_STANDARD_AMI_TYPE"]
 
 INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
-
+EKS_GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
+EKS_STANDARD_AMI_TYPE = "AL2023_x86_64_STANDARD"
+_EKS_TAINT_PART_MAX = 63  # EKS limits a taint's key and value to 63 characters each
 
 
 class Taint(BaseModel):
@@ -64,6 +79,22 @@ class NodePoolSpec(BaseModel):
     device_plugin_namespace: str = Field(
         default="kube-system", description="Namespace of the device plugin DaemonSet."
     )
+    cloud: CloudName = Field(
+        default="none",
+        description="Who creates the pool. `none`: its nodes exist already (the pool deploys the "
+        "device plugin and gives versions their selector, tolerations and capacity). `aks`, "
+        "`eks`, `gke`: the pool is also created in that cloud's cluster, with the settings of "
+        "the block of the same name, and versions on it wait for it.",
+    )
+    aks: AksPoolSettings | None = Field(
+        default=None, description="With `cloud: aks`: where the AKS agent pool goes."
+    )
+    eks: EksPoolSettings | None = Field(
+        default=None, description="With `cloud: eks`: where the EKS managed node group goes."
+    )
+    gke: GkePoolSettings | None = Field(
+        default=None, description="With `cloud: gke`: where the GKE node pool goes."
+    )
 
     @field_validator("sku")
     @classmethod
@@ -89,7 +120,73 @@ class NodePoolSpec(BaseModel):
             raise ValueError(
                 "accelerator_resource_name is set but the SKU has no accelerator"
             )
+        self._check_cloud()
         return self
+
+    def _check_cloud(self) -> None:
+        """The cloud's settings block is there (and no other), the SKU is that cloud's, and the
+        cloud's own rules hold."""
+        blocks = {"aks": self.aks, "eks": self.eks, "gke": self.gke}
+        for key, block in blocks.items():
+            if block is not None and key != self.cloud:
+                raise ValueError(
+                    f"{key}: settings for {key}, but cloud is {self.cloud!r}; set cloud: {key} or "
+                    "remove them"
+                )
+        if self.cloud == "none":
+            return
+        if blocks[self.cloud] is None:
+            required = {
+                "aks": "resource_group_name, cluster_name",
+                "eks": "cluster_name, node_role_arn, subnet_ids",
+                "gke": "project, location, cluster",
+            }[self.cloud]
+            raise ValueError(
+                f"{self.cloud}: cloud is {self.cloud!r}, so the pool needs its {self.cloud} "
+                f"settings: {{{required}}}"
+            )
+        sku = self.sku_spec
+        if sku.cloud is not None and sku.cloud != self.cloud:
+            same_cloud = sorted(name for name, entry in SKU_CATALOG.items() if entry.cloud == self.cloud)
+            raise ValueError(
+                f"sku: {sku.name} is a node type of {CLOUD_TITLES[sku.cloud]}, but cloud is "
+                f"{self.cloud!r}; use a {self.cloud} SKU ({', '.join(same_cloud)}) or declare the "
+                "SKU inline"
+            )
+        if self.cloud == "aks" and self.aks is not None and self.aks.pool_name is None:
+            if not re.fullmatch(AKS_POOL_NAME_PATTERN, self.name):
+                raise ValueError(
+                    f"aks.pool_name: AKS names a Linux agent pool with 1-12 lowercase letters and "
+                    f"digits, starting with a letter, and the pool's name {self.name!r} is not "
+                    "one; set aks.pool_name"
+                )
+        if self.cloud == "eks" and self.eks is not None:
+            self._check_eks(self.eks, sku)
+        if self.cloud == "gke":
+            self._check_gke(sku)
+
+    def _check_eks(self, eks: EksPoolSettings, sku: SkuSpec) -> None:
+        if sku.accelerator is AcceleratorKind.GPU and eks.ami_type is not None and "NVIDIA" not in eks.ami_type:
+            raise ValueError(
+                f"eks.ami_type: {eks.ami_type} has no NVIDIA driver, but SKU {sku.name} has GPUs; "
+                f"use an NVIDIA AMI type (e.g. {EKS_GPU_AMI_TYPE}) or leave ami_type unset"
+            )
+        for index, taint in enumerate(self.effective_taints):
+            if len(taint.key) > _EKS_TAINT_PART_MAX:
+                where = f"taints[{index}].key" if self.taints is not None else "sku.taint_key"
+                raise ValueError(
+                    f"{where}: EKS allows taint keys of at most {_EKS_TAINT_PART_MAX} characters; "
+                    f"{taint.key!r} has {len(taint.key)}"
+                )
+
+    def _check_gke(self, sku: SkuSpec) -> None:
+        if sku.accelerator is AcceleratorKind.FPGA:
+            raise ValueError(f"sku: {sku.name} has FPGAs, and GKE has no FPGA node types")
+        if sku.accelerator is AcceleratorKind.GPU and not sku.accelerator_type:
+            raise ValueError(
+                f"sku.accelerator_type: a GPU pool with cloud 'gke' needs GKE's accelerator type "
+                f"for {sku.name} (e.g. nvidia-l4, nvidia-tesla-t4); declare it in the inline SKU"
+            )
 
     @property
     def sku_spec(self) -> SkuSpec:
@@ -99,6 +196,36 @@ class NodePoolSpec(BaseModel):
     @property
     def accelerator(self) -> AcceleratorKind:
         return self.sku_spec.accelerator
+
+    @property
+    def creates_nodes(self) -> bool:
+        """True when the pool is created in a cloud (`cloud` is not `none`)."""
+        return self.cloud != "none"
+
+    @property
+    def cloud_pool_name(self) -> str:
+        """The pool's name in its cloud: the cloud block's `pool_name`, else the pool's name."""
+        settings = {"aks": self.aks, "eks": self.eks, "gke": self.gke}.get(self.cloud)
+        return (settings.pool_name if settings is not None else None) or self.name
+
+    @property
+    def eks_ami_type(self) -> str:
+        """The AMI type of an EKS node group: the user's, else NVIDIA's for GPU SKUs."""
+        if self.eks is not None and self.eks.ami_type is not None:
+            return self.eks.ami_type
+        return EKS_GPU_AMI_TYPE if self.accelerator is AcceleratorKind.GPU else EKS_STANDARD_AMI_TYPE
+
+    @property
+    def device_plugin(self) -> DevicePlugin:
+        """Who advertises the accelerator on the pool's nodes: the SKU's plugin, unless the cloud
+        that creates the pool already runs one (GKE on GPU nodes; EKS's Bottlerocket NVIDIA
+        AMIs). AKS's GPU profile installs the driver only, so its pools keep NVIDIA's plugin."""
+        if self.accelerator is AcceleratorKind.GPU:
+            if self.cloud == "gke":
+                return DevicePlugin.MANAGED
+            if self.cloud == "eks" and self.eks_ami_type.startswith("BOTTLEROCKET_"):
+                return DevicePlugin.MANAGED
+        return self.sku_spec.device_plugin
 
     @property
     def resource_name(self) -> str:
