@@ -147,11 +147,11 @@ class NodePoolSpec(BaseModel):
             )
         sku = self.sku_spec
         if sku.cloud is not None and sku.cloud != self.cloud:
-            same_cloud = sorted(name for name, entry in SKU_CATALOG.items() if entry.cloud == self.cloud)
+            same_cloud = [name for name, entry in SKU_CATALOG.items() if entry.cloud == self.cloud]
             raise ValueError(
                 f"sku: {sku.name} is a node type of {CLOUD_TITLES[sku.cloud]}, but cloud is "
-                f"{self.cloud!r}; use a {self.cloud} SKU ({', '.join(same_cloud)}) or declare the "
-                "SKU inline"
+                f"{self.cloud!r}; use a node type of {CLOUD_TITLES[self.cloud]} "
+                f"({', '.join(same_cloud)}) or declare the SKU inline"
             )
         if self.cloud == "aks" and self.aks is not None and self.aks.pool_name is None:
             if not re.fullmatch(AKS_POOL_NAME_PATTERN, self.name):

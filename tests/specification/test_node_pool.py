@@ -196,6 +196,7 @@ GKE_SETTINGS: dict[str, Any] = {"project": "ml-platform-prod", "location": "us-c
 SETTINGS = {"aks": AKS_SETTINGS, "eks": EKS_SETTINGS, "gke": GKE_SETTINGS}
 # one catalog SKU of each cloud
 CLOUD_SKU = {"aks": "Standard_NC4as_T4_v3", "eks": "g5.xlarge", "gke": "g2-standard-4"}
+TITLES = {"aks": r"AKS \(Azure\)", "eks": r"EKS \(AWS\)", "gke": r"GKE \(Google Cloud\)"}
 
 
 def _cloud_pool(cloud: str, **fields: Any) -> NodePoolSpec:
@@ -246,7 +247,7 @@ def test_a_catalog_sku_of_another_cloud_is_refused_naming_the_field(cloud: str, 
     if sku_cloud == cloud:
         assert _cloud_pool(cloud, sku=sku).sku_spec.name == sku
         return
-    with pytest.raises(ValidationError, match=rf"sku: {re.escape(sku)} is a node type of .*, but cloud is '{cloud}'; use a {cloud} SKU \("):
+    with pytest.raises(ValidationError, match=rf"sku: {re.escape(sku)} is a node type of .*, but cloud is '{cloud}'; use a node type of {TITLES[cloud]} \("):
         _cloud_pool(cloud, sku=sku)
 
 
