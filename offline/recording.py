@@ -31,6 +31,7 @@ class RecordedResource:
     inputs: dict[str, Any]
     secret_paths: tuple[str, ...] = ()  # input paths the program marked secret, e.g. "stringData"
     ignore_changes: tuple[str, ...] = ()  # inputs whose changes Pulumi ignores after creation
+    provider: str = ""  # the explicit provider's reference (`<urn>::<id>`), if any
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -184,6 +185,7 @@ class RecordingMonitor(MockMonitor):
                     inputs=inputs,
                     secret_paths=tuple(secret_paths),
                     ignore_changes=tuple(request.ignoreChanges),
+                    provider=request.provider,
                 )
             )
         return response

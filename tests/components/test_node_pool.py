@@ -87,3 +87,17 @@ def test_a_pool_of_existing_nodes_has_no_cloud_pool() -> None:
     node_pool: list[NodePool] = []
     run_under_mocks(lambda: node_pool.append(NodePool("gpu", pool("gpu", "g5.xlarge"))))
     assert node_pool[0].cloud_pool is None and node_pool[0].cloud_pool_id is None
+
+
+def test_an_explicit_cloud_provider_given_to_the_pool_reaches_the_clouds_pool() -> None:
+    import pulumi_aws
+
+    def program() -> None:
+        east = pulumi_aws.Provider("east", region="us-east-1")
+        NodePool("gpu", cloud_pool("eks", "gpu", "g5.xlarge"), pulumi.ResourceOptions(providers=[east]))
+
+    graph = run_under_mocks(program)
+    (provider,) = graph.of_type("pulumi:providers:aws")
+    (group,) = graph.of_type("aws:eks/nodeGroup:NodeGroup")
+    assert group.provider.startswith(provider.urn + "::")
+    assert graph.named("gpu-device-plugin").provider == ""  # the Kubernetes objects keep theirs
