@@ -1,8 +1,8 @@
 """Node pool spec: a named group of nodes of one SKU that model versions can be placed on.
 
 With `cloud: none` (the default) the nodes exist already; with `aks`, `eks` or `gke` the pool is
-also created in that cloud. The rules that join a SKU to a cloud live here, so a mismatch fails at
-preview with the field named.
+also created in that cloud. The rules that join a SKU to a cloud (`cloud_rules`) run when the spec is
+validated, so a mismatch fails at preview with the field named.
 """
 
 from __future__ import annotations
@@ -12,23 +12,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from specification.clouds import (
-    AKS_POOL_NAME_PATTERN,
-    CLOUD_TITLES,
-    AksPoolSettings,
-    CloudName,
-    EksPoolSettings,
-    GkePoolSettings,
-)
+from specification.cloud_rules import EKS_GPU_AMI_TYPE, EKS_STANDARD_AMI_TYPE, CloudPoolFacts, check_cloud_pool
+from specification.clouds import AksPoolSettings, CloudName, EksPoolSettings, GkePoolSettings
 from specification.names import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, ResourceName
-from specification.skus import SKU_CATALOG, AcceleratorKind, DevicePlugin, SkuSpec, lookup_sku
+from specification.skus import AcceleratorKind, DevicePlugin, SkuSpec, lookup_sku
 
-__all__ = ["Taint", "NodePoolSpec", "INSTANCE_TYPE_LABEL", "EKS_GPU_AMI_TYPE", "EKS_STANDARD_AMI_TYPE"]
+__all__ = ["Taint", "NodePoolSpec", "INSTANCE_TYPE_LABEL"]
 
 INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
-EKS_GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
-EKS_STANDARD_AMI_TYPE = "AL2023_x86_64_STANDARD"
-_EKS_TAINT_PART_MAX = 63  # EKS limits a taint's key and value to 63 characters each
 
 
 class Taint(BaseModel):
@@ -120,73 +111,17 @@ class NodePoolSpec(BaseModel):
             raise ValueError(
                 "accelerator_resource_name is set but the SKU has no accelerator"
             )
-        self._check_cloud()
+        check_cloud_pool(
+            CloudPoolFacts(
+                name=self.name,
+                cloud=self.cloud,
+                settings={"aks": self.aks, "eks": self.eks, "gke": self.gke},
+                sku=self.sku_spec,
+                taint_keys=[taint.key for taint in self.effective_taints],
+                taints_declared=self.taints is not None,
+            )
+        )
         return self
-
-    def _check_cloud(self) -> None:
-        """The cloud's settings block is there (and no other), the SKU is that cloud's, and the
-        cloud's own rules hold."""
-        blocks = {"aks": self.aks, "eks": self.eks, "gke": self.gke}
-        for key, block in blocks.items():
-            if block is not None and key != self.cloud:
-                raise ValueError(
-                    f"{key}: settings for {key}, but cloud is {self.cloud!r}; set cloud: {key} or "
-                    "remove them"
-                )
-        if self.cloud == "none":
-            return
-        if blocks[self.cloud] is None:
-            required = {
-                "aks": "resource_group_name, cluster_name",
-                "eks": "cluster_name, node_role_arn, subnet_ids",
-                "gke": "project, location, cluster",
-            }[self.cloud]
-            raise ValueError(
-                f"{self.cloud}: cloud is {self.cloud!r}, so the pool needs its {self.cloud} "
-                f"settings: {{{required}}}"
-            )
-        sku = self.sku_spec
-        if sku.cloud is not None and sku.cloud != self.cloud:
-            same_cloud = [name for name, entry in SKU_CATALOG.items() if entry.cloud == self.cloud]
-            raise ValueError(
-                f"sku: {sku.name} is a node type of {CLOUD_TITLES[sku.cloud]}, but cloud is "
-                f"{self.cloud!r}; use a node type of {CLOUD_TITLES[self.cloud]} "
-                f"({', '.join(same_cloud)}) or declare the SKU inline"
-            )
-        if self.cloud == "aks" and self.aks is not None and self.aks.pool_name is None:
-            if not re.fullmatch(AKS_POOL_NAME_PATTERN, self.name):
-                raise ValueError(
-                    f"aks.pool_name: AKS names a Linux agent pool with 1-12 lowercase letters and "
-                    f"digits, starting with a letter, and the pool's name {self.name!r} is not "
-                    "one; set aks.pool_name"
-                )
-        if self.cloud == "eks" and self.eks is not None:
-            self._check_eks(self.eks, sku)
-        if self.cloud == "gke":
-            self._check_gke(sku)
-
-    def _check_eks(self, eks: EksPoolSettings, sku: SkuSpec) -> None:
-        if sku.accelerator is AcceleratorKind.GPU and eks.ami_type is not None and "NVIDIA" not in eks.ami_type:
-            raise ValueError(
-                f"eks.ami_type: {eks.ami_type} has no NVIDIA driver, but SKU {sku.name} has GPUs; "
-                f"use an NVIDIA AMI type (e.g. {EKS_GPU_AMI_TYPE}) or leave ami_type unset"
-            )
-        for index, taint in enumerate(self.effective_taints):
-            if len(taint.key) > _EKS_TAINT_PART_MAX:
-                where = f"taints[{index}].key" if self.taints is not None else "sku.taint_key"
-                raise ValueError(
-                    f"{where}: EKS allows taint keys of at most {_EKS_TAINT_PART_MAX} characters; "
-                    f"{taint.key!r} has {len(taint.key)}"
-                )
-
-    def _check_gke(self, sku: SkuSpec) -> None:
-        if sku.accelerator is AcceleratorKind.FPGA:
-            raise ValueError(f"sku: {sku.name} has FPGAs, and GKE has no FPGA node types")
-        if sku.accelerator is AcceleratorKind.GPU and not sku.accelerator_type:
-            raise ValueError(
-                f"sku.accelerator_type: a GPU pool with cloud 'gke' needs GKE's accelerator type "
-                f"for {sku.name} (e.g. nvidia-l4, nvidia-tesla-t4); declare it in the inline SKU"
-            )
 
     @property
     def sku_spec(self) -> SkuSpec:
