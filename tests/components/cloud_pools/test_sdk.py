@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pulumi
 import pytest
@@ -75,5 +76,8 @@ def test_importing_the_components_and_running_a_stack_without_cloud_pools_loads_
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('pulumi_azure_native', 'pulumi_aws', 'pulumi_gcp')))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True, cwd=root
+    )
     assert done.stdout.strip() == "[]", done.stdout
