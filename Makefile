@@ -32,6 +32,7 @@ bench: setup
 	$(BIN)/python benchmarks/mocked_topology.py
 	$(BIN)/python benchmarks/router_latency.py
 	$(BIN)/python benchmarks/shift_latency.py
+	$(BIN)/python benchmarks/cloud_pools.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
