@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from offline.program import STACKS_DIR
 from review.report import ReviewReport
 from review.stack_review import review_stack
 from specification.stack_config import ENDPOINTS_KEY, NODE_POOLS_KEY, read_stack_config
@@ -22,11 +21,14 @@ from specification.stack_config import ENDPOINTS_KEY, NODE_POOLS_KEY, read_stack
 __all__ = ["CASES", "GOLDEN_DIR", "ReviewCase", "case_report"]
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "review"
+# Copies of the example stacks as they were when the goldens were made: the goldens change when
+# the report does, not when someone edits an example stack.
+BASES_DIR = GOLDEN_DIR / "bases"
 Config = dict[str, Any]
 
 
 def _example(stack: str) -> Config:
-    return read_stack_config(STACKS_DIR / f"Pulumi.{stack}.yaml")
+    return read_stack_config(BASES_DIR / f"Pulumi.{stack}.yaml")
 
 
 def _endpoint(config: Config, index: int = 0) -> dict[str, Any]:
