@@ -10,7 +10,8 @@ a version before it is removed, the default stays where it was unless `is_defaul
 The shift settings (the endpoint and namespace whose routers the split moves, the policy, alarms,
 Prometheus and the cluster credentials) are optional inputs: state written before they existed
 still parses, and a split without them behaves as before (its table reaches the routers through
-the Router component only). `planned_steps` is computed by `check`, never given.
+the Router component only). `planned_steps` and `moved_percent` are computed by `check`, never
+given.
 """
 
 from __future__ import annotations
@@ -106,6 +107,12 @@ class TrafficSplitInputs(BaseModel):
         default=None,
         description="Computed by `check`, not given: `[{version: percent}, ...]`, the tables the "
         "change from the previous split walks through (empty: no shift).",
+    )
+    moved_percent: float | None = Field(
+        default=None,
+        description="Computed by `check`, not given: the share of all traffic the change from "
+        "the previous split sends to other versions (0: no shift, or a create); the policy "
+        "pack's guarded-shift rule reads it, since a policy sees only the new inputs.",
     )
 
     @classmethod

@@ -1,13 +1,13 @@
 """An endpoint's traffic before and after a change: the table rows, the share of traffic that
-moves, and the steps the move is planned in (`rollout.plan_steps`, as the TrafficSplit plans it).
+moves (`rollout.moved_percent`) and the steps the move is planned in (`rollout.plan_steps`), as
+the TrafficSplit computes both.
 """
 
 from __future__ import annotations
 
 from review.report import PlannedStepView, TrafficRow
-from rollout import plan_steps
+from rollout import moved_percent, plan_steps
 from specification.endpoint import EndpointSpec
-from specification.routing import STEPS_PER_PERCENT, RoutingTable
 
 __all__ = ["moved_percent", "planned_shift", "shift_policy", "traffic_rows"]
 
@@ -39,13 +39,6 @@ def traffic_rows(before: EndpointSpec | None, after: EndpointSpec | None) -> tup
         )
         for name in names
     )
-
-
-def moved_percent(before: RoutingTable, after: RoutingTable) -> float:
-    """The share of all traffic that goes elsewhere: what the versions gaining share gain together."""
-    versions = set(before.steps) | set(after.steps)
-    gained = sum(max(0, after.steps.get(v, 0) - before.steps.get(v, 0)) for v in versions)
-    return gained / STEPS_PER_PERCENT
 
 
 def shift_policy(spec: EndpointSpec) -> str | None:
