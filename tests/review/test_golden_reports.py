@@ -65,3 +65,10 @@ def test_a_rotation_is_said_without_a_key() -> None:
     text = render_json(case_report(_case("key-rotation")))
     assert "rotated" in text
     assert "primary_key\"" not in text and "secondary_key\"" not in text
+
+
+def test_the_readme_excerpt_is_the_traffic_shift_golden() -> None:
+    readme = (GOLDEN_DIR.parents[2] / "README.md").read_text(encoding="utf-8")
+    excerpt = readme.split("```markdown\n", 1)[1].split("```", 1)[0]
+    golden = (GOLDEN_DIR / "traffic-shift.md").read_text(encoding="utf-8")
+    assert excerpt.strip() and excerpt in golden
