@@ -32,10 +32,11 @@ from specification.deployment_config import BlueGreenUpdatePolicy
 from specification.endpoint import EndpointSpec
 from specification.names import Namespace, ResourceName
 from specification.routing import (
-    STEPS_PER_PERCENT,
     RoutingError,
     RoutingTable,
     default_move_reason,
+    joining_reason,
+    removal_reason,
     routing_table,
 )
 from specification.version import Percentile
@@ -179,28 +180,11 @@ def shift_problems(inputs: TrafficSplitInputs) -> list[Problem]:
 
 
 def removal_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:
-    """Versions may leave only once drained: not while default, not while they take traffic."""
-    problems = []
-    old_steps = routing(old).steps
-    for name in sorted(set(old.shares) - set(new.shares)):
-        if name == old.default_version:
-            problems.append(
-                Problem(
-                    "shares",
-                    f"version {name!r} cannot be removed while it is the default version: make "
-                    "another version the default (set is_default on it) and apply that first",
-                )
-            )
-        elif old_steps[name] > 0:
-            problems.append(
-                Problem(
-                    "shares",
-                    f"version {name!r} cannot be removed while it takes "
-                    f"{old_steps[name] / STEPS_PER_PERCENT:g}% of the traffic: set its "
-                    "traffic_percentile to 0 and apply that first, so its traffic drains",
-                )
-            )
-    return problems
+    """Versions may leave only once drained: not while default, not while they take traffic
+    (`specification.routing.removal_reason`)."""
+    table = routing(old)
+    reasons = (removal_reason(name, table) for name in sorted(set(old.shares) - set(new.shares)))
+    return [Problem("shares", reason) for reason in reasons if reason is not None]
 
 
 def default_move_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:
@@ -222,21 +206,9 @@ def joining_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[P
     version leaves at 0% (`removal_problems`)."""
     if new.endpoint is None:
         return []
-    problems = []
-    for name, steps in routing(new).steps.items():
-        if name in old.shares or not steps:
-            continue
-        problems.append(
-            Problem(
-                "shares",
-                f"version {name!r} is new and would take {steps / STEPS_PER_PERCENT:g}% of the "
-                "traffic at once, but the endpoint's routers learn a version only once this change "
-                "is applied: add it at 0% first (traffic_percentile 0, not the default) and apply "
-                "that, then raise its share in a later change, which the deployment_config's "
-                "steps then walk",
-            )
-        )
-    return problems
+    table = routing(new)
+    reasons = (joining_reason(name, table) for name in table.steps if name not in old.shares)
+    return [Problem("shares", reason) for reason in reasons if reason is not None]
 
 
 def transition_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:

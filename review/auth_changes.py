@@ -52,13 +52,8 @@ def auth_notes(before: EndpointSpec | None, after: EndpointSpec) -> tuple[str, .
         return tuple(notes + _exposure(after))
     for field, message in _ROTATIONS:
         old, new = getattr(before, field), getattr(after, field)
-        if new > old:
+        if new > old:  # lowered: a preview error, listed with the others
             notes.append(message)
-        elif new < old:
-            notes.append(
-                f"{field} went down from {old} to {new}: the preview refuses this (rotation "
-                "counters only go up)"
-            )
     if before.auth_enabled != after.auth_enabled:
         notes.append(f"API key auth {_on(before.auth_enabled)} → {_on(after.auth_enabled)}")
     if before.token_auth_enabled != after.token_auth_enabled:

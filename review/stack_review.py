@@ -3,7 +3,10 @@
 Pure: two `config:` maps (or None where the file does not exist) in, a `StackReview` out. The new
 config is validated exactly as the stack program validates it (`validate_stack_config`), so its
 problems are the lines a preview prints; when it is invalid the report lists them and nothing
-else, since no table or plan can be computed from a config the preview refuses.
+else, since no table or plan can be computed from a config the preview refuses. A valid config
+is also held to the rules the providers' `check` applies against the deployed state (drain
+before removing, join at 0%, the default stays, rotation counters only go up), in their words
+(`specification.routing`, `specification.rotation`), with the base standing for that state.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from review.topology import endpoint_flowchart
 from review.traffic import moved_percent, planned_shift, shift_policy, traffic_rows
 from specification.endpoint import EndpointSpec
 from specification.node_pool import NodePoolSpec
-from specification.routing import default_move_reason
+from specification.rotation import ROTATION_COUNTERS, lowered_counter_reason
+from specification.routing import default_move_reason, joining_reason, removal_reason
 from specification.stack import StackSpec
-from specification.stack_config import StackConfigError, validate_stack_config
+from specification.stack_config import PROJECT_NAME, StackConfigError, validate_stack_config
 
 __all__ = ["Config", "review_stack"]
 
@@ -109,24 +113,37 @@ def _pool_changes(before: StackSpec | None, after: StackSpec) -> tuple[PoolChang
     return tuple(changes)
 
 
-def _default_move_problems(before: StackSpec | None, after: StackSpec) -> tuple[str, ...]:
-    """The TrafficSplit's default-stays rule against the base's endpoints, in its own words."""
+def _endpoint_transition_problems(before: EndpointSpec, after: EndpointSpec, path: str) -> list[str]:
+    """The rules a preview checks against the deployed state, with the base standing for it: a
+    version leaves drained, joins at 0%, the default stays, rotation counters only go up."""
+    problems: list[str] = []
+    old_table, new_table = before.routing, after.routing
+    old_names = [v.name for v in before.versions]
+    new_names = [v.name for v in after.versions]
+    reasons = [removal_reason(name, old_table) for name in old_names if name not in new_names]
+    reasons.append(
+        default_move_reason(
+            before.default_version, after.default_version, new_names, after.is_default_set
+        )
+    )
+    reasons += [joining_reason(name, new_table) for name in new_names if name not in old_names]
+    problems += [f"{path}.versions: {reason}" for reason in reasons if reason is not None]
+    for counter in ROTATION_COUNTERS:
+        reason = lowered_counter_reason(counter, getattr(before, counter), getattr(after, counter))
+        if reason is not None:
+            problems.append(f"{path}.{counter}: {reason}")
+    return problems
+
+
+def _transition_problems(before: StackSpec | None, after: StackSpec) -> tuple[str, ...]:
     if before is None:
         return ()
     old = {endpoint.name: endpoint for endpoint in before.endpoints}
-    problems = []
+    problems: list[str] = []
     for index, endpoint in enumerate(after.endpoints):
-        previous = old.get(endpoint.name)
-        if previous is None:
-            continue
-        reason = default_move_reason(
-            previous.default_version,
-            endpoint.default_version,
-            [v.name for v in endpoint.versions],
-            endpoint.is_default_set,
-        )
-        if reason is not None:
-            problems.append(f"model-endpoints:endpoints[{index}].versions: {reason}")
+        if endpoint.name in old:
+            path = f"{PROJECT_NAME}:endpoints[{index}]"
+            problems += _endpoint_transition_problems(old[endpoint.name], endpoint, path)
     return tuple(problems)
 
 
@@ -151,7 +168,7 @@ def review_stack(
     after, errors = _validated(head)
     if after is None:
         return StackReview(stack, config_file, base_note=base_note, errors=errors)
-    errors = _default_move_problems(before, after)
+    errors = _transition_problems(before, after)
     old = {endpoint.name: endpoint for endpoint in before.endpoints} if before is not None else {}
     new_names = {endpoint.name for endpoint in after.endpoints}
     endpoints = [_endpoint_review(old.get(e.name), e, after.node_pools) for e in after.endpoints]
