@@ -7,6 +7,7 @@ it, so a pull request carries one review that follows its latest commit.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,16 +20,34 @@ MARKER = "<!-- model-endpoints-review -->"
 _ARROW = " → "
 
 
+def _code(text: str) -> str:
+    """`text` as one inline code span, whatever backticks it holds (CommonMark: a longer fence),
+    so a config value can neither end the span nor carry Markdown or HTML into the comment."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{padded}{fence}"
+
+
 def _value(value: Any) -> str:
     if value is None:
         return "unset"
     if isinstance(value, str):
-        return f"`{value}`"
+        # one line: a value with a line break or an edge space is shown JSON-quoted
+        shown = json.dumps(value) if value != value.strip() or "\n" in value or "\r" in value else value
+        return _code(shown)
     if isinstance(value, bool):
-        return f"`{str(value).lower()}`"
+        return _code(str(value).lower())
     if isinstance(value, float):
-        return f"`{value:g}`"
-    return f"`{json.dumps(value, sort_keys=True)}`"
+        return _code(f"{value:g}")
+    return _code(json.dumps(value, sort_keys=True))
+
+
+def _fenced(lines: Sequence[str]) -> list[str]:
+    """`lines` in a code block whose fence no line can close."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, *lines, fence]
 
 
 def _percent(value: float | None) -> str:
@@ -45,7 +64,7 @@ def _roles(roles: Sequence[str]) -> str:
 
 def _changes(changes: Sequence[FieldChange], indent: str = "") -> list[str]:
     return [
-        f"{indent}- `{change.path}`: {_value(change.before)}{_ARROW}{_value(change.after)}"
+        f"{indent}- {_code(change.path)}: {_value(change.before)}{_ARROW}{_value(change.after)}"
         for change in changes
     ]
 
@@ -151,7 +170,7 @@ def _capacity_row(row: PoolCapacity) -> str:
 def _pools(stack: StackReview) -> list[str]:
     lines: list[str] = []
     for pool in stack.pools:
-        lines.append(f"- pool `{pool.name}`: {pool.change}")
+        lines.append(f"- pool {_code(pool.name)}: {pool.change}")
         lines += _changes(pool.changes, "  ")
     if stack.capacity:
         if lines:
@@ -170,14 +189,7 @@ def _stack(stack: StackReview) -> list[str]:
     if stack.base_note:
         lines += [f"_{stack.base_note}_", ""]
     if stack.errors:
-        lines += [
-            "**The new config is invalid: the preview fails with**",
-            "",
-            "```",
-            *stack.errors,
-            "```",
-            "",
-        ]
+        lines += ["**The new config is invalid: the preview fails with**", "", *_fenced(stack.errors), ""]
     for endpoint in stack.endpoints:
         lines += _endpoint(endpoint)
     lines += _pools(stack)

@@ -32,8 +32,17 @@ def pool_id(pool: str) -> str:
     return f"pool_{pool.replace('-', '_')}"
 
 
+# Mermaid entity codes for what would end a label or be read as markup in it (a custom SKU's
+# accelerator_model is free text); names are validated and need none of this.
+_ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#60;", ">": "#62;", "\n": " ", "\r": " "}
+
+
+def _escape(line: str) -> str:
+    return "".join(_ENTITIES.get(character, character) for character in line)
+
+
 def _label(*lines: str) -> str:
-    return '"' + "<br/>".join(line.replace('"', "#quot;") for line in lines if line) + '"'
+    return '"' + "<br/>".join(_escape(line) for line in lines if line) + '"'
 
 
 def _auth(endpoint: EndpointSpec) -> str:

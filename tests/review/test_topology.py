@@ -116,3 +116,26 @@ def test_the_parser_refuses_what_is_not_a_flowchart() -> None:
         parse_flowchart("graph TD\n  a --> b\n")
     with pytest.raises(pytest.fail.Exception):
         parse_flowchart('flowchart LR\n  a["x"]\n  a --> b; click a call\n')
+
+
+def test_free_text_in_a_label_cannot_break_out_of_it() -> None:
+    sku = {
+        "name": "custom-1",
+        "accelerator": "gpu",
+        "accelerators_per_node": 2,
+        "accelerator_model": 'A "big" <b>GPU</b> #1\nnext',
+        "resource_name": "example.com/gpu",
+        "device_plugin": "none",
+    }
+    pool = NodePoolSpec(name="custom", sku=sku, max_nodes=1)  # type: ignore[arg-type]
+    endpoint = EndpointSpec.model_validate(
+        {
+            "name": "e",
+            "versions": [
+                {"name": "v1", "image": "registry.example.com/m:1", "node_pool": "custom", "gpu_cores": 1, "num_replicas": 1}
+            ],
+        }
+    )
+    graph = parse_flowchart(endpoint_flowchart(endpoint, [pool]))
+    (line,) = [label for label in graph.nodes[pool_id("custom")][1] if "big" in label]
+    assert line == "1 node x 2 A #quot;big#quot; #60;b#62;GPU#60;/b#62; #35;1 next = 2 example.com/gpu"
