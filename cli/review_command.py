@@ -25,6 +25,7 @@ __all__ = ["add_review_parser", "run_review"]
 
 
 def add_review_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `review` subcommand and its options."""
     review = commands.add_parser(
         "review",
         help="Report what a change does to each endpoint's traffic, auth and capacity (for a "
@@ -64,6 +65,7 @@ def _stack_files() -> StackFiles:
 
 
 def run_review(args: argparse.Namespace) -> int:
+    """Print the report on stdout; 1 when a new config is invalid or git cannot give the base."""
     try:
         report = review_stacks(_stack_files(), args.base, args.stack)
     except ReviewSourceError as error:

@@ -7,6 +7,7 @@ mapping is no change, and a field another issue adds to a model shows up here wi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,8 @@ __all__ = ["HIDDEN", "FieldChange", "field_changes", "model_changes"]
 # Where a value may be a credential (a version's environment): the review says it changed, never what to.
 HIDDEN = "(hidden)"
 _HIDDEN_MAPPINGS = ("env",)
+# A URL's user information (`https://user:token@prometheus...`) is a credential too.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
 _MISSING = object()
 
 
@@ -55,9 +58,19 @@ def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
     return [_leaf(path, before, after)]
 
 
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return _URL_USERINFO.sub(r"\1***@", value)
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _redacted(item) for key, item in value.items()}
+    return value
+
+
 def _leaf(path: str, before: Any, after: Any) -> FieldChange:
-    before = None if before is _MISSING else before
-    after = None if after is _MISSING else after
+    before = None if before is _MISSING else _redacted(before)
+    after = None if after is _MISSING else _redacted(after)
     if _hidden(path):
         before = HIDDEN if before is not None else None
         after = HIDDEN if after is not None else None

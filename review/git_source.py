@@ -72,10 +72,12 @@ class StackFiles:
         self.config_dir = config_dir.strip("/") or "."
 
     def path(self, stack: str) -> str:
+        """The stack's config file relative to the repository's top level, as git names it."""
         name = f"{_STACK_PREFIX}{stack}{_STACK_SUFFIX}"
         return name if self.config_dir == "." else f"{self.config_dir}/{name}"
 
     def working_text(self, stack: str) -> str | None:
+        """The stack's config in the working tree, or None when there is none."""
         file = self.repository / self.path(stack)
         return file.read_text(encoding="utf-8") if file.is_file() else None
 

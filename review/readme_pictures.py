@@ -48,6 +48,7 @@ def replace_pictures(text: str, stacks_dir: Path = STACKS_DIR) -> str:
 
 
 def main(argv: list[str]) -> int:
+    """Rewrite the pictures in the file `argv[1]` (default README.md)."""
     path = Path(argv[1] if len(argv) > 1 else "README.md")
     path.write_text(replace_pictures(path.read_text(encoding="utf-8")), encoding="utf-8")
     return 0

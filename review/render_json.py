@@ -24,4 +24,5 @@ def report_document(report: ReviewReport) -> dict[str, Any]:
 
 
 def render_json(report: ReviewReport) -> str:
+    """The report as indented JSON text, one object."""
     return json.dumps(report_document(report), indent=2) + "\n"

@@ -105,6 +105,7 @@ class PoolCapacity:
 
     @property
     def over_capacity(self) -> bool:
+        """Whether the versions may ask for more accelerators than the pool has after the change."""
         return (
             self.asked_after is not None
             and self.capacity_after is not None
@@ -126,6 +127,7 @@ class StackReview:
 
     @property
     def valid(self) -> bool:
+        """Whether the new config passes the preview's validation."""
         return not self.errors
 
 
@@ -138,4 +140,5 @@ class ReviewReport:
 
     @property
     def valid(self) -> bool:
+        """Whether every stack's new config passes the preview's validation."""
         return all(stack.valid for stack in self.stacks)

@@ -28,6 +28,7 @@ def _parsed(text: str | None, source: str) -> tuple[Config | None, str | None]:
 
 
 def review_one(files: StackFiles, base_ref: str, stack: str) -> StackReview:
+    """The review of one stack; ReviewSourceError when it has a config neither here nor there."""
     path = files.path(stack)
     base, base_error = _parsed(config_text_at(files.repository, base_ref, path), f"{base_ref}:{path}")
     head_text = files.working_text(stack)

@@ -21,14 +21,17 @@ __all__ = ["endpoint_flowchart", "flowchart", "router_id", "version_id", "pool_i
 
 
 def router_id(endpoint: str) -> str:
+    """The node id of an endpoint's router."""
     return f"router_{endpoint.replace('-', '_')}"
 
 
 def version_id(endpoint: str, version: str) -> str:
+    """The node id of a version (its endpoint's name is part of it: two endpoints may share names)."""
     return f"version_{endpoint.replace('-', '_')}__{version.replace('-', '_')}"
 
 
 def pool_id(pool: str) -> str:
+    """The node id of a node pool, shared by every endpoint whose versions run on it."""
     return f"pool_{pool.replace('-', '_')}"
 
 

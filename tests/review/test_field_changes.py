@@ -34,3 +34,13 @@ def test_nested_and_removed_keys_and_lists() -> None:
         FieldChange("a.c", [1], [2])
     ]
     assert field_changes({"a": 1, "gone": 2}, {"a": 1}) == [FieldChange("gone", 2, None)]
+
+
+def test_a_url_s_user_information_is_never_shown() -> None:
+    changes = field_changes(
+        {"prometheus_url": "http://prometheus:9090"},
+        {"prometheus_url": "https://reader:t0ken@prometheus.example.com/api"},
+    )
+    assert changes == [
+        FieldChange("prometheus_url", "http://prometheus:9090", "https://***@prometheus.example.com/api")
+    ]
