@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import ast
 import json
+import runpy
 import sys
+from typing import Any
 
 import jsonschema
+import pulumi_policy
+import pytest
 import yaml
 
 from tests.policy_pack.conftest import POLICY_PACK_DIR
@@ -56,3 +60,15 @@ def test_settings_default_when_not_given_and_stacks_are_read_from_urns() -> None
     assert setting("guarded-traffic-shift", {"max_unguarded_shift_percent": 5}, "max_unguarded_shift_percent") == 5
     assert stack_of("urn:pulumi:prod-eu::model-endpoints::kubernetes:core/v1:Service::x") == "prod-eu"
     assert stack_of("not a urn") == ""
+
+
+def test_the_pack_s_main_builds_one_pack_of_the_five_policies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`__main__.py` run as Pulumi runs it, with the SDK's PolicyPack replaced by a recorder: a
+    real one would start the analyzer's gRPC server."""
+    built: list[dict[str, Any]] = []
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", lambda **arguments: built.append(arguments))
+    runpy.run_path(str(POLICY_PACK_DIR / "__main__.py"), run_name="__main__")
+    (pack,) = built
+    assert pack["name"] == "model-endpoints"
+    assert pack["enforcement_level"] is pulumi_policy.EnforcementLevel.ADVISORY
+    assert [policy.name for policy in pack["policies"]] == [policy.name for policy in POLICIES]
