@@ -19,8 +19,10 @@ __all__ = ["HIDDEN", "FieldChange", "field_changes", "model_changes"]
 # Where a value may be a credential (a version's environment): the review says it changed, never what to.
 HIDDEN = "(hidden)"
 _HIDDEN_MAPPINGS = ("env",)
-# A URL's user information (`https://user:token@prometheus...`) is a credential too.
+# A URL's user information (`https://user:token@prometheus...`) and its query (a storage SAS
+# token, `?sv=...&sig=...`) can be credentials too: shown as `***` and `?(hidden)`.
 _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+_URL_QUERY = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s?#]*)\?[^\s#]*")
 _MISSING = object()
 
 
@@ -60,7 +62,7 @@ def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
 
 def _redacted(value: Any) -> Any:
     if isinstance(value, str):
-        return _URL_USERINFO.sub(r"\1***@", value)
+        return _URL_QUERY.sub(r"\1?(hidden)", _URL_USERINFO.sub(r"\1***@", value))
     if isinstance(value, list):
         return [_redacted(item) for item in value]
     if isinstance(value, Mapping):

@@ -44,3 +44,9 @@ def test_a_url_s_user_information_is_never_shown() -> None:
     assert changes == [
         FieldChange("prometheus_url", "http://prometheus:9090", "https://***@prometheus.example.com/api")
     ]
+
+
+def test_a_url_s_query_is_never_shown_even_inside_a_list() -> None:
+    sas = "https://acct.blob.core.example.net/models/m.onnx?sv=2024&sig=abc%3D"
+    (change,) = field_changes({"models": []}, {"models": [{"uri": sas}]})
+    assert change.after == [{"uri": "https://acct.blob.core.example.net/models/m.onnx?(hidden)"}]
