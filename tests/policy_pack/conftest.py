@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
+from pulumi_policy.proxy import unknown_checking_proxy
 
 POLICY_PACK_DIR = Path(__file__).resolve().parents[2] / "policy_pack"
 if str(POLICY_PACK_DIR) not in sys.path:
@@ -29,7 +30,10 @@ def validation_args(
     config: Mapping[str, Any] | None = None,
     stack_tags: Mapping[str, str] | None = None,
 ) -> ResourceValidationArgs:
-    """The arguments the SDK's analyzer builds for one resource of stack `stack`."""
+    """The arguments the SDK's analyzer builds for one resource of stack `stack`: the inputs behind
+    the SDK's proxy (lists and maps that raise on a value unknown during a preview), as `Analyze`
+    passes them."""
     urn = f"urn:pulumi:{stack}::model-endpoints::{resource_type}::{name}"
     options = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
-    return ResourceValidationArgs(resource_type, props, urn, name, options, None, config, stack_tags)
+    proxied = unknown_checking_proxy(dict(props))
+    return ResourceValidationArgs(resource_type, proxied, urn, name, options, None, config, stack_tags)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, UnknownValueError
 
 from offline.program import run_stack
 from offline.recording import RecordedResource
@@ -220,5 +221,11 @@ def test_a_big_unguarded_shift_is_refused_and_a_guarded_or_small_one_passes() ->
 def test_a_split_from_before_moved_percent_is_not_applicable() -> None:
     with pytest.raises(_NotApplicableError):
         _split_violations({"shares": {"a": 100}, "default_version": "a"})
+
+
+def test_a_share_unknown_in_a_preview_is_left_to_the_sdk_to_report() -> None:
+    """The SDK turns UnknownValueError into an advisory "can't run during preview"."""
+    with pytest.raises(UnknownValueError):
+        _split_violations({"shares": {"a": UNKNOWN_NUMBER_VALUE}, "moved_percent": UNKNOWN_NUMBER_VALUE})
 
 
