@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := haproxy prometheus
+# shellcheck: the workflow test lints the workflows' shell steps with it, as actionlint would
+SYSTEM_PACKAGES := haproxy prometheus shellcheck
 
 .PHONY: test demo preview bench setup clean
 

@@ -155,6 +155,7 @@ def test_a_linear_change_writes_each_steps_table_in_order_and_succeeds(
 ) -> None:
     id_, inputs, outputs = created(client, split_inputs({"versiona": 90, "versionb": 10}, kubeconfig_text))
     assert outputs["revision"] == 1 and outputs["planned_steps"] == []
+    assert inputs["moved_percent"] == 0.0  # a create is no shift
     cluster = Cluster(api_server)
     news = client.check(
         inputs,
@@ -326,12 +327,14 @@ def test_a_preview_shows_the_planned_steps_when_known_and_computed_when_not(clie
         {"versiona": 87.0, "versionb": 13.0},
         {"versiona": 60.0, "versionb": 40.0},
     ]
+    assert checked.inputs["moved_percent"] == 30.0  # what the policy pack's guarded-shift rule reads
     assert isinstance(checked.inputs["kubeconfig"], Unknown)
     assert client.diff(id_, outputs, checked.inputs) == SOME
     # a share not known yet: neither is the plan, and the diff is never "no change"
     news = split_inputs({"versiona": 60, "versionb": Unknown()}, "/no/cluster/here")
     checked = client.check(inputs, news)
     assert checked.failures == {} and isinstance(checked.inputs["planned_steps"], Unknown)
+    assert isinstance(checked.inputs["moved_percent"], Unknown)
     assert client.diff(id_, outputs, checked.inputs) == SOME
 
 
