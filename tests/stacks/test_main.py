@@ -36,6 +36,22 @@ def test_dev_stack_exports_effective_traffic(dev_config: dict[str, Any]) -> None
     assert graph.exports["endpoints"]["mynewendpoint"]["default_version"] == "versiona"
 
 
+def test_a_stack_exports_what_describe_compares_for_retained_values(dev_config: dict[str, Any]) -> None:
+    plain = run_stack(dev_config).exports["endpoints"]["mynewendpoint"]
+    assert plain["retained_properties"] == []
+    config = copy.deepcopy(dev_config)
+    endpoint = config[ENDPOINTS][0]
+    endpoint["retain_all_variant_properties"] = True
+    endpoint["exclude_retained_variant_properties"] = [{"variant_property_type": "DesiredWeight"}]
+    endpoint["versions"][0].update(num_replicas=3, autoscale_enabled=None)
+    graph = run_stack(config)
+    exported = graph.exports["endpoints"]["mynewendpoint"]
+    assert exported["retained_properties"] == ["DesiredInstanceCount"]
+    assert exported["declared_replicas"] == {"versiona": 3}
+    assert graph.named("mynewendpoint-versiona-deployment").ignore_changes == ("spec.replicas",)
+    assert "retain_weights" not in graph.named("mynewendpoint-traffic").inputs
+
+
 def test_seed_step_three_versionb_default_at_40(dev_config: dict[str, Any]) -> None:
     from components.stack_program import load_stack_spec
 
