@@ -2,16 +2,16 @@
 
 `local apply` moves traffic; it starts, stops and rewrites nothing else. Per endpoint it accepts
 changes of each version's `traffic_percentile`, `is_default` and `is_control_version_type` (the
-routing table: shares, default, control) and of the endpoint's `deployment_config` and
+routing table: shares, default, control), of the endpoint's `deployment_config` and
 `prometheus_url` (how the shift is stepped and watched), and of `retain_all_variant_properties`
-and `exclude_retained_variant_properties` (whether the declared weights are applied at all;
-`local apply` keeps the live table when weights are retained, as `pulumi up` does; a retained
-replica count needs nothing here, since a changed count is refused anyway). Anything else (a version or endpoint
-added or removed, an image, an entry script, replicas, auth, timeouts, ...) means other processes
-or another router configuration: it is refused, every such difference listed as `path: old ->
-new`, with the way out (restart the run). Node pools never reach a local run and are not
-compared. The order of versions does not matter here; the default it may imply is part of the
-table, and it may move only as `pulumi up` lets it (`default_move_problem`).
+and `exclude_retained_variant_properties` (whether declared weights are applied at all: with
+retained weights `local apply` keeps the live table, as `pulumi up` does; a retained replica
+count needs nothing here, a changed count being refused anyway). Anything else (a version or
+endpoint added or removed, an image, an entry script, replicas, auth, timeouts, ...) means other
+processes or another router configuration: it is refused, every such difference listed as
+`path: old -> new`, with the way out (restart the run). Node pools never reach a local run and
+are not compared. The order of versions does not matter here; the default it may imply is part
+of the table, and it may move only as `pulumi up` lets it (`default_move_problem`).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ and alarms that roll it back. The policy, its limits and the formulas both the s
 rollout planner need live here once: the cumulative share of the change each step reaches, and
 the total wait a shift may take, which the execution timeout must exceed. The sizes are shares
 of the change being made (from the current table to the new one), never instance counts.
+The seed's other update policy, `rolling_update_policy` (a version's pods replaced in batches),
+lives in `specification.rolling_update`; the seed allows one policy at a time, and so does this.
 """
 
 from __future__ import annotations
@@ -217,7 +219,7 @@ class BlueGreenUpdatePolicy(BaseModel):
 
 
 class DeploymentConfig(BaseModel):
-    """An endpoint's guarded traffic shifts (seed 004's `DeploymentConfig`): the steps and the alarms."""
+    """An endpoint's update policy (seed 004's `DeploymentConfig`): stepped shifts, or rolling updates."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -4,12 +4,16 @@ What Kubernetes does natively stays Kubernetes' job: the Deployment controller r
 in batches, holds each new pod `minReadySeconds` before it counts, and marks a rollout that
 stops progressing. The mapping (the README's table):
 
-| seed field | Deployment field | how |
-|---|---|---|
-| `maximum_batch_size` INSTANCE_COUNT N | `strategy.rollingUpdate.maxSurge: N`, `maxUnavailable: 0` | N new pods beside the old ones; an old pod goes for each new one available |
-| `maximum_batch_size` CAPACITY_PERCENT P | `maxSurge: "P%"`, `maxUnavailable: 0` | Kubernetes rounds P% of the replicas up: at least one pod |
-| `wait_interval_in_seconds` | `minReadySeconds` | a new pod serves while it bakes; it counts as available, and frees the next batch, only after |
-| `maximum_execution_timeout_in_seconds` | `progressDeadlineSeconds`, and Pulumi `customTimeouts` create/update | `up` waits this long for the rollout and fails after; Kubernetes marks the stalled rollout `ProgressDeadlineExceeded` |
+- `maximum_batch_size` `INSTANCE_COUNT` N: `strategy.rollingUpdate.maxSurge: N` and
+  `maxUnavailable: 0`: N new pods beside the old ones, an old pod going for each new one
+  available;
+- `maximum_batch_size` `CAPACITY_PERCENT` P: `maxSurge: "P%"`, `maxUnavailable: 0` (Kubernetes
+  rounds P% of the replicas up: at least one pod);
+- `wait_interval_in_seconds`: `minReadySeconds` (a new pod serves while it bakes; it counts as
+  available, and frees the next batch, only after);
+- `maximum_execution_timeout_in_seconds`: `progressDeadlineSeconds`, and the Deployment's Pulumi
+  `customTimeouts` for create and update (`rollout_timeout_seconds`): `up` waits this long for
+  the rollout and fails after; Kubernetes marks the stalled rollout `ProgressDeadlineExceeded`.
 
 `maxUnavailable: 0` because SageMaker's batch provisions new capacity before it terminates old
 capacity: serving capacity never drops during a rollout. Without a policy the Deployment keeps
