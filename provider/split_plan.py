@@ -22,7 +22,6 @@ PLAN_FIELDS = (
     "is_default_set",
     "blue_green_update_policy",
     "retain_weights",
-    "retained_shares",
 )
 
 
