@@ -34,16 +34,18 @@ from local_runtime.key_files import read_credentials
 from local_runtime.planner import local_endpoint_spec
 from local_runtime.router_control import LocalRouter, LocalRouterControl, served_table
 from local_runtime.router_reload import RouterReconfiguration, local_router_renderer
+from local_runtime.routing_record import LocalShift
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_record import EndpointState, RunState
-from local_runtime.routing_record import LocalShift
 from local_runtime.shift_recorder import ShiftRecorder, utc_now
 from rollout import (
     Clock,
+    PlannedStep,
     RollbackFailed,
     ShiftEvent,
     ShiftFailed,
     ShiftPolicy,
+    ShiftResult,
     ShiftRolledBack,
     SystemClock,
     plan_steps,
@@ -289,6 +291,63 @@ class EndpointShift:
             return declared
         return RoutingTable(start.steps, declared.default_version, declared.control_version)
 
+    def policy(self) -> ShiftPolicy:
+        """The engine's limits: the endpoint's policy with the local timings."""
+        config = self.spec.deployment_config
+        timings = self.timings
+        return ShiftPolicy.from_spec(
+            config.blue_green_update_policy if config is not None else None,
+            check_interval_seconds=timings.check_interval_seconds,
+            poll_interval_seconds=timings.poll_interval_seconds,
+            rollback_timeout_seconds=timings.rollback_timeout_seconds,
+        )
+
+    def walk(
+        self,
+        start: RoutingTable,
+        start_revision: int,
+        target: RoutingTable,
+        steps: tuple[PlannedStep, ...],
+        control: LocalRouterControl,
+        description: str,
+    ) -> ShiftResult:
+        """Walk `steps` from `start` (live as `start_revision`) on `control` with the endpoint's
+        policy and alarms (the routers' own metrics and agents; PromQL from `prometheus_url`),
+        the record following every event. The engine's failures propagate: the caller records
+        them (what is live after a rollback is the caller's to say)."""
+        timings = self.timings
+        policy = self.policy()
+        alarms = _alarms(self.spec)
+        stats = None
+        if any(isinstance(alarm, RouterMetricAlarm) for alarm in alarms):
+            ports = [router.metrics_port for router in self.routers]
+            stats = local_router_stats(ports, timings.clock.now, timings.check_interval_seconds / 2)
+        prom = None
+        if any(isinstance(alarm, PromQLAlarm) for alarm in alarms) and self.spec.prometheus_url:
+            prom = local_prometheus_query(self.spec.prometheus_url)
+        self.planned = ShiftPlanned(
+            start, start_revision, target, steps, policy.termination_wait_seconds, description
+        )
+        self.emit(self.planned)
+        self.recorder.begin(start, start_revision, target, steps, policy.termination_wait_seconds)
+
+        def on_event(event: ShiftEvent) -> None:
+            self.recorder.on_event(event)
+            self.emit(event)
+
+        return run_shift(
+            start,
+            steps,
+            start_revision=start_revision,
+            routers=control,
+            clock=timings.clock,
+            policy=policy,
+            alarms=alarms,
+            stats=stats,
+            prom=prom,
+            on_event=on_event,
+        )
+
     def run(self) -> EndpointOutcome:
         recovered = self.recovered = self.roll_back_interrupted()
         start, start_revision = self.live_table()
@@ -309,45 +368,10 @@ class EndpointShift:
                 self.name, "unchanged", start, start_revision, target, start, start_revision,
                 recovered=recovered,
             )
-        timings = self.timings
-        policy = ShiftPolicy.from_spec(
-            config.blue_green_update_policy if config is not None else None,
-            check_interval_seconds=timings.check_interval_seconds,
-            poll_interval_seconds=timings.poll_interval_seconds,
-            rollback_timeout_seconds=timings.rollback_timeout_seconds,
-        )
-        alarms = _alarms(self.spec)
-        stats = None
-        if any(isinstance(alarm, RouterMetricAlarm) for alarm in alarms):
-            ports = [router.metrics_port for router in self.routers]
-            stats = local_router_stats(ports, timings.clock.now, timings.check_interval_seconds / 2)
-        prom = None
-        if any(isinstance(alarm, PromQLAlarm) for alarm in alarms) and self.spec.prometheus_url:
-            prom = local_prometheus_query(self.spec.prometheus_url)
-        control = self.control(start, target)
-        self.planned = ShiftPlanned(
-            start, start_revision, target, steps, policy.termination_wait_seconds,
-            describe_policy(routing),
-        )
-        self.emit(self.planned)
-        self.recorder.begin(start, start_revision, target, steps, policy.termination_wait_seconds)
-
-        def on_event(event: ShiftEvent) -> None:
-            self.recorder.on_event(event)
-            self.emit(event)
-
         try:
-            result = run_shift(
-                start,
-                steps,
-                start_revision=start_revision,
-                routers=control,
-                clock=timings.clock,
-                policy=policy,
-                alarms=alarms,
-                stats=stats,
-                prom=prom,
-                on_event=on_event,
+            result = self.walk(
+                start, start_revision, target, steps, self.control(start, target),
+                describe_policy(routing),
             )
         except ShiftRolledBack as rolled:
             failure = LastFailure.from_error(rolled, utc_now())

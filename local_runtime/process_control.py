@@ -184,14 +184,7 @@ def stop_processes(
     # What is left of the groups (a worker whose master died) and children that left them:
     # every process of ours carries the marker, and nobody else's does.
     targets |= marked_pids(marker)
-    if not targets:
-        return set()
-    _signal_all(targets, signal.SIGTERM)
-    left = _wait_gone(targets, grace_seconds)
-    if left:
-        _signal_all(left, signal.SIGKILL)
-        _wait_gone(left, 5.0)
-    return targets
+    return _terminate(targets, grace_seconds)
 
 
 def stop_recorded_processes(
@@ -208,6 +201,11 @@ def stop_recorded_processes(
         with contextlib.suppress(ProcessLookupError, PermissionError):
             if os.getpgid(pid) in groups:
                 targets.add(pid)
+    return _terminate(targets, grace_seconds)
+
+
+def _terminate(targets: set[int], grace_seconds: float) -> set[int]:
+    """SIGTERM `targets`, SIGKILL what is left after `grace_seconds`; returns `targets`."""
     if not targets:
         return set()
     _signal_all(targets, signal.SIGTERM)

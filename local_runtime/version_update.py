@@ -28,8 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from local_runtime.alarm_sources import local_prometheus_query, local_router_stats
-from local_runtime.apply_events import EndpointOutcome, ShiftPlanned
+from local_runtime.apply_events import EndpointOutcome
 from local_runtime.endpoint_shift import EndpointShift, describe_policy
 from local_runtime.errors import LocalRunError
 from local_runtime.key_files import read_credentials
@@ -47,17 +46,13 @@ from local_runtime.shift_recorder import utc_now
 from local_runtime.venvs import ensure_venv, venv_cache_dir
 from rollout import (
     RollbackFailed,
-    ShiftEvent,
-    ShiftPolicy,
     ShiftRolledBack,
     plan_steps,
-    run_shift,
 )
 from rollout.shift_progress import LastFailure
 from router.endpoint_router import CONFIG_FILE, RouterSite, render_endpoint_router
 from router.model import StaticReplicas
 from router.names import green_target
-from specification.alarms import PromQLAlarm, RouterMetricAlarm
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 from specification.stack_config import LoadedStack
@@ -298,7 +293,7 @@ class VersionReplacement:
     def run(self) -> EndpointOutcome:
         shift = self.shift
         live, live_revision = shift.live_table()
-        if live != shift.local_spec.routing:
+        if live != shift.target(live):
             raise LocalRunError(
                 f"endpoint {shift.name}: version {self.version}'s serving definition changed and "
                 "so did the endpoint's traffic; `local apply` replaces a version with the traffic "
@@ -311,13 +306,6 @@ class VersionReplacement:
         tables = replacement_tables(live, self.version)
         config = shift.spec.deployment_config
         routing = config.traffic_routing_configuration if config is not None else None
-        timings = shift.timings
-        policy = ShiftPolicy.from_spec(
-            config.blue_green_update_policy if config is not None else None,
-            check_interval_seconds=timings.check_interval_seconds,
-            poll_interval_seconds=timings.poll_interval_seconds,
-            rollback_timeout_seconds=timings.rollback_timeout_seconds,
-        )
         steps = tuple(plan_steps(tables.start, tables.target, routing))
         old_spec = EndpointSpec.model_validate(self.entry.spec)
         old_local = local_endpoint_spec(old_spec)
@@ -331,41 +319,14 @@ class VersionReplacement:
             self._stop(self._replicas(generation))
             self._save(replacement=None)
             raise
-        alarms = _alarms(shift.spec)
-        stats = None
-        if any(isinstance(alarm, RouterMetricAlarm) for alarm in alarms):
-            ports = [router.metrics_port for router in shift.routers]
-            stats = local_router_stats(ports, timings.clock.now, timings.check_interval_seconds / 2)
-        prom = None
-        if any(isinstance(alarm, PromQLAlarm) for alarm in alarms) and shift.spec.prometheus_url:
-            prom = local_prometheus_query(shift.spec.prometheus_url)
         control = LocalRouterControl(shift.routers, before_write=shift.recorder.before_write)
-        shift.planned = ShiftPlanned(
-            tables.start, live_revision, tables.target, steps, policy.termination_wait_seconds,
+        description = (
             f"blue/green replacement of {self.version} ({len(green)} new replica(s)): "
-            + describe_policy(routing),
+            + describe_policy(routing)
         )
-        shift.emit(shift.planned)
-        shift.recorder.begin(
-            tables.start, live_revision, tables.target, steps, policy.termination_wait_seconds
-        )
-
-        def on_event(event: ShiftEvent) -> None:
-            shift.recorder.on_event(event)
-            shift.emit(event)
-
         try:
-            result = run_shift(
-                tables.start,
-                steps,
-                start_revision=live_revision,
-                routers=control,
-                clock=timings.clock,
-                policy=policy,
-                alarms=alarms,
-                stats=stats,
-                prom=prom,
-                on_event=on_event,
+            result = shift.walk(
+                tables.start, live_revision, tables.target, steps, control, description
             )
         except ShiftRolledBack as rolled:
             # every router serves the start again: all of the version on blue
@@ -418,10 +379,3 @@ class VersionReplacement:
         self.shift.recorder.completed(tables.final, final_revision, recorded)
         self._save(replacement=None, code_digests=digests)
         return final_revision
-
-
-def _alarms(spec: EndpointSpec) -> tuple[RouterMetricAlarm | PromQLAlarm, ...]:
-    config = spec.deployment_config
-    rollback = config.auto_rollback_configuration if config is not None else None
-    return tuple(rollback.alarms or ()) if rollback is not None else ()
-
