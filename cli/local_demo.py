@@ -4,7 +4,9 @@
 90/10) with real inference servers and the real router on loopback, sends `--requests` scoring
 calls with the primary key, shows the split the router made next to the configured one, shows a
 call without a key refused with 401 and one pinned to versionb by the `x-model-version` header,
-then stops everything, also on an error, Ctrl-C or SIGTERM. It uses its own temporary run
+then stops everything, also on an error, Ctrl-C or SIGTERM. First it trains the stack's models
+(`models/train_demo_models.py` next to the stack config, when there is one), so the versions score
+with real model files. It uses its own temporary run
 directory and a free port, so it never collides with a `local up` of the same stack.
 """
 
@@ -14,6 +16,7 @@ import argparse
 import json
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -108,6 +111,21 @@ def _exercise(
     )
 
 
+TRAINING_SCRIPT = Path("models") / "train_demo_models.py"  # beside the stack config
+
+
+def _train_models(console: Console, stack_dir: Path) -> None:
+    """Run the stack's training script, which writes the model files its versions serve."""
+    script = stack_dir / TRAINING_SCRIPT
+    if not script.is_file():
+        return
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise LocalRunError(f"{script} failed:\n{done.stderr.strip()}")
+    for line in done.stdout.splitlines():
+        console.print(f"trained: {escape(line)}")
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -134,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = stack_config_path(args.stack, find_project_dir())
         stack = load_stack(args.stack, config)
+        _train_models(console, stack.source_dir)
         progress = Progress(console)
         with progress.spinner():
             state = start_local_run(

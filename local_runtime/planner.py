@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from credentials.endpoint_credentials import EndpointCredentials
 from local_runtime.errors import LocalRunError
@@ -30,12 +31,14 @@ from local_runtime.run_plan import (
     LOOPBACK,
     EndpointPlan,
     LocalPlan,
+    ModelPlan,
     ReplicaPlan,
     SkippedVersion,
 )
 from router.endpoint_router import JWT_KEY_FILE, RouterSite, render_endpoint_router
 from router.model import StaticReplicas
 from specification.endpoint import EndpointSpec
+from specification.models import model_dir, uri_kind
 from specification.source_paths import OutsideStackDirError, resolve_in_stack_dir
 from specification.stack_config import LoadedStack
 from specification.version import VersionSpec
@@ -44,6 +47,8 @@ __all__ = [
     "COLLECT_DATA_FILE_ENV",
     "EndpointPlan",
     "LocalPlan",
+    "MODEL_DIR_ENV",
+    "ModelPlan",
     "OnImageVersion",
     "ReplicaPlan",
     "SkippedVersion",
@@ -59,6 +64,7 @@ _UNIX_SOCKET_PATH_MAX = 107
 COLLECT_ENTRY_SCRIPT_ENV = "MODEL_ENDPOINTS_ENTRY_SCRIPT"
 COLLECT_VERSION_ENV = "MODEL_ENDPOINTS_VERSION"
 COLLECT_DATA_FILE_ENV = "MODEL_ENDPOINTS_MODEL_DATA_FILE"
+MODEL_DIR_ENV = "AZUREML_MODEL_DIR"
 
 
 def replica_count(version: VersionSpec) -> int:
@@ -125,6 +131,40 @@ def local_endpoint_spec(spec: EndpointSpec) -> EndpointSpec | None:
     return spec if len(kept) == len(spec.versions) else _local_spec(spec, kept)
 
 
+def _model_plans(
+    stack: LoadedStack, layout: RunLayout, endpoint: EndpointSpec, version: VersionSpec
+) -> list[ModelPlan]:
+    """Where each model of `version` is read from locally (`local_uri`, else `uri`)."""
+    plans = []
+    for number, model in enumerate(version.models):
+        source = model.local_uri or model.uri
+        kind = uri_kind(source)
+        if kind == "pvc":
+            raise LocalRunError(
+                f"version {version.name} of endpoint {endpoint.name}: models[{number}].uri "
+                f"{source!r} is a claim in a cluster, which cannot be read locally; give the "
+                "model a local_uri (a local copy, or a URI local up can fetch)"
+            )
+        local_path: Path | None = None
+        if kind == "file":
+            local_path = Path(urlsplit(source).path)
+        elif kind == "local":
+            local_path = stack.source_dir / source  # relative to the stack's directory
+        plans.append(
+            ModelPlan(
+                endpoint=endpoint.name,
+                version=version.name,
+                name=model.name,
+                model_version=model.version,
+                source=source,
+                local_path=local_path,
+                sha256=model.sha256,
+                link=layout.models_dir(endpoint.name, version.name) / model.relative_dir,
+            )
+        )
+    return plans
+
+
 def _replica_env(
     layout: RunLayout,
     endpoint: EndpointSpec,
@@ -133,6 +173,10 @@ def _replica_env(
     qualified_data_files: bool,
 ) -> dict[str, str]:
     env = {"AML_APP_ROOT": str(user_script.parent), **version.env}
+    if version.models:
+        env[MODEL_DIR_ENV] = model_dir(
+            version.models, str(layout.models_dir(endpoint.name, version.name))
+        )
     if version.collect_model_data:
         data_file = layout.model_data_file(
             endpoint.name, version.name, qualified=qualified_data_files
@@ -203,6 +247,7 @@ def plan_local_run(
     )
 
     plans: list[EndpointPlan] = []
+    models: list[ModelPlan] = []
     skipped_endpoints: list[str] = []
     for index, endpoint in enumerate(endpoints):
         kept = [v for v in endpoint.versions if v.inference_config is not None]
@@ -216,6 +261,7 @@ def plan_local_run(
             config = version.inference_config
             assert config is not None
             user_script = _user_script(stack, endpoint, version, config.entry_script)
+            models += _model_plans(stack, layout, endpoint, version)
             env = _replica_env(layout, endpoint, version, user_script, collected[version.name] > 1)
             for number in range(1, replica_count(version) + 1):
                 replicas.append(
@@ -282,4 +328,5 @@ def plan_local_run(
         endpoints=tuple(plans),
         skipped=tuple(image_only),
         skipped_endpoints=tuple(skipped_endpoints),
+        models=tuple(models),
     )
