@@ -9,23 +9,18 @@ the first test that needs it (about 35 s), reused after that."""
 from __future__ import annotations
 
 import hashlib
-import http.server
-import ssl
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from local_runtime.errors import ModelChecksumError, ModelFetchError
 from local_runtime.model_cache import fetch_model
 from local_runtime.model_digest import content_digest
 from local_runtime.model_storage import StorageDownloader, ensure_storage_venv
 from local_runtime.venvs import Venv, venv_cache_dir
-from tests.kube_adapter.tls_certificates import CertificateAuthority
-from tests.ports import free_port
+from tests.local_runtime.model_servers import serve_https, serve_s3
 
 MODEL_BYTES = b"\x00\x01 model weights \xff" * 64
 
@@ -35,37 +30,14 @@ def storage_venv() -> Venv:
     return ensure_storage_venv(venv_cache_dir())
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
-        pass
-
-
 @pytest.fixture
 def https_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    """A TLS file server on 127.0.0.1 serving `tmp_path/site`; yields (port, the CA's PEM file)."""
+    """A TLS file server on 127.0.0.1 with iris/3/model.safetensors; yields (port, CA file)."""
     site = tmp_path / "site"
     (site / "iris" / "3").mkdir(parents=True)
     (site / "iris" / "3" / "model.safetensors").write_bytes(MODEL_BYTES)
-    authority = CertificateAuthority("model-endpoints-test-ca")
-    issued = authority.issue("127.0.0.1", server=True)
-    (tmp_path / "server.pem").write_bytes(issued.certificate_pem + issued.key_pem)
-    (tmp_path / "ca.pem").write_bytes(authority.certificate_pem)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(tmp_path / "server.pem")
-
-    def handler(*args: object) -> _Handler:
-        return _Handler(*args, directory=str(site))  # type: ignore[arg-type]
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], tmp_path / "ca.pem"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_https(site, tmp_path) as served:
+        yield served
 
 
 def test_an_https_model_is_fetched_once_through_the_test_ca_into_the_cache(
@@ -116,14 +88,8 @@ def test_a_checksum_mismatch_is_refused_naming_both_digests_and_nothing_is_cache
 
 @pytest.fixture
 def s3_server() -> Iterator[str]:
-    """moto's S3-compatible server on 127.0.0.1; yields its endpoint URL."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with serve_s3() as endpoint_url:
+        yield endpoint_url
 
 
 def test_an_s3_prefix_is_fetched_with_its_tree_from_an_s3_compatible_server(
