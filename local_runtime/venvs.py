@@ -131,7 +131,9 @@ def _locked(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _run_pip(python: Path, requirements: tuple[str, ...], progress: Progress, base: str) -> None:
+def _run_pip(
+    python: Path, requirements: tuple[str, ...], progress: Progress, base: str = SERVER_REQUIREMENT
+) -> None:
     command = [
         str(python),
         "-m",
