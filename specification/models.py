@@ -174,8 +174,9 @@ class ModelSpec(BaseModel):
         pattern=r"^[0-9a-fA-F]{64}$",
         description="Expected SHA-256 of the model's content: of its file when it is one file "
         "(`sha256sum model.onnx`), else of the listing of its files (`cd <model dir> && find -L "
-        ". -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum`). `local up` "
-        "refuses a model whose content differs, naming both digests.",
+        ". -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum`). A model whose "
+        "content differs is refused naming both digests: by `local up` before anything starts, "
+        "in a cluster by the init container `verify-model-<index>` before the server starts.",
     )
     secret_name: str | None = Field(
         default=None,

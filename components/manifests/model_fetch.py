@@ -5,7 +5,9 @@ storage-initializer image (its own entrypoint, `<uri> <dir>`), which writes into
 sized by `models_disk_gb`; the pod's server starts only once every fetch succeeded, and a failed
 one leaves the pod in `Init:Error` with the initializer's message in that container's log. A
 model's Secret reaches only its own init container. A `pvc://` model is its claim, mounted
-read-only with no copy. In the model container every model is a read-only mount of its own at
+read-only with no copy. A model with a `sha256` is then checked by a `verify-model-<index>` init
+container (the same image's POSIX shell and coreutils, computing the digest that
+`local_runtime.model_digest` defines), which fails the pod naming both digests. In the model container every model is a read-only mount of its own at
 `/var/azureml-app/azureml-models/<name>/<version>` (a `subPath` of the volume holding it), so no
 mount lies inside another read-only one (a container runtime cannot create a mount point there),
 and `AZUREML_MODEL_DIR` is set as Azure ML sets it.
@@ -30,11 +32,13 @@ __all__ = [
     "GCS_CREDENTIALS_FILE",
     "MODEL_DIR_ENV",
     "MODELS_VOLUME",
+    "VERIFY_SCRIPT",
     "fetch_containers",
     "model_environment",
     "model_mounts",
     "model_volumes",
     "models_disk_quantity",
+    "verify_containers",
 ]
 
 MODELS_VOLUME = "models"  # the emptyDir the initializers write into
@@ -44,6 +48,25 @@ IMAGE_MODEL_DIR_ENV = "MODEL_ENDPOINTS_MODEL_DIR"
 # KServe's convention for a GCS service account key in a Secret (its gcs credential builder).
 GCS_CREDENTIALS_FILE = "gcloud-application-credentials.json"
 _SECRETS_DIR = "/var/secrets"
+# `sh -c VERIFY_SCRIPT verify-model <dir> <expected sha256> <label>`: the model digest of <dir>
+# (one file: its sha256; several: the sha256 of their sorted sha256sum listing, links followed).
+VERIFY_SCRIPT = """\
+cd "$1" || exit 1
+count=$(find -L . -type f -print0 | tr -dc '\\000' | wc -c)
+if [ "$count" -eq 0 ]; then
+  echo "$3: $1 holds no file" >&2
+  exit 1
+elif [ "$count" -eq 1 ]; then
+  actual=$(find -L . -type f -print0 | xargs -0 cat | sha256sum | cut -d ' ' -f 1)
+else
+  actual=$(find -L . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d ' ' -f 1)
+fi
+if [ "$actual" != "$2" ]; then
+  echo "$3: sha256 mismatch: expected $2, got $actual" >&2
+  exit 1
+fi
+echo "$3: sha256 $actual verified"
+"""
 
 
 def _fetched(version: VersionSpec) -> list[tuple[int, ModelSpec]]:
@@ -98,6 +121,39 @@ def fetch_containers(version: VersionSpec, resources: dict[str, Any]) -> list[di
             container["envFrom"] = [{"secretRef": {"name": model.secret_name}}]
         container["volumeMounts"] = mounts
         containers.append(container)
+    return containers
+
+
+def verify_containers(version: VersionSpec, resources: dict[str, Any]) -> list[dict[str, Any]]:
+    """One init container per model with a `sha256`, after the fetches: it reads the model where
+    the fetch wrote it (or from its claim) and fails the pod when the content differs."""
+    claims = _claims(version)
+    containers = []
+    for index, model in enumerate(version.models):
+        if model.sha256 is None:
+            continue
+        directory = posixpath.join(FETCH_DIR, model.relative_dir)
+        if model.kind == "pvc":
+            claim, path = _claim(model)
+            mount = {
+                "name": _claim_volume(claims.index(claim)),
+                "mountPath": directory,
+                "subPath": path,
+                "readOnly": True,
+            }
+        else:
+            mount = {"name": MODELS_VOLUME, "mountPath": FETCH_DIR, "readOnly": True}
+        label = f"model {model.name}:{model.version}"
+        containers.append(
+            {
+                "name": f"verify-model-{index}",
+                "image": STORAGE_INITIALIZER_IMAGE,
+                "command": ["/bin/sh", "-c", VERIFY_SCRIPT, "verify-model"],
+                "args": [directory, model.sha256.lower(), label],
+                "resources": resources,
+                "volumeMounts": [mount],
+            }
+        )
     return containers
 
 

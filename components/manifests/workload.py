@@ -29,6 +29,7 @@ from components.manifests.model_fetch import (
     model_mounts,
     model_volumes,
     models_disk_quantity,
+    verify_containers,
 )
 from components.manifests.quantities import cpu_quantity, memory_quantity
 from specification.endpoint import EndpointSpec
@@ -266,7 +267,11 @@ def deployment(
         ]
         if tolerations:
             pod_spec["tolerations"] = tolerations
-    init_containers = fetch_containers(version, _resources(version, pool, accelerators=False))
+    fetch_resources = _resources(version, pool, accelerators=False)
+    init_containers = [
+        *fetch_containers(version, fetch_resources),
+        *verify_containers(version, fetch_resources),
+    ]
     volumes = model_volumes(version)
     if version.inference_config is not None:
         init_containers.append(_install_container(version, pool))

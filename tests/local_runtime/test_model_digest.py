@@ -1,6 +1,8 @@
 """The model digest is what the README's shell commands print: `sha256sum` of a one-file model,
 the digest of the sorted `sha256sum` listing of a directory (links followed), for the same
-files."""
+files; and the cluster's verify init container (its script run here with /bin/sh, as the
+storage-initializer image's Debian shell runs it) computes the same digest and refuses a
+mismatch naming both."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from components.manifests.model_fetch import VERIFY_SCRIPT
 from local_runtime.model_digest import content_digest
 
 LISTING = "find -L . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum"
@@ -55,3 +58,31 @@ def test_a_change_in_any_file_or_name_changes_the_digest(tmp_path: Path) -> None
 def test_an_empty_directory_has_no_digest(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="holds no file"):
         content_digest(tmp_path)
+
+
+def _verify(directory: Path, expected: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["/bin/sh", "-c", VERIFY_SCRIPT, "verify-model", str(directory), expected, "model iris:3"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("files", [{"model.onnx": b"one file"}, {"a.bin": b"1", "sub/b.txt": b"2", "C": b"3"}])
+def test_the_clusters_verify_container_computes_the_same_digest(tmp_path: Path, files: dict[str, bytes]) -> None:
+    for name, body in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(body)
+    digest = content_digest(tmp_path)
+    passed = _verify(tmp_path, digest)
+    assert passed.returncode == 0 and f"model iris:3: sha256 {digest} verified" in passed.stdout
+    wrong = "0" * 64
+    failed = _verify(tmp_path, wrong)
+    assert failed.returncode == 1
+    assert failed.stderr.strip() == f"model iris:3: sha256 mismatch: expected {wrong}, got {digest}"
+
+
+def test_the_verify_container_fails_on_an_empty_model(tmp_path: Path) -> None:
+    failed = _verify(tmp_path, "0" * 64)
+    assert failed.returncode == 1 and "holds no file" in failed.stderr

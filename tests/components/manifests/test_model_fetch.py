@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from components.manifests.workload import deployment
+from components.manifests.model_fetch import VERIFY_SCRIPT
 from specification.models import STORAGE_INITIALIZER_IMAGE
 from specification.version import InferenceConfig
 from tests.kubernetes_schema import validate_manifest
@@ -150,3 +151,25 @@ def test_a_version_without_models_is_unchanged_by_them() -> None:
     pod = _pod()
     assert "initContainers" not in pod and "volumes" not in pod
     assert "AZUREML_MODEL_DIR" not in _env(pod["containers"][0])
+
+
+def test_a_checksum_is_verified_after_the_fetches_from_where_each_model_is() -> None:
+    digest = "AB" * 32
+    pod = _pod(
+        models=[
+            _model("s3://models/iris/3", sha256=digest),
+            _model("https://models.example.com/x/1/model.onnx", name="x", version=1),
+            _model("pvc://store/registry/resnet/7", name="resnet", version=7, sha256="cd" * 32),
+        ]
+    )
+    names = [c["name"] for c in pod["initContainers"]]
+    assert names == ["fetch-model-0", "fetch-model-1", "verify-model-0", "verify-model-2"]
+    fetched, claimed = pod["initContainers"][2], pod["initContainers"][3]
+    assert fetched["image"] == STORAGE_INITIALIZER_IMAGE
+    assert fetched["command"] == ["/bin/sh", "-c", VERIFY_SCRIPT, "verify-model"]
+    assert fetched["args"] == ["/mnt/models/iris/3", "ab" * 32, "model iris:3"]
+    assert fetched["volumeMounts"] == [{"name": "models", "mountPath": "/mnt/models", "readOnly": True}]
+    assert claimed["args"] == ["/mnt/models/resnet/7", "cd" * 32, "model resnet:7"]
+    assert claimed["volumeMounts"] == [
+        {"name": "model-claim-0", "mountPath": "/mnt/models/resnet/7", "subPath": "registry/resnet/7", "readOnly": True}
+    ]
