@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := haproxy prometheus
+# shellcheck: the workflow test lints the workflows' shell steps with it, as actionlint would
+SYSTEM_PACKAGES := haproxy prometheus shellcheck
 
 .PHONY: test demo preview bench setup clean
 
@@ -32,6 +33,7 @@ bench: setup
 	$(BIN)/python benchmarks/mocked_topology.py
 	$(BIN)/python benchmarks/router_latency.py
 	$(BIN)/python benchmarks/shift_latency.py
+	$(BIN)/python benchmarks/cloud_pools.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -2,8 +2,11 @@
 
 Not a test (nothing is asserted): it prints a table of requests/s and p50/p99 latency at 1 and 50
 connections, directly to the backend and through the router without auth, with API-key auth and
-with ES256 JWT auth, plus the latency the router adds at 1 connection. Each figure is the
-median of `--repeat` interleaved runs (the machine's other work makes single runs noisy).
+with ES256 JWT auth, plus the latency the router adds at 1 connection. Each router runs as in a
+pod, with its routing agent beside it receiving the request log (per-version request times for
+p99 alarms); one more router without auth has the request log off, which shows what the log
+costs. Each figure is the median of `--repeat` interleaved runs (the machine's other work makes
+single runs noisy).
 
     .venv/bin/python benchmarks/router_latency.py [--duration 5] [--repeat 3] [--json]
 
@@ -35,12 +38,14 @@ from local_runtime.ports import free_ports, wait_for_listener  # noqa: E402
 from router import (  # noqa: E402
     ApiKeyHashes,
     AuthMaterial,
+    RouterConfig,
     RouterSettings,
     StaticReplicas,
     TokenVerification,
     check_required_files,
     render_router,
 )
+from router_agent.command_line import AgentOptions, agent_arguments  # noqa: E402
 from router_agent.routing_dir import routing_files, write_generation  # noqa: E402
 from specification import EndpointSpec, VersionSpec  # noqa: E402
 
@@ -48,6 +53,7 @@ API_KEY = "bench-primary-key-5f1e0c2b9a"
 ISSUER = "https://issuer.example"
 AUDIENCE = "model-endpoint"
 LOOPBACK = "127.0.0.1"
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 _PORTS = free_ports()  # distinct free ports on 127.0.0.1 (local_runtime.ports)
 
 
@@ -55,6 +61,7 @@ _PORTS = free_ports()  # distinct free ports on 127.0.0.1 (local_runtime.ports)
 class Run:
     path: str
     auth: str
+    request_log: bool
     connections: int
     requests_per_s: float
     p50_us: float
@@ -64,9 +71,11 @@ class Run:
 
 
 class Process:
-    def __init__(self, args: list[str], log: Path) -> None:
+    def __init__(self, args: list[str], log: Path, cwd: Path | None = None) -> None:
         self._log = open(log, "wb")
-        self._process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
+        self._process = subprocess.Popen(
+            args, stdout=self._log, stderr=subprocess.STDOUT, cwd=cwd
+        )
 
     def stop(self) -> None:
         if self._process.poll() is None:
@@ -136,9 +145,32 @@ def _jwt_material(work: Path) -> tuple[Path, str]:
     return public, token
 
 
+def _agent(config: RouterConfig, directory: Path) -> Process:
+    """The routing agent beside a router, as its sidecar runs it (`python -m router_agent`)."""
+    options = AgentOptions(
+        routing_dir=Path(config.routing_dir),
+        admin_socket=config.admin_socket,
+        map_path=config.split_map_path,
+        host=LOOPBACK,
+        port=config.agent_port,
+        request_log=config.request_log_socket,
+    )
+    process = Process(
+        [sys.executable, "-m", "router_agent", *agent_arguments(options)],
+        directory / "agent.log",
+        cwd=PROJECT_DIR,
+    )
+    try:
+        wait_for_listener(config.agent_port)
+    except BaseException:
+        process.stop()
+        raise
+    return process
+
+
 def _router(
-    work: Path, backend_port: int, auth_kind: str, threads: int | None
-) -> tuple[Process, int, dict[str, str]]:
+    work: Path, backend_port: int, auth_kind: str, threads: int | None, request_log: bool
+) -> tuple[list[Process], int, dict[str, str]]:
     spec = EndpointSpec(
         name="bench",
         auth_enabled=auth_kind == "key",
@@ -148,9 +180,9 @@ def _router(
             VersionSpec(name="v1", image="bench", replica_max_concurrent_requests=1000)
         ],
     )
-    directory = work / f"router-{auth_kind}"
+    directory = work / f"router-{auth_kind}-{'log' if request_log else 'nolog'}"
     directory.mkdir()
-    port, metrics_port = next(_PORTS), next(_PORTS)
+    port, metrics_port, agent_port = next(_PORTS), next(_PORTS), next(_PORTS)
     headers: dict[str, str] = {}
     auth = AuthMaterial()
     if auth_kind == "key":
@@ -171,6 +203,8 @@ def _router(
             bind_address=LOOPBACK,
             port=port,
             metrics_port=metrics_port,
+            agent_port=agent_port,
+            request_log=request_log,
             map_dir=str(directory / "maps"),
             routing_dir=str(directory / "routing"),
             admin_socket=str(directory / "admin.sock"),
@@ -184,7 +218,14 @@ def _router(
     check_required_files(config)
     cfg = directory / "router.cfg"
     cfg.write_text(config.haproxy_cfg)
-    return _haproxy(cfg, directory, [port, metrics_port]), port, headers
+    processes = [_agent(config, directory)] if request_log else []
+    try:
+        processes.append(_haproxy(cfg, directory, [port, metrics_port]))
+    except BaseException:
+        for process in processes:
+            process.stop()
+        raise
+    return processes, port, headers
 
 
 _UNITS = {"us": 1.0, "ms": 1000.0, "s": 1_000_000.0}
@@ -254,29 +295,32 @@ def main() -> int:
         processes: list[Process] = []
         try:
             processes.append(_backend(work, backend_port))
-            targets: list[tuple[str, str, int, dict[str, str]]] = [
-                ("direct", "-", backend_port, {})
+            targets: list[tuple[str, str, bool, int, dict[str, str]]] = [
+                ("direct", "-", False, backend_port, {})
             ]
-            for auth_kind in ("none", "key", "jwt"):
-                process, port, headers = _router(
-                    work, backend_port, auth_kind, options.router_threads or None
+            for auth_kind, request_log in (
+                ("none", False), ("none", True), ("key", True), ("jwt", True)
+            ):
+                started, port, headers = _router(
+                    work, backend_port, auth_kind, options.router_threads or None, request_log
                 )
-                processes.append(process)
-                targets.append(("router", auth_kind, port, headers))
+                processes += started
+                targets.append(("router", auth_kind, request_log, port, headers))
             for connections in (1, 50):
-                samples: dict[str, list[tuple[float, float, float, int, int]]] = {}
+                samples: dict[tuple[str, bool], list[tuple[float, float, float, int, int]]] = {}
                 for _ in range(options.repeat):  # interleaved, so drift hits every path alike
-                    for _path, auth_kind, port, headers in targets:
+                    for _path, auth_kind, request_log, port, headers in targets:
                         _wrk(port, connections, 1, headers)  # warm-up
-                        samples.setdefault(auth_kind, []).append(
+                        samples.setdefault((auth_kind, request_log), []).append(
                             _wrk(port, connections, options.duration, headers)
                         )
-                for path, auth_kind, _port, _headers in targets:
-                    got = samples[auth_kind]
+                for path, auth_kind, request_log, _port, _headers in targets:
+                    got = samples[(auth_kind, request_log)]
                     runs.append(
                         Run(
                             path,
                             auth_kind,
+                            request_log,
                             connections,
                             statistics.median(g[0] for g in got),
                             statistics.median(g[1] for g in got),
@@ -294,15 +338,16 @@ def main() -> int:
         return 0
     direct = {run.connections: run for run in runs if run.path == "direct"}
     print(
-        f"{'path':<8} {'auth':<5} {'conns':>5} {'req/s':>10} {'p50 µs':>8} {'p99 µs':>8} "
-        f"{'+p50 µs':>8} {'% of direct':>11} {'errors':>6}"
+        f"{'path':<8} {'auth':<5} {'log':<4} {'conns':>5} {'req/s':>10} {'p50 µs':>8} "
+        f"{'p99 µs':>8} {'+p50 µs':>8} {'% of direct':>11} {'errors':>6}"
     )
     for run in runs:
         base = direct[run.connections]
         added = "" if run.path == "direct" else f"{run.p50_us - base.p50_us:+.0f}"
         share = f"{100 * run.requests_per_s / base.requests_per_s:.0f}%"
         print(
-            f"{run.path:<8} {run.auth:<5} {run.connections:>5} {run.requests_per_s:>10,.0f} "
+            f"{run.path:<8} {run.auth:<5} {'on' if run.request_log else 'off':<4} "
+            f"{run.connections:>5} {run.requests_per_s:>10,.0f} "
             f"{run.p50_us:>8.0f} {run.p99_us:>8.0f} {added:>8} {share:>11} "
             f"{run.non_2xx + run.socket_errors:>6}"
         )

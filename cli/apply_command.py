@@ -74,8 +74,9 @@ def _apply_outcome(report: ApplyReport, error: str | None) -> str:
 def apply_document(report: ApplyReport, error: str | None = None) -> dict[str, Any]:
     """What `local apply --json` prints: the apply's outcome (`applied`, `rolled_back`,
     `rollback_failed`) and error message, and per endpoint its outcome (`unchanged`, `shifted`,
-    `rolled_back`, `rollback_failed`), the traffic before, targeted and now, the revision now and
-    each step."""
+    `replaced`, `rolled_back`, `rollback_failed`), the traffic before, targeted and now, the
+    revision now and each step (a replacement's steps name the version's new replicas
+    `<version>_green`)."""
     return {
         "stack": report.stack,
         "outcome": _apply_outcome(report, error),
@@ -89,6 +90,7 @@ def _print_summary(console: Console, report: ApplyReport) -> None:
         verb = {
             "unchanged": "unchanged",
             "shifted": "shifted",
+            "replaced": "a version replaced blue/green",
             "rolled_back": "rolled back",
             "rollback_failed": "ROLLBACK FAILED (routers' state unknown)",
         }

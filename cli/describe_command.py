@@ -2,7 +2,7 @@
 deployed stack.
 
     model-endpoints describe --stack dev [--endpoint E] [--target local|stack] [--json]
-                             [--cwd DIR] [--kubeconfig PATH] [--context NAME]
+                             [--cwd DIR] [--kubeconfig PATH] [--context NAME] [--topology]
 
 The local run is read as `local status` reads it (`cli.local_endpoint_status`); a deployed stack
 through its outputs and the cluster (`cli.stack_endpoint_status`). Without `--target`, the
@@ -19,6 +19,7 @@ from typing import Any
 
 from cli.console import print_json, stderr_console
 from cli.credential_commands import stack_outputs
+from cli.describe_topology import status_topologies
 from cli.local_endpoint_status import read_local_statuses
 from cli.run_selection import layout_for
 from cli.stack_endpoint_status import read_stack_status
@@ -70,6 +71,12 @@ def add_describe_parser(commands: argparse._SubParsersAction[argparse.ArgumentPa
         action="store_true",
         help="Print one JSON object on stdout (messages stay on stderr).",
     )
+    describe.add_argument(
+        "--topology",
+        action="store_true",
+        help="Also draw each endpoint as a Mermaid flowchart (router, versions with the share "
+        "the routers serve, node pools), from the stack's config; in --json as `topology`.",
+    )
     describe.set_defaults(handler=run_describe)
 
 
@@ -103,16 +110,18 @@ def run_describe(args: argparse.Namespace) -> int:
         statuses = read_local_statuses(layout_for(args.stack), args.stack, args.endpoint)
     else:
         statuses = _stack_statuses(args)
+    pictures = status_topologies(args.stack, statuses) if args.topology else {}
     if args.json:
-        document: dict[str, Any] = {
-            "stack": args.stack,
-            "target": target,
-            "endpoints": {status.endpoint_name: status.to_json() for status in statuses},
-        }
+        endpoints = {status.endpoint_name: status.to_json() for status in statuses}
+        for name, picture in pictures.items():
+            endpoints[name]["topology"] = picture
+        document: dict[str, Any] = {"stack": args.stack, "target": target, "endpoints": endpoints}
         print_json(document)
     else:
         console = stderr_console()
         source = f"local run {args.stack}" if target == "local" else f"deployed stack {args.stack}"
         for status in statuses:
             print_status(console, status, source)
+            if status.endpoint_name in pictures:
+                console.print("```mermaid\n" + pictures[status.endpoint_name] + "```", markup=False)
     return 0

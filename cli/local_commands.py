@@ -189,6 +189,17 @@ def _print_status(console: Console, report: RunReport) -> None:
                 live,
                 requests,
             )
+            green = version.green
+            if green is not None:  # being replaced blue/green: the new replicas, as the router sees them
+                green_live = "?" if green.live_share is None else f"{green.live_share:g}"
+                table.add_row(
+                    f"  {version.name} green ({', '.join(green.replicas)})",
+                    f"{green.replicas_running}/{len(green.replicas)}",
+                    "",
+                    "",
+                    green_live,
+                    "",
+                )
         console.print(table)
         console.print(f"  scoring URL  {endpoint.url}\n  metrics URL  {endpoint.metrics_url}")
         console.print(f"  routing      {_routing_line(endpoint.routing)}")

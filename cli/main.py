@@ -6,7 +6,8 @@
     model-endpoints local down [--stack dev]
     model-endpoints keys --stack dev [--endpoint E] [--target local|stack] [--json]
     model-endpoints get-token --stack dev [--endpoint E] [--target local|stack] [--lifetime S] [--json]
-    model-endpoints describe --stack dev [--endpoint E] [--target local|stack] [--json]
+    model-endpoints describe --stack dev [--endpoint E] [--target local|stack] [--json] [--topology]
+    model-endpoints review --base REF [--stack NAME ...] [--format markdown|json]
 
 Exit status: 0 done, 1 the command failed (the message says why: a local run's `LocalRunError`,
 a deployed stack's `StackOutputError` or its cluster's `ClusterError`), 2 bad usage, 130
@@ -156,14 +157,15 @@ def _local_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import credential_commands, describe_command
+    from cli import credential_commands, describe_command, review_command
 
     parser = argparse.ArgumentParser(
         prog="model-endpoints",
-        description="Azure ML-style online endpoints: run a stack locally, get keys and tokens.",
+        description="Azure ML-style online endpoints: run a stack locally, get keys and tokens, "
+        "describe an endpoint, review a change.",
     )
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{local,keys,get-token,describe}"
+        dest="command", required=True, metavar="{local,keys,get-token,describe,review}"
     )
     _local_parser(commands)
 
@@ -194,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(token)
     token.set_defaults(handler=credential_commands.run_get_token)
     describe_command.add_describe_parser(commands)
+    review_command.add_review_parser(commands)
     return parser
 
 

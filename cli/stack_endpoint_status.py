@@ -1,7 +1,7 @@
 """The status of a deployed stack's endpoint: its stack outputs (namespace, default version,
 effective traffic, traffic revision) and the cluster as the thin adapter reads it (the routing
-ConfigMap, the router pods' `/routing`, each version's Deployment), given to
-`rollout.status_derivation`.
+ConfigMap with the shift record the TrafficSplit keeps on its annotations, the router pods'
+`/routing`, each version's Deployment), given to `rollout.status_derivation`.
 
 A call that cannot reach the cluster at all (no kubeconfig, the API server unreachable, the
 credentials refused) fails the command; one object that cannot be read (a pod that does not
@@ -13,6 +13,7 @@ ConfigMap (a release from before it), the written table is the outputs' own, as 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from cli.routing_table_files import written_table
@@ -21,6 +22,7 @@ from credentials.stack_outputs import StackOutputError
 from kube_adapter import (
     ClusterAdapter,
     ClusterError,
+    ConfigMapData,
     KubeconfigError,
     NotFoundError,
     RouterPod,
@@ -30,6 +32,7 @@ from kube_adapter import (
 )
 from kube_adapter.names import version_deployment_name
 from rollout.endpoint_status import EndpointStatus
+from rollout.shift_annotations import read_shift_annotations
 from rollout.status_derivation import (
     ReplicaCounts,
     RouterReport,
@@ -79,16 +82,26 @@ def _desired(outputs: Mapping[str, Any], endpoint: str, default: str) -> Routing
         ) from None
 
 
-def _written(
-    adapter: ClusterAdapter, namespace: str, endpoint: str, desired: RoutingTable, revision: int
-) -> WrittenTable | None:
+def _routing_config_map(
+    adapter: ClusterAdapter, namespace: str, endpoint: str
+) -> ConfigMapData | None | ClusterError:
+    """The routing ConfigMap; None when it does not exist; the error when it cannot be read."""
     try:
-        found = adapter.read_config_map(namespace, routing_config_map_name(endpoint))
+        return adapter.read_config_map(namespace, routing_config_map_name(endpoint))
     except NotFoundError:
-        return WrittenTable(revision, desired.traffic)
+        return None
     except _FATAL:
         raise
-    except ClusterError:
+    except ClusterError as error:
+        return error
+
+
+def _written(
+    found: ConfigMapData | None | ClusterError, desired: RoutingTable, revision: int
+) -> WrittenTable | None:
+    if found is None:
+        return WrittenTable(revision, desired.traffic)
+    if isinstance(found, ClusterError):
         return None
     if not found.data:  # declared, never written: the routers were rendered from the outputs
         return WrittenTable(revision, desired.traffic)
@@ -125,15 +138,25 @@ def _replicas(
 
 
 def read_stack_status(
-    outputs: Mapping[str, Any], endpoint: str, adapter: ClusterAdapter
+    outputs: Mapping[str, Any],
+    endpoint: str,
+    adapter: ClusterAdapter,
+    now: datetime | None = None,
 ) -> EndpointStatus:
-    """The status of `endpoint` of the deployed stack whose outputs are `outputs`."""
+    """The status of `endpoint` of the deployed stack whose outputs are `outputs` (`now`, the
+    wall clock, decides whether a recorded shift outlived its deadline)."""
     fields = endpoint_outputs(outputs, endpoint)
     namespace = _field(fields, "namespace", str, endpoint)
     default = _field(fields, "default_version", str, endpoint)
     revision = _revision(fields, endpoint)
     desired = _desired(outputs, endpoint, default)
-    written = _written(adapter, namespace, endpoint, desired, revision)
+    config_map = _routing_config_map(adapter, namespace, endpoint)
+    written = _written(config_map, desired, revision)
+    shift, last_failure = (
+        read_shift_annotations(config_map.annotations, now or datetime.now(UTC))
+        if isinstance(config_map, ConfigMapData)
+        else (None, None)
+    )
     pods = [pod for pod in adapter.list_router_pods(namespace, endpoint) if not pod.terminating]
     inputs = StatusInputs(
         endpoint=endpoint,
@@ -141,6 +164,8 @@ def read_stack_status(
         written=written,
         routers=tuple(_router(adapter, namespace, pod) for pod in pods),
         replicas={v: _replicas(adapter, namespace, endpoint, v) for v in desired.versions},
+        shift=shift,
+        last_failure=last_failure,
         creating=bool(pods) and all(pod.phase == "Pending" for pod in pods),
     )
     return derive_endpoint_status(inputs)

@@ -1,7 +1,10 @@
-"""NodePool component: what a node pool needs inside the cluster (its accelerator device plugin).
+"""NodePool component: a node pool's nodes (created in AKS, EKS or GKE, or existing) and what they
+need inside the cluster (the accelerator's device plugin).
 
-The nodes themselves belong to the cloud's node pool (AKS, EKS, GKE); this component makes their
-GPUs or FPGAs schedulable and carries the pool's spec for the versions placed on it.
+With `cloud: none` the nodes belong to a pool someone else created; with `aks`, `eks` or `gke`
+the component also creates that cloud's pool, and versions placed on it (which depend on the
+component) wait for it. Either way it makes the nodes' GPUs or FPGAs schedulable and carries the
+pool's spec for the versions placed on it.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.cloud_pools import create_cloud_pool
 from components.kubernetes_objects import create_object
 from components.manifests.device_plugin import device_plugin_daemon_set
 from components.options import child_options
@@ -26,11 +30,14 @@ class NodePoolArgs:
 
 
 class NodePool(pulumi.ComponentResource):
-    """A node pool by SKU: its device plugin DaemonSet, when the SKU needs one."""
+    """A node pool by SKU: the cloud's pool when `cloud` names one, and its device plugin
+    DaemonSet when the SKU needs one the cloud does not run."""
 
     spec: NodePoolSpec
     node_selector: pulumi.Output[dict[str, str]]
     accelerator_resource: pulumi.Output[str]
+    cloud_pool: pulumi.CustomResource | None  # AgentPool, NodeGroup or NodePool of the cloud's SDK
+    cloud_pool_id: pulumi.Output[str] | None  # its ID; unknown in a preview that creates it
 
     def __init__(
         self,
@@ -38,10 +45,13 @@ class NodePool(pulumi.ComponentResource):
         args: NodePoolArgs | NodePoolSpec,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """`args`: a `NodePoolArgs`, or the pool's spec itself."""
+        """`args`: a `NodePoolArgs`, or the pool's spec itself. Raises CloudSdkMissingError
+        (a `pulumi.RunError`) when the pool's cloud SDK is not installed."""
         super().__init__("model-endpoints:index:NodePool", name, None, opts)
         spec = args.spec if isinstance(args, NodePoolArgs) else args
         self.spec = spec
+        self.cloud_pool = create_cloud_pool(name, spec, child_options(self, opts))
+        self.cloud_pool_id = self.cloud_pool.id if self.cloud_pool is not None else None
         manifest = device_plugin_daemon_set(spec)
         self.device_plugin = (
             None
@@ -54,6 +64,8 @@ class NodePool(pulumi.ComponentResource):
             {
                 "sku": spec.sku_spec.name,
                 "accelerator": spec.accelerator.value,
+                "cloud": spec.cloud,
+                "cloud_pool_id": self.cloud_pool_id,
                 "node_selector": self.node_selector,
                 "accelerator_resource": self.accelerator_resource,
             }

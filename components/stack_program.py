@@ -63,9 +63,17 @@ def deploy_stack(spec: StackSpec, source_dir: str | Path) -> Deployed:
 
 
 def _export(deployed: Deployed) -> None:
-    """Stack outputs. Plain: `effective_traffic`, `endpoints` (scoring URL, namespace, ...).
+    """Stack outputs. Plain: `effective_traffic`, `endpoints` (scoring URL, namespace, ...),
+    and with pools created in a cloud, `cloud_pools` (each one's cloud, name there and ID).
     Secret: `keys` (the seed's `get_keys`) and `token_signing_keys`, kept apart so the plain
     outputs stay readable."""
+    cloud_pools = {
+        name: {"cloud": pool.spec.cloud, "name": pool.spec.cloud_pool_name, "id": pool.cloud_pool_id}
+        for name, pool in deployed.node_pools.items()
+        if pool.cloud_pool_id is not None
+    }
+    if cloud_pools:
+        pulumi.export("cloud_pools", cloud_pools)
     endpoints = deployed.endpoints
     traffic: Mapping[str, pulumi.Output[Any]] = {name: e.effective_traffic for name, e in endpoints.items()}
     pulumi.export("effective_traffic", pulumi.Output.all(**traffic) if traffic else {})

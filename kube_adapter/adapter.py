@@ -105,6 +105,30 @@ class ClusterAdapter:
         )
         return _config_map_data(written, current.namespace, current.name)
 
+    def annotate_config_map(
+        self, namespace: str, name: str, annotations: Mapping[str, str | None]
+    ) -> None:
+        """Set (or, for None, remove) annotations of a ConfigMap, leaving its data and every
+        other annotation alone: a JSON merge patch of `metadata.annotations` only, without a
+        resourceVersion precondition (only these keys change, and their one writer sets them)."""
+        from kubernetes.client import CoreV1Api
+
+        for key, value in annotations.items():
+            if not isinstance(key, str) or not (value is None or isinstance(value, str)):
+                raise TypeError(f"annotations must map str to str or None, got {key!r}: {value!r}")
+        patch = {"metadata": {"annotations": dict(annotations)}}
+        self._call(
+            Call("patch", "configmaps", namespace, "ConfigMap", name),
+            lambda api: CoreV1Api(api).patch_namespaced_config_map(
+                name,
+                namespace,
+                patch,
+                field_manager=FIELD_MANAGER,
+                _content_type=_MERGE_PATCH,
+                _request_timeout=self.timeout_seconds,
+            ),
+        )
+
     def list_router_pods(self, namespace: str, endpoint: str) -> list[RouterPod]:
         """The endpoint's router pods (by their labels), sorted by name."""
         from kubernetes.client import CoreV1Api
@@ -225,4 +249,5 @@ def _config_map_data(found: Any, namespace: str, name: str) -> ConfigMapData:
         name=name,
         data=dict(found.data or {}),
         resource_version=str(found.metadata.resource_version),
+        annotations=dict(found.metadata.annotations or {}),
     )

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["ConfigMapData", "RouterPod", "DeploymentReplicas"]
 
 
 @dataclass(frozen=True)
 class ConfigMapData:
-    """A ConfigMap's `data` and the `resourceVersion` it was read at (the write's precondition)."""
+    """A ConfigMap's `data` and the `resourceVersion` it was read at (the write's precondition),
+    with its annotations."""
 
     namespace: str
     name: str
     data: Mapping[str, str]
     resource_version: str
+    annotations: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

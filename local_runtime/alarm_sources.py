@@ -1,5 +1,5 @@
-"""Where a local shift reads its alarms: the local routers' own metrics, and the endpoint's
-Prometheus for PromQL alarms.
+"""Where a local shift reads its alarms: the local routers' own metrics and their agents' request
+times, and the endpoint's Prometheus for PromQL alarms.
 
 Router metrics are scraped over loopback with `http.client` (never through `$http_proxy`, which
 urllib would use for 127.0.0.1 unless `$no_proxy` names it). A `prometheus_url` on a loopback
@@ -15,6 +15,7 @@ from typing import Any
 
 from local_runtime.loopback_http import loopback_request
 from rollout import PrometheusQuery, RouterMetricsStats
+from router_agent.status_server import LATENCY_PATH
 
 __all__ = ["LOOPBACK_HOSTS", "local_prometheus_query", "local_router_stats"]
 
@@ -34,12 +35,34 @@ def _scrape(metrics_ports: Sequence[int], timeout: float) -> Callable[[], dict[s
     return scrape
 
 
+def _latency(metrics_ports: Sequence[int], timeout: float) -> Callable[[int], dict[str, str]]:
+    def read(seconds: int) -> dict[str, str]:
+        answers = {}
+        for index, port in enumerate(metrics_ports):
+            response = loopback_request(port, f"{LATENCY_PATH}?window={seconds}", timeout=timeout)
+            if response.status == 404:
+                continue  # a router started before request times: none to add
+            if response.status != 200:
+                raise OSError(
+                    f"router request times on port {port} answered HTTP {response.status}: "
+                    f"{response.body[:200]!r}"
+                )
+            answers[f"router-{index}"] = response.body.decode("utf-8", errors="replace")
+        return answers
+
+    return read
+
+
 def local_router_stats(
     metrics_ports: Sequence[int], now: Callable[[], float], min_scrape_interval: float
 ) -> RouterMetricsStats:
-    """Per-version windows over the routers listening on `metrics_ports` (127.0.0.1)."""
+    """Per-version windows over the routers listening on `metrics_ports` (127.0.0.1): counts
+    from their metrics, request times from their agents."""
     return RouterMetricsStats(
-        _scrape(metrics_ports, timeout=5.0), now=now, min_scrape_interval=min_scrape_interval
+        _scrape(metrics_ports, timeout=5.0),
+        now=now,
+        min_scrape_interval=min_scrape_interval,
+        latency=_latency(metrics_ports, timeout=5.0),
     )
 
 

@@ -76,7 +76,9 @@ ApplyEvent = Union[
 ]
 ApplyEventSink = Callable[[str, ApplyEvent], None]
 # `rollback_failed`: the shift failed and even its rollback could not be confirmed
-Outcome = Literal["unchanged", "shifted", "rolled_back", "rollback_failed"]
+# `replaced`: a version was replaced blue/green (its traffic moved to its new replicas and back
+# under its own name; the table is the one it started from)
+Outcome = Literal["unchanged", "shifted", "replaced", "rolled_back", "rollback_failed"]
 
 
 @dataclass(frozen=True)

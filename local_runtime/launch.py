@@ -29,7 +29,12 @@ from local_runtime.haproxy import check_router_config, haproxy_binary, router_ar
 from local_runtime.key_files import write_credentials
 from local_runtime.local_models import link_models, resolve_models
 from local_runtime.model_cache import models_cache_dir
-from local_runtime.planner import COLLECT_DATA_FILE_ENV, OnImageVersion, plan_local_run
+from local_runtime.planner import (
+    COLLECT_DATA_FILE_ENV,
+    OnImageVersion,
+    plan_local_run,
+    script_digest,
+)
 from local_runtime.ports import check_ports_free, free_ports
 from local_runtime.private_files import make_private_dir, write_private
 from local_runtime.process_control import is_running, marked_pids, start_process
@@ -63,7 +68,7 @@ from router.checks import RouterFileError, check_required_files
 from specification.stack import StackSpec
 from specification.stack_config import load_stack
 
-__all__ = ["DEFAULT_SCORING_PORT", "UpRequest", "scoring_helper", "start_local_run"]
+__all__ = ["DEFAULT_SCORING_PORT", "UpRequest", "scoring_helper", "start_local_run", "start_replica"]
 
 DEFAULT_SCORING_PORT = 8080  # the router's port in a cluster too
 _GUNICORN_CONTROL_SOCKET = (25, 1)  # gunicorn >= 25.1 opens ~/.gunicorn/gunicorn.ctl by default
@@ -156,12 +161,15 @@ def _endpoint_state(endpoint: EndpointPlan) -> EndpointState:
         default_version=endpoint.local_spec.default_version,
         auth_enabled=endpoint.spec.auth_enabled,
         token_auth_enabled=endpoint.spec.token_auth_enabled,
-        replicas=tuple(ReplicaState(r.name, r.version, r.port) for r in endpoint.replicas),
+        replicas=tuple(
+            ReplicaState(r.name, r.version, r.port, r.generation) for r in endpoint.replicas
+        ),
         skipped_versions={s.version: s.image for s in endpoint.skipped},
         spec=endpoint.spec.model_dump(mode="json"),
         routing=LiveRouting(endpoint.routing, INITIAL_REVISION),
         agent_port=endpoint.agent_port,
         admin_socket=endpoint.router.admin_socket,
+        code_digests={r.version: script_digest(r.user_script) for r in endpoint.replicas},
     )
 
 
@@ -178,9 +186,10 @@ def _write_router_files(endpoint: EndpointPlan, credentials: EndpointCredentials
         raise RouterStartError(f"router of endpoint {endpoint.name}: {error}") from None
 
 
-def _start_replica(
+def start_replica(
     replica: ReplicaPlan, venv: Venv, serve_local: Path, layout: RunLayout, state: RunState
 ) -> StartingReplica:
+    """Start one inference-server replica in `venv` and record it in `state` (saved)."""
     argv = [
         str(venv.python),
         str(serve_local),
@@ -205,9 +214,9 @@ def _start_router(
     endpoint: EndpointPlan, binary: str, layout: RunLayout, state: RunState, timeout: float
 ) -> None:
     check_router_config(binary, endpoint.router_cfg_path)
-    admin_socket = Path(endpoint.router.admin_socket)
-    if layout.root not in admin_socket.parents:
-        state.extra_files.append(str(admin_socket))
+    for socket_path in (endpoint.router.admin_socket, endpoint.router.request_log_socket):
+        if socket_path is not None and layout.root not in Path(socket_path).parents:
+            state.extra_files.append(socket_path)
     log_path = layout.router_log(endpoint.name)
     record, process = start_process(
         f"{endpoint.name}-router",
@@ -365,7 +374,7 @@ def start_local_run(
             write_private(Path(str(data_file)), "")  # the wrapper appends; the file stays 0600
         say(f"starting {len(plan.replicas)} inference server(s)")
         starting = [
-            _start_replica(r, venvs[r.requirements], serve_local, layout, state)
+            start_replica(r, venvs[r.requirements], serve_local, layout, state)
             for r in plan.replicas
         ]
         wait_for_replicas(

@@ -1,5 +1,6 @@
 """`local apply`: move a running local run's traffic to what its stack config says now, each
-endpoint under its `deployment_config`, as `pulumi up` moves a cluster's.
+endpoint under its `deployment_config`, as `pulumi up` moves a cluster's, and replace versions
+whose serving definition changed blue/green under the same policy (`version_update`).
 
 Under the run's apply lock (`apply_lock`), the config is read again with the loader `local up`
 uses and compared with the spec recorded in the run record: a change beyond routing is refused
@@ -25,7 +26,7 @@ apply does it for a shift whose process was killed outright.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,15 @@ from local_runtime.apply_events import ApplyEventSink, ApplyReport, EndpointOutc
 from local_runtime.apply_lock import apply_lock
 from local_runtime.endpoint_shift import EndpointShift, ShiftTimings
 from local_runtime.errors import LocalRunError, NotRunningError
-from local_runtime.planner import local_endpoint_spec
+from local_runtime.planner import code_digest, local_endpoint_spec
 from local_runtime.routing_change import (
     RestartRequiredError,
     default_move_problem,
+    serving_differences,
     stack_differences,
 )
+from local_runtime.venvs import venv_cache_dir
+from local_runtime.version_update import VersionReplacement
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_record import RunState, read_state
 from rollout import Clock, ShiftFailed, SystemClock
@@ -59,6 +63,7 @@ class ApplyRequest:
     poll_interval_seconds: float = 0.05
     rollback_timeout_seconds: float = 30.0
     clock: Clock = field(default_factory=SystemClock)
+    cache_dir: Path = field(default_factory=venv_cache_dir)  # green replicas' virtualenvs
 
     @property
     def timings(self) -> ShiftTimings:
@@ -111,8 +116,68 @@ def _default_moves(
         )
 
 
-def _targets(stack: str, state: RunState, loaded: LoadedStack) -> dict[str, EndpointSpec]:
-    """The new spec of every endpoint of the run, once the change is known to be routing only."""
+@dataclass(frozen=True)
+class EndpointChange:
+    """An endpoint's new spec, and the versions whose serving definition changed (replaced
+    blue/green, in name order, each with its differences)."""
+
+    spec: EndpointSpec
+    replaced: Mapping[str, list[str]] = field(default_factory=dict)
+
+
+def _new_digests(loaded: LoadedStack, spec: EndpointSpec) -> dict[str, str]:
+    """Each local version's entry script digest now; a script that cannot be read is left out
+    (its content is not compared: a replacement needing it fails when it starts green)."""
+    local = local_endpoint_spec(spec)
+    digests: dict[str, str] = {}
+    for version in local.versions if local is not None else ():
+        try:
+            digests[version.name] = code_digest(loaded, local, version)  # type: ignore[arg-type]
+        except LocalRunError:
+            continue
+    return digests
+
+
+def _replacements(
+    stack: str,
+    state: RunState,
+    loaded: LoadedStack,
+    old: Mapping[str, Mapping[str, Any]],
+    new: Mapping[str, EndpointSpec],
+) -> dict[str, dict[str, list[str]]]:
+    """Per endpoint, the versions to replace blue/green; refused without a policy to do it."""
+    found: dict[str, dict[str, list[str]]] = {}
+    refused: list[str] = []
+    for name, spec in new.items():
+        changed = serving_differences(
+            old[name],
+            spec.model_dump(mode="json"),
+            state.endpoints[name].code_digests,
+            _new_digests(loaded, spec),
+        )
+        if not changed:
+            continue
+        config = spec.deployment_config
+        if config is None or config.blue_green_update_policy is None:
+            refused += [f"{name}: {line}" for lines in changed.values() for line in lines]
+            continue
+        found[name] = changed
+    if refused:
+        raise RestartRequiredError(
+            stack,
+            [
+                *refused,
+                "(a version's serving definition is replaced blue/green under the endpoint's "
+                "deployment_config.blue_green_update_policy, which this endpoint lacks: add one "
+                "to replace it without a restart)",
+            ],
+        )
+    return found
+
+
+def _targets(stack: str, state: RunState, loaded: LoadedStack) -> dict[str, EndpointChange]:
+    """The new spec of every endpoint of the run, once the change is known to be routing or
+    blue/green replacements only."""
     old: dict[str, dict[str, Any]] = {}
     for name, entry in state.endpoints.items():
         if entry.spec is None or entry.routing is None:
@@ -130,7 +195,9 @@ def _targets(stack: str, state: RunState, loaded: LoadedStack) -> dict[str, Endp
     if differences:
         raise RestartRequiredError(stack, differences)
     _default_moves(stack, old, runnable)
-    return {name: runnable[name] for name in old}
+    targets = {name: runnable[name] for name in old}
+    replaced = _replacements(stack, state, loaded, old, targets)
+    return {name: EndpointChange(spec, replaced.get(name, {})) for name, spec in targets.items()}
 
 
 def apply_local_changes(
@@ -149,16 +216,51 @@ def apply_local_changes(
         loaded = load_stack(request.stack, request.config_file)
         targets = _targets(request.stack, state, loaded)
         outcomes: list[EndpointOutcome] = []
-        for name, spec in targets.items():
-            endpoint = EndpointShift(
-                request.stack, request.timings, layout, state, name, spec, on_event
+        for name, change in targets.items():
+            recovered = _recover_replacement(
+                request, layout, state, loaded, name, change.spec, on_event
             )
-            try:
-                outcomes.append(endpoint.run())
-            except ShiftFailed as error:
-                failed = endpoint.failed(error)
-                report = ApplyReport(request.stack, (*outcomes, failed))
-                raise ShiftFailedError(error, report) from error
+            versions: list[str | None] = [*change.replaced] or [None]
+            for version in versions:
+                endpoint = EndpointShift(
+                    request.stack, request.timings, layout, state, name, change.spec, on_event
+                )
+                try:
+                    if version is None:
+                        outcome = endpoint.run()
+                    else:
+                        replacement = VersionReplacement(
+                            loaded, endpoint, version, cache_dir=request.cache_dir
+                        )
+                        outcome = replacement.run()
+                    if outcome.recovered is None and recovered is not None:
+                        outcome = replace(outcome, recovered=recovered)
+                        recovered = None
+                    outcomes.append(outcome)
+                except ShiftFailed as error:
+                    failed = endpoint.failed(error)
+                    report = ApplyReport(request.stack, (*outcomes, failed))
+                    raise ShiftFailedError(error, report) from error
         return ApplyReport(request.stack, tuple(outcomes))
+
+
+def _recover_replacement(
+    request: ApplyRequest,
+    layout: RunLayout,
+    state: RunState,
+    loaded: LoadedStack,
+    name: str,
+    spec: EndpointSpec,
+    on_event: ApplyEventSink | None,
+) -> int | None:
+    """Undo a blue/green replacement of endpoint `name` left by a killed `local apply`; the
+    revision its table was rolled back to, or None when there was none."""
+    left = state.endpoints[name].replacement
+    if not left:
+        return None
+    shift = EndpointShift(request.stack, request.timings, layout, state, name, spec, on_event)
+    version = str(left.get("version"))
+    VersionReplacement(loaded, shift, version, cache_dir=request.cache_dir).recover()
+    return shift.recovered
 
 

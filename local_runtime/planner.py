@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -37,6 +37,7 @@ from local_runtime.run_plan import (
 )
 from router.endpoint_router import JWT_KEY_FILE, RouterSite, render_endpoint_router
 from router.model import StaticReplicas
+from router.names import request_log_socket
 from specification.endpoint import EndpointSpec
 from specification.models import model_dir, uri_kind
 from specification.source_paths import OutsideStackDirError, resolve_in_stack_dir
@@ -52,8 +53,11 @@ __all__ = [
     "OnImageVersion",
     "ReplicaPlan",
     "SkippedVersion",
+    "code_digest",
+    "script_digest",
     "local_endpoint_spec",
     "plan_local_run",
+    "plan_version_replicas",
     "replica_count",
 ]
 
@@ -187,16 +191,77 @@ def _replica_env(
     return env
 
 
+def plan_version_replicas(
+    stack: LoadedStack,
+    endpoint: EndpointSpec,
+    version: VersionSpec,
+    *,
+    layout: RunLayout,
+    next_port: Callable[[], int],
+    collect_script: Path | None,
+    qualified_data_files: bool,
+    generation: int = 1,
+) -> list[ReplicaPlan]:
+    """The replicas of one inference-config version (`replica_count` of them), each on a port
+    from `next_port`; `generation` above 1 for the new replicas of a blue/green replacement."""
+    config = version.inference_config
+    assert config is not None, "only inference-config versions run locally"
+    user_script = _user_script(stack, endpoint, version, config.entry_script)
+    env = _replica_env(layout, endpoint, version, user_script, qualified_data_files)
+    return [
+        ReplicaPlan(
+            endpoint=endpoint.name,
+            version=version.name,
+            index=number,
+            port=next_port(),
+            entry_script=_entry_script(version, user_script, collect_script),
+            user_script=user_script,
+            app_root=user_script.parent,
+            requirements=tuple(config.requirements),
+            env=env,
+            health_path=version.health_path,
+            generation=generation,
+        )
+        for number in range(1, replica_count(version) + 1)
+    ]
+
+
+def script_digest(path: Path) -> str:
+    """SHA-256 (hex) of an entry script's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def code_digest(stack: LoadedStack, endpoint: EndpointSpec, version: VersionSpec) -> str:
+    """SHA-256 of the entry script an inference-config version serves (the file's bytes): a
+    changed script under an unchanged path is a changed serving definition."""
+    config = version.inference_config
+    assert config is not None, "only inference-config versions run locally"
+    path = _user_script(stack, endpoint, version, config.entry_script)
+    try:
+        return script_digest(path)
+    except OSError as error:
+        raise LocalRunError(
+            f"version {version.name} of endpoint {endpoint.name}: cannot read "
+            f"inference_config.entry_script {path}: {error.strerror}"
+        ) from None
+
+
+def _fits(admin_socket: str) -> bool:
+    """Whether the admin socket and the request log socket beside it are short enough."""
+    longest = max(admin_socket, request_log_socket(admin_socket), key=len)
+    return len(longest.encode()) <= _UNIX_SOCKET_PATH_MAX
+
+
 def _admin_socket(router_dir: Path, socket_fallback_dir: Path) -> str:
     path = str(router_dir / ADMIN_SOCKET)
-    if len(path.encode()) <= _UNIX_SOCKET_PATH_MAX:
+    if _fits(path):
         return path
     # A UNIX socket path is limited to 107 bytes; a deep run directory gets a short one in the
     # user's private socket directory instead, named after the directory so that two runs never
     # share one.
     digest = hashlib.sha256(path.encode()).hexdigest()[:16]
     short = str(socket_fallback_dir / f"{digest}.sock")
-    if len(short.encode()) > _UNIX_SOCKET_PATH_MAX:
+    if not _fits(short):
         raise LocalRunError(
             f"the router's admin socket fits neither in the run directory ({path}) nor in "
             f"{socket_fallback_dir} ({short}): a UNIX socket path holds at most "
@@ -258,26 +323,16 @@ def plan_local_run(
             continue
         replicas: list[ReplicaPlan] = []
         for version in kept:
-            config = version.inference_config
-            assert config is not None
-            user_script = _user_script(stack, endpoint, version, config.entry_script)
             models += _model_plans(stack, layout, endpoint, version)
-            env = _replica_env(layout, endpoint, version, user_script, collected[version.name] > 1)
-            for number in range(1, replica_count(version) + 1):
-                replicas.append(
-                    ReplicaPlan(
-                        endpoint=endpoint.name,
-                        version=version.name,
-                        index=number,
-                        port=_next_port(ports, reserved),
-                        entry_script=_entry_script(version, user_script, collect_script),
-                        user_script=user_script,
-                        app_root=user_script.parent,
-                        requirements=tuple(config.requirements),
-                        env=env,
-                        health_path=version.health_path,
-                    )
-                )
+            replicas += plan_version_replicas(
+                stack,
+                endpoint,
+                version,
+                layout=layout,
+                next_port=lambda: _next_port(ports, reserved),
+                collect_script=collect_script,
+                qualified_data_files=collected[version.name] > 1,
+            )
         router_dir = layout.router_dir(endpoint.name)
         public_key_path = router_dir / JWT_KEY_FILE if endpoint.token_auth_enabled else None
         port, metrics_port = scoring_port + index, _next_port(ports, reserved)

@@ -31,6 +31,7 @@ __all__ = [
     "marked_pids",
     "start_process",
     "stop_processes",
+    "stop_recorded_processes",
 ]
 
 RUN_MARKER_ENV = "MODEL_ENDPOINTS_LOCAL_RUN"  # value: the run directory's absolute path
@@ -183,6 +184,30 @@ def stop_processes(
     # What is left of the groups (a worker whose master died) and children that left them:
     # every process of ours carries the marker, and nobody else's does.
     targets |= marked_pids(marker)
+    if not targets:
+        return set()
+    _signal_all(targets, signal.SIGTERM)
+    left = _wait_gone(targets, grace_seconds)
+    if left:
+        _signal_all(left, signal.SIGKILL)
+        _wait_gone(left, 5.0)
+    return targets
+
+
+def stop_recorded_processes(
+    records: Iterable[RecordedProcess], marker: str, grace_seconds: float = 5.0
+) -> set[int]:
+    """Stop only these recorded processes and what is left of their process groups (e.g. a
+    replica's gunicorn workers), never another process of the run: SIGTERM, then SIGKILL after
+    `grace_seconds`. A recorded pid now owned by some other program is left alone. Returns the
+    pids that were signalled."""
+    chosen = list(records)
+    targets = {record.pid for record in chosen if _is_recorded(record, marker)}
+    groups = {record.pgid for record in chosen}
+    for pid in marked_pids(marker):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if os.getpgid(pid) in groups:
+                targets.add(pid)
     if not targets:
         return set()
     _signal_all(targets, signal.SIGTERM)

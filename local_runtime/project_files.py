@@ -16,7 +16,13 @@ import yaml
 from local_runtime.errors import LocalRunError
 from specification.stack_config import stack_config_file
 
-__all__ = ["PROJECT_FILE", "check_stack_name", "find_project_dir", "stack_config_path"]
+__all__ = [
+    "PROJECT_FILE",
+    "check_stack_name",
+    "find_project_dir",
+    "stack_config_dir",
+    "stack_config_path",
+]
 
 PROJECT_FILE = "Pulumi.yaml"
 _STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -43,7 +49,8 @@ def find_project_dir(start: Path | None = None) -> Path | None:
     return checkout if (checkout / PROJECT_FILE).is_file() else None
 
 
-def _stack_config_dir(project_dir: Path) -> Path:
+def stack_config_dir(project_dir: Path) -> Path:
+    """The project's `stackConfigDir` (from its Pulumi.yaml), else the project directory."""
     try:
         document = yaml.safe_load((project_dir / PROJECT_FILE).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
@@ -59,7 +66,7 @@ def stack_config_path(stack: str, project_dir: Path | None) -> Path:
             f"no {PROJECT_FILE} in this directory or its parents: run from the project, or pass "
             "the stack's config file with --config FILE"
         )
-    path = stack_config_file(_stack_config_dir(project_dir), check_stack_name(stack))
+    path = stack_config_file(stack_config_dir(project_dir), check_stack_name(stack))
     if not path.is_file():
         raise LocalRunError(
             f"stack {stack!r} has no config file {path}; pass one with --config FILE"

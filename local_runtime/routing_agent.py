@@ -63,6 +63,7 @@ def agent_argv(endpoint: EndpointPlan, python: str = sys.executable) -> list[str
         host=LOOPBACK,
         port=endpoint.agent_port,
         poll_seconds=LOCAL_POLL_SECONDS,
+        request_log=endpoint.router.request_log_socket,
     )
     return [python, "-S", "-m", "router_agent", *agent_arguments(options)]
 

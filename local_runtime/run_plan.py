@@ -16,9 +16,24 @@ from router_agent.status_server import ROUTING_PATH
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 
-__all__ = ["LOOPBACK", "EndpointPlan", "LocalPlan", "ModelPlan", "ReplicaPlan", "SkippedVersion"]
+__all__ = [
+    "LOOPBACK",
+    "EndpointPlan",
+    "LocalPlan",
+    "ModelPlan",
+    "ReplicaPlan",
+    "SkippedVersion",
+    "replica_name",
+]
 
 LOOPBACK = "127.0.0.1"
+
+
+def replica_name(endpoint: str, version: str, index: int, generation: int = 1) -> str:
+    """`shop-va-1` for `local up`'s replicas; `shop-va-g2-1` for those of a replacement."""
+    if generation == 1:
+        return f"{endpoint}-{version}-{index}"
+    return f"{endpoint}-{version}-g{generation}-{index}"
 
 
 @dataclass(frozen=True)
@@ -36,10 +51,13 @@ class ReplicaPlan:
     requirements: tuple[str, ...]
     env: Mapping[str, str] = field(default_factory=dict)
     health_path: str = "/"
+    # 1 for the replicas `local up` starts; each blue/green replacement of the version by
+    # `local apply` starts the next generation (green) beside the current one (blue)
+    generation: int = 1
 
     @property
     def name(self) -> str:
-        return f"{self.endpoint}-{self.version}-{self.index}"
+        return replica_name(self.endpoint, self.version, self.index, self.generation)
 
     @property
     def address(self) -> str:

@@ -28,12 +28,21 @@ RunStatus = Literal["starting", "running"]
 
 @dataclass(frozen=True)
 class ReplicaState:
+    """One running replica; `generation` 1 is `local up`'s, a blue/green replacement's are the
+    next (while both run, the higher one is green)."""
+
     name: str
     version: str
     port: int
+    generation: int = 1
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "port": self.port}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "port": self.port,
+            "generation": self.generation,
+        }
 
 
 @dataclass(frozen=True)
@@ -47,8 +56,12 @@ class EndpointState:
     failed) are kept as their JSON (`routing_record.LocalShift`,
     `rollout.shift_progress.LastFailure`), read by whoever needs them, so a malformed one is
     reported there and never makes the whole record unreadable. `agent_port` and
-    `admin_socket` complete the router's site, so its configuration can be rendered again. Runs
-    recorded before these fields existed read them as empty."""
+    `admin_socket` complete the router's site, so its configuration can be rendered again.
+    `code_digests` (per version: the SHA-256 of the entry script the replicas run) lets `local
+    apply` see a changed script under an unchanged path; `replacement` is a blue/green
+    replacement of a version in flight (`{"version", "generation"}`), so a killed apply's green
+    replicas are found and stopped. Runs recorded before these fields existed read them as
+    empty."""
 
     name: str
     url: str
@@ -67,6 +80,8 @@ class EndpointState:
     last_failure: dict[str, Any] | None = None
     agent_port: int = 0
     admin_socket: str = ""
+    code_digests: dict[str, str] = field(default_factory=dict)
+    replacement: dict[str, Any] | None = None
 
     @property
     def metrics_port(self) -> int:
@@ -95,6 +110,8 @@ class EndpointState:
             "last_failure": self.last_failure,
             "agent_port": self.agent_port,
             "admin_socket": self.admin_socket,
+            "code_digests": self.code_digests,
+            "replacement": self.replacement,
         }
 
     @classmethod
@@ -117,6 +134,8 @@ class EndpointState:
             last_failure=data.get("last_failure"),
             agent_port=int(data.get("agent_port") or 0),
             admin_socket=str(data.get("admin_socket") or ""),
+            code_digests={str(k): str(v) for k, v in (data.get("code_digests") or {}).items()},
+            replacement=data.get("replacement"),
         )
 
 

@@ -24,10 +24,27 @@ from local_runtime.routing_agent import routing_status
 from local_runtime.routing_record import LocalShift
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_record import RunState, read_state
-from router.names import backend_name
+from router.names import green_target, target_backend
 from specification.routing import STEPS_PER_PERCENT
 
-__all__ = ["EndpointStatus", "RunReport", "VersionStatus", "read_run_status"]
+__all__ = ["EndpointStatus", "GreenStatus", "RunReport", "VersionStatus", "read_run_status"]
+
+
+@dataclass(frozen=True)
+class GreenStatus:
+    """A version's new replicas while `local apply` replaces it blue/green: their names, how
+    many run, and the share the router sends them now (`be_<version>_green`)."""
+
+    replicas: tuple[str, ...]
+    replicas_running: int
+    live_share: float | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "replicas": list(self.replicas),
+            "replicas_running": self.replicas_running,
+            "live_share": self.live_share,
+        }
 
 
 @dataclass(frozen=True)
@@ -40,9 +57,11 @@ class VersionStatus:
     replicas_in_rotation: int | None  # health checks passing, as the router sees it
     requests: int | None  # responses served since the router started
     live_share: float | None = None  # percent the router serves now (its /routing), None unknown
+    green: GreenStatus | None = None  # its new replicas, while it is replaced blue/green
 
     def to_json(self) -> dict[str, object]:
         return {
+            "green": None if self.green is None else self.green.to_json(),
             "share": self.share,
             "live_share": self.live_share,
             "is_default": self.is_default,
@@ -115,11 +134,12 @@ def _routing(routing_url: str) -> dict[str, Any] | None:
         return None
 
 
-def _live_share(routing: dict[str, Any] | None, version: str) -> float | None:
+def _live_share(routing: dict[str, Any] | None, target: str) -> float | None:
+    """The percent the router serves `target` (a version, or `<version>_green`)."""
     buckets = routing.get("buckets") if routing is not None else None
     if not isinstance(buckets, dict):
         return None
-    return int(buckets.get(backend_name(version), 0)) / STEPS_PER_PERCENT
+    return int(buckets.get(target_backend(target), 0)) / STEPS_PER_PERCENT
 
 
 def _apply_alive(shift: LocalShift) -> bool:
@@ -155,7 +175,19 @@ def _endpoint_status(state: RunState, name: str, running: dict[str, bool]) -> En
     shift, problem = _shift(endpoint.shift)
     versions = []
     for version, share in endpoint.traffic.items():
-        replicas = [r.name for r in endpoint.replicas if r.version == version]
+        mine = [r for r in endpoint.replicas if r.version == version]
+        blue_generation = min((r.generation for r in mine), default=1)
+        replicas = [r.name for r in mine if r.generation == blue_generation]
+        greens = tuple(r.name for r in mine if r.generation != blue_generation)
+        green = (
+            GreenStatus(
+                greens,
+                sum(running.get(r, False) for r in greens),
+                _live_share(routing, green_target(version)),
+            )
+            if greens
+            else None
+        )
         metrics = version_metrics(samples, version) if samples is not None else None
         versions.append(
             VersionStatus(
@@ -167,6 +199,7 @@ def _endpoint_status(state: RunState, name: str, running: dict[str, bool]) -> En
                 replicas_in_rotation=metrics.servers_up if metrics else None,
                 requests=metrics.requests if metrics else None,
                 live_share=_live_share(routing, version),
+                green=green,
             )
         )
     return EndpointStatus(

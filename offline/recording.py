@@ -31,6 +31,7 @@ class RecordedResource:
     inputs: dict[str, Any]
     secret_paths: tuple[str, ...] = ()  # input paths the program marked secret, e.g. "stringData"
     ignore_changes: tuple[str, ...] = ()  # inputs whose changes Pulumi ignores after creation
+    provider: str = ""  # the explicit provider's reference (`<urn>::<id>`), if any
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -43,6 +44,7 @@ class RecordedResource:
 
 
 DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
+CLOUD_TYPE_PREFIXES = ("azure-native:", "aws:", "gcp:")  # the cloud SDKs' node pools
 COMPUTED = "<computed>"  # how an input unknown during a preview is recorded
 _SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # the wire format's secret wrapper
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -121,7 +123,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     A dynamic resource's provider is unpickled from its `__provider` input, as the provider
     process does; `check` runs in both modes (the engine checks during a preview too), `create`
-    only outside a preview. In a preview, outputs the provider would compute stay unknown.
+    only outside a preview. In a preview, outputs the provider would compute stay unknown, and so
+    do a cloud resource's ID and computed outputs.
     """
 
     def __init__(self, preview: bool = False) -> None:
@@ -133,6 +136,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         outputs = dict(args.inputs)
         if args.typ.startswith("kubernetes:"):
             outputs.setdefault("status", {})
+        if self.preview and args.typ.startswith(CLOUD_TYPE_PREFIXES):
+            # A cloud resource being created has no ID yet and its computed outputs (ARN,
+            # status, ...) are unknown: only its inputs are known, as in a real preview.
+            return "", outputs
         return f"{args.name}-id", outputs
 
     def _dynamic(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
@@ -178,6 +185,7 @@ class RecordingMonitor(MockMonitor):
                     inputs=inputs,
                     secret_paths=tuple(secret_paths),
                     ignore_changes=tuple(request.ignoreChanges),
+                    provider=request.provider,
                 )
             )
         return response

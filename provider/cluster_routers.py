@@ -3,8 +3,9 @@
 A table is written into the routing ConfigMap `<endpoint>-router-routing` (`split.map` and
 `revision`, the files of the routing directory each router's agent watches), re-read before each
 write so the write carries the resourceVersion it replaces. What each live router applied is its
-agent's `GET /routing`, and its per-version counters are `GET /metrics?scope=backend`, both read
-on the metrics port through the API server's pod proxy. Every call goes through `kube_adapter`.
+agent's `GET /routing`, its per-version counters are `GET /metrics?scope=backend` and its
+per-version request times its agent's `GET /latency?window=N`, all read on the metrics port
+through the API server's pod proxy. Every call goes through `kube_adapter`.
 
 Live routers are the router pods that are Running, Ready and not being deleted: a pod that is not
 Ready gets no traffic from the Service, and one that becomes Ready starts from the mounted file.
@@ -26,6 +27,7 @@ from kube_adapter import (
 )
 from router.split import render_split_map
 from router_agent.routing_dir import REVISION_FILE, routing_files
+from router_agent.status_server import LATENCY_PATH
 from specification.routing import RoutingTable
 
 __all__ = ["ClusterRouters", "RoutersNotApplying", "config_map_revision"]
@@ -99,6 +101,21 @@ class ClusterRouters:
         if refusals:
             raise RoutersNotApplying("; ".join(refusals))
         return revisions
+
+    def read_latency(self, seconds: int) -> dict[str, str]:
+        """`{pod: its agent's /latency answer over the last `seconds`}` for every live router
+        whose agent keeps request times; raises if one cannot be read. A pod answering 404 runs
+        a router from before request times (its pod rolls with this `up`'s Router update) and
+        is left out: its requests are not in the p99, which is not judged without any."""
+        answers = {}
+        for pod in self.live_pods():
+            try:
+                answers[pod] = self.adapter.read_pod_http(
+                    self.namespace, pod, LATENCY_PATH.lstrip("/"), query={"window": str(seconds)}
+                )
+            except NotFoundError:
+                continue
+        return answers
 
     def scrape_metrics(self) -> dict[str, str]:
         """`{pod: its /metrics?scope=backend text}` for every live router; raises if one cannot

@@ -1,24 +1,17 @@
-"""Rotation counters only go up: the rule shared by API keys and the token-signing key.
-
-Raising a counter regenerates a credential. Lowering it (say, by reverting the pull request that
-raised it) would regenerate it again without bringing the old credential back, which is never what
-the reverter meant, so `check` rejects it and says which value to use instead.
+"""Rotation counters only go up: the rule shared by API keys and the token-signing key, as a
+`check` problem (the rule and its words: `specification.rotation`, which the review shares).
 """
 
 from __future__ import annotations
 
 from provider.problems import Problem
+from specification.rotation import lowered_counter_reason
 
 __all__ = ["lowered_counter_problem"]
 
 
 def lowered_counter_problem(name: str, old: int, new: int) -> Problem | None:
-    """A `Problem` when the counter `name` went down from `old` to `new`, else None."""
-    if new >= old:
-        return None
-    return Problem(
-        name,
-        f"{name} went down from {old} to {new}; rotation counters only go up (lowering one would "
-        f"regenerate the credential, not restore the old one): keep {old}, or set {old + 1} to "
-        "rotate again",
-    )
+    """A `Problem` when the counter `name` went down from `old` to `new`, else None
+    (`specification.rotation.lowered_counter_reason`)."""
+    reason = lowered_counter_reason(name, old, new)
+    return None if reason is None else Problem(name, reason)

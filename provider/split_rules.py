@@ -10,7 +10,8 @@ a version before it is removed, the default stays where it was unless `is_defaul
 The shift settings (the endpoint and namespace whose routers the split moves, the policy, alarms,
 Prometheus and the cluster credentials) are optional inputs: state written before they existed
 still parses, and a split without them behaves as before (its table reaches the routers through
-the Router component only). `planned_steps` is computed by `check`, never given.
+the Router component only). `planned_steps` and `moved_percent` are computed by `check`, never
+given.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from specification.deployment_config import BlueGreenUpdatePolicy
 from specification.endpoint import EndpointSpec
 from specification.names import Namespace, ResourceName
 from specification.routing import (
-    STEPS_PER_PERCENT,
     RoutingError,
     RoutingTable,
     default_move_reason,
+    joining_reason,
+    removal_reason,
     routing_table,
 )
 from specification.version import Percentile
@@ -107,6 +109,12 @@ class TrafficSplitInputs(BaseModel):
         description="Computed by `check`, not given: `[{version: percent}, ...]`, the tables the "
         "change from the previous split walks through (empty: no shift).",
     )
+    moved_percent: float | None = Field(
+        default=None,
+        description="Computed by `check`, not given: the share of all traffic the change from "
+        "the previous split sends to other versions (0: no shift, or a create); the policy "
+        "pack's guarded-shift rule reads it, since a policy sees only the new inputs.",
+    )
 
     @classmethod
     def from_endpoint(cls, spec: EndpointSpec) -> TrafficSplitInputs:
@@ -172,28 +180,11 @@ def shift_problems(inputs: TrafficSplitInputs) -> list[Problem]:
 
 
 def removal_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:
-    """Versions may leave only once drained: not while default, not while they take traffic."""
-    problems = []
-    old_steps = routing(old).steps
-    for name in sorted(set(old.shares) - set(new.shares)):
-        if name == old.default_version:
-            problems.append(
-                Problem(
-                    "shares",
-                    f"version {name!r} cannot be removed while it is the default version: make "
-                    "another version the default (set is_default on it) and apply that first",
-                )
-            )
-        elif old_steps[name] > 0:
-            problems.append(
-                Problem(
-                    "shares",
-                    f"version {name!r} cannot be removed while it takes "
-                    f"{old_steps[name] / STEPS_PER_PERCENT:g}% of the traffic: set its "
-                    "traffic_percentile to 0 and apply that first, so its traffic drains",
-                )
-            )
-    return problems
+    """Versions may leave only once drained: not while default, not while they take traffic
+    (`specification.routing.removal_reason`)."""
+    table = routing(old)
+    reasons = (removal_reason(name, table) for name in sorted(set(old.shares) - set(new.shares)))
+    return [Problem("shares", reason) for reason in reasons if reason is not None]
 
 
 def default_move_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:
@@ -215,21 +206,9 @@ def joining_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[P
     version leaves at 0% (`removal_problems`)."""
     if new.endpoint is None:
         return []
-    problems = []
-    for name, steps in routing(new).steps.items():
-        if name in old.shares or not steps:
-            continue
-        problems.append(
-            Problem(
-                "shares",
-                f"version {name!r} is new and would take {steps / STEPS_PER_PERCENT:g}% of the "
-                "traffic at once, but the endpoint's routers learn a version only once this change "
-                "is applied: add it at 0% first (traffic_percentile 0, not the default) and apply "
-                "that, then raise its share in a later change, which the deployment_config's "
-                "steps then walk",
-            )
-        )
-    return problems
+    table = routing(new)
+    reasons = (joining_reason(name, table) for name in table.steps if name not in old.shares)
+    return [Problem("shares", reason) for reason in reasons if reason is not None]
 
 
 def transition_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:

@@ -11,7 +11,9 @@ Nothing is written when the split names no endpoint, or when the ConfigMap does 
 first `up` after upgrading from a release without live routing, or a Router not created yet,
 which then creates its ConfigMap from the split's new outputs. A failure raises
 `TrafficShiftError` with the one message `up` fails with; the dynamic provider then keeps the
-split's previous outputs, which are the table the rollback put back.
+split's previous outputs, which are the table the rollback put back. The shift in flight and
+how the last one failed are recorded on the ConfigMap's annotations (`shift_annotations`), where
+`model-endpoints describe` reads them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable
 
 from kube_adapter import ClusterAdapter, ClusterCredentials, ClusterError
 from provider.cluster_routers import ClusterRouters, config_map_revision
+from provider.shift_annotations import ClusterShiftRecorder
 from provider.shift_log import progress_printer, write_line
 from provider.shift_settings import rollback_alarms
 from provider.split_plan import planned_shift
@@ -36,6 +39,10 @@ from rollout import (
 )
 
 __all__ = ["TrafficShiftError", "walk_shift"]
+
+# Beyond the engine's deadline and rollback time, before a shift record left behind reads as a
+# shift whose `up` was killed (the API calls of a rollback take time of their own).
+RECORD_GRACE_SECONDS = 120.0
 
 
 class TrafficShiftError(RuntimeError):
@@ -84,8 +91,20 @@ def walk_shift(
         f"(deadline {policy.max_execution_seconds:g} s)"
     )
     clock = clock or SystemClock()
-    stats = RouterMetricsStats(routers.scrape_metrics, now=clock.now)
+    stats = RouterMetricsStats(routers.scrape_metrics, now=clock.now, latency=routers.read_latency)
     prom = PrometheusQuery(new.prometheus_url) if new.prometheus_url else None
+    record = ClusterShiftRecorder(adapter, new.namespace, routers.config_map_name, write_line)
+    record.begin(
+        routing(old),
+        steps,
+        policy.termination_wait_seconds,
+        policy.max_execution_seconds + policy.rollback_timeout_seconds + RECORD_GRACE_SECONDS,
+    )
+
+    def on_step_event(event: ShiftEvent) -> None:
+        say(event)
+        record.on_event(event)
+
     try:
         result = run_shift(
             routing(old),
@@ -97,9 +116,11 @@ def walk_shift(
             alarms=rollback_alarms(new.alarms),
             stats=stats,
             prom=prom,
-            on_event=say,
+            on_event=on_step_event,
         )
     except ShiftFailed as failed:
+        record.failed(failed)
         raise TrafficShiftError(str(failed)) from None
+    record.completed()
     return result.revision
 

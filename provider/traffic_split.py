@@ -29,7 +29,7 @@ from provider.split_rules import (
     transition_problems,
 )
 from provider.split_walk import walk_shift
-from rollout import planned_traffic
+from rollout import moved_percent, planned_traffic
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 
@@ -46,7 +46,7 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
     change: new alarms, policy or credentials alone are recorded without an update."""
 
     inputs_model = TrafficSplitInputs
-    derived = ("planned_steps",)
+    derived = ("planned_steps", "moved_percent")
     derived_from = PLAN_FIELDS
 
     def input_problems(self, new: TrafficSplitInputs) -> list[Problem]:
@@ -84,9 +84,11 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
     def derive(
         self, old: TrafficSplitInputs | None, new: TrafficSplitInputs
     ) -> dict[str, Any]:
-        """`planned_steps`: the tables the change from `old` walks (none on a create)."""
+        """`planned_steps`: the tables the change from `old` walks (none on a create), and
+        `moved_percent`: the share of all traffic it sends elsewhere (0 on a create)."""
         steps = planned_shift(old, new) if old is not None else []
-        return {"planned_steps": planned_traffic(steps)}
+        moved = moved_percent(routing(old), routing(new)) if old is not None else 0.0
+        return {"planned_steps": planned_traffic(steps), "moved_percent": moved}
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """`olds` are the previous outputs: the table the routers run as their `revision`."""
@@ -157,7 +159,8 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
     `treatments` (every version but the control), `effective_traffic` (`{version: percent}`
     summing to 100, the remainder to the default), `effective_steps` (the same in 0.01% steps,
     summing to 10000), `planned_steps` (`[{version: percent}, ...]`, the tables the last change
-    walked; also an input a preview shows) and `revision` (1 on create, then +1 for every table
+    walked; also an input a preview shows), `moved_percent` (the share of all traffic that change sent
+elsewhere; also an input, read by the policy pack) and `revision` (1 on create, then +1 for every table
     written: each step of a walked change, or one for a change the Router carries). Numbers cross
     the wire as floats: cast `effective_steps` and `revision` with `int()` before use. The
     credentials are secret inputs and never an output.
@@ -170,6 +173,7 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
     effective_traffic: pulumi.Output[dict[str, float]]
     effective_steps: pulumi.Output[dict[str, int]]
     planned_steps: pulumi.Output[list[dict[str, float]]]
+    moved_percent: pulumi.Output[float]
     revision: pulumi.Output[int]
 
     def __init__(
@@ -193,6 +197,7 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
             "effective_traffic": None,
             "effective_steps": None,
             "planned_steps": None,
+            "moved_percent": None,
             "revision": None,
         }
         super().__init__(TrafficSplitProvider(), name, props, opts)

@@ -29,7 +29,13 @@ from rollout.shift_events import (
     ShiftEvent,
     StepApplied,
 )
-from rollout.steps import PlannedStep, plan_steps, planned_traffic, planned_wait_seconds
+from rollout.steps import (
+    PlannedStep,
+    moved_percent,
+    plan_steps,
+    planned_traffic,
+    planned_wait_seconds,
+)
 
 __all__ = [
     "AlarmReading",
@@ -59,6 +65,7 @@ __all__ = [
     "SystemClock",
     "VersionStats",
     "WindowStats",
+    "moved_percent",
     "plan_steps",
     "planned_traffic",
     "planned_wait_seconds",

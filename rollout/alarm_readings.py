@@ -3,7 +3,7 @@ could not be read.
 
 A router-metric alarm is read per version gaining share: below `min_requests` responses in its
 window it is not judged (a canary is not rolled back on three requests), and a `p99_latency_ms`
-alarm whose stats source has no latency (HAProxy 2.6's own metrics have no histogram) is never a
+alarm without request times (none in the window, or a stats source that has none) is never a
 breach but says so in its reading. A PromQL alarm compares the expression's value with its
 threshold by its comparison operator; no result is no data, never a breach. A reader that raises
 gives an `error` reading; the engine decides how many of those in a row end a shift.
@@ -31,8 +31,8 @@ _SYMBOLS: dict[ComparisonOperator, str] = {
 _NEGATED = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}
 
 NO_P99 = (
-    "no p99 latency from the stats source (HAProxy 2.6's Prometheus metrics have no latency "
-    "histogram), so this alarm is not judged"
+    "no request times in the window from the routers' agents (no timed request, or a stats "
+    "source without request times), so this alarm is not judged"
 )
 
 
@@ -100,7 +100,9 @@ def read_router_alarm(alarm: RouterMetricAlarm, version: str, stats: VersionStat
         window_seconds=alarm.window_seconds,
     )
     try:
-        window = stats.window(version, alarm.window_seconds)
+        window = stats.window(
+            version, alarm.window_seconds, p99=alarm.metric == "p99_latency_ms"
+        )
     except Exception as error:  # any reader failure is a reading, counted by the engine
         return replace(reading, detail=_reader_error(error))
     reading = replace(reading, requests=window.requests)

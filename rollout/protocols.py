@@ -35,7 +35,8 @@ class RouterControl(Protocol):
 @dataclass(frozen=True)
 class WindowStats:
     """What one version served over a trailing window: responses, those with a 5xx status, and
-    the 99th percentile of the total request time when the source has one (else None)."""
+    the 99th percentile of the total request time when asked for and the source has one (else
+    None)."""
 
     requests: int
     errors_5xx: int
@@ -45,8 +46,10 @@ class WindowStats:
 class VersionStats(Protocol):
     """Per-version router series, for router-metric alarms."""
 
-    def window(self, version: str, seconds: int) -> WindowStats:
-        """`version`'s responses over the last `seconds` seconds, summed over every router."""
+    def window(self, version: str, seconds: int, *, p99: bool = False) -> WindowStats:
+        """`version`'s responses over the last `seconds` seconds, summed over every router;
+        with `p99`, also their 99th-percentile time, when the source has request times (a
+        source reads them only when asked, so an alarm on errors never waits on them)."""
         ...
 
 

@@ -9,11 +9,13 @@ samples per router, and answers a window with the counters' increase since the l
 before the window's start (or since the first sample, when it has watched for less), summed over
 routers; a counter that went down (a restarted router) counts from zero again.
 
-Latency: HAProxy 2.6's Prometheus exporter has no latency histogram, only averages over the last
-1024 requests and maxima since start, from which no p99 can be computed. So `WindowStats.p99_ms`
-is always None here, and the engine reports a `p99_latency_ms` alarm as not judged ("not enough
-data"), never as a breach. A p99 alarm needs another stats source, or a PromQL alarm over a
-histogram the model server exports.
+Latency: HAProxy 2.6's Prometheus exporter has no latency histogram (only averages over the last
+1024 requests and maxima since start, from which no p99 can be computed). So each router's agent
+keeps one from HAProxy's request log and answers `GET /latency?window=N`; given a `latency`
+callable that reads those answers from every router, `WindowStats.p99_ms` is the p99 of the
+version's requests on all routers together (`rollout.latency`). Without it, or when the window
+holds no timed request, `p99_ms` is None and the engine reports a `p99_latency_ms` alarm as not
+judged, never as a breach.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from rollout.exposition import parse_exposition
+from rollout.latency import LatencyHistogram, merge_histograms, parse_latency_answer
 from rollout.protocols import WindowStats
 
 __all__ = [
     "RESPONSES_METRIC",
     "RouterMetricsStats",
     "VersionCounts",
+    "latency_urls",
     "response_counts",
     "scrape_urls",
 ]
@@ -84,6 +88,25 @@ def scrape_urls(
     return scrape
 
 
+def latency_urls(
+    metrics_urls: Mapping[str, str], timeout: float = 5.0
+) -> Callable[[int], dict[str, str]]:
+    """A latency callable over routers' metrics URLs: each call with a window in seconds GETs
+    `<url>/latency?window=N` (forwarded to the router's agent) from every router, raising if any
+    cannot be read."""
+
+    def read(seconds: int) -> dict[str, str]:
+        texts = {}
+        for router, url in metrics_urls.items():
+            with urllib.request.urlopen(
+                f"{url.rstrip('/')}/latency?window={int(seconds)}", timeout=timeout
+            ) as response:
+                texts[router] = response.read().decode("utf-8")
+        return texts
+
+    return read
+
+
 class _RouterHistory:
     """One router's samples, oldest first: `(time, {version: counters})`."""
 
@@ -122,19 +145,37 @@ class RouterMetricsStats:
     every live router (any router id that is stable while it lives, e.g. a pod name); `now` is
     the clock the windows are measured on (pass the engine's `clock.now`). A window is answered
     from a fresh scrape unless the last one is under `min_scrape_interval` seconds old, so the
-    alarms read at one tick share one scrape. `p99_ms` is always None: see the module docstring."""
+    alarms read at one tick share one scrape. `latency(seconds)` returns `{router: its agent's
+    /latency answer}` for every live router; without it `p99_ms` is None (see the module
+    docstring). Latency answers are cached per window length for `min_scrape_interval` too."""
 
     def __init__(
         self,
         scrape: Callable[[], Mapping[str, str]],
         now: Callable[[], float] = time.monotonic,
         min_scrape_interval: float = 1.0,
+        latency: Callable[[int], Mapping[str, str]] | None = None,
     ) -> None:
         self._scrape = scrape
         self._now = now
         self._min_interval = min_scrape_interval
+        self._latency = latency
         self._routers: dict[str, _RouterHistory] = {}
         self._last_scrape: float | None = None
+        self._latency_answers: dict[int, tuple[float, list[dict[str, LatencyHistogram]]]] = {}
+
+    def _p99(self, version: str, seconds: int) -> float | None:
+        """`version`'s p99 over every router's last `seconds`, None without a latency source
+        or without timed requests."""
+        if self._latency is None:
+            return None
+        cached = self._latency_answers.get(seconds)
+        if cached is None or self._now() - cached[0] >= self._min_interval:
+            answers = [parse_latency_answer(text) for text in self._latency(seconds).values()]
+            cached = (self._now(), answers)
+            self._latency_answers[seconds] = cached
+        merged = merge_histograms(answer[version] for answer in cached[1] if version in answer)
+        return merged.percentile(0.99)
 
     def scrape(self) -> None:
         """Take a sample of every router now (a window's baseline, e.g. before a step)."""
@@ -146,7 +187,7 @@ class RouterMetricsStats:
             history.add(at, response_counts(text), keep_after)
         self._last_scrape = at
 
-    def window(self, version: str, seconds: int) -> WindowStats:
+    def window(self, version: str, seconds: int, *, p99: bool = False) -> WindowStats:
         """`version`'s responses and 5xx responses over the last `seconds`, summed over routers."""
         if self._last_scrape is None or self._now() - self._last_scrape >= self._min_interval:
             self.scrape()
@@ -156,4 +197,8 @@ class RouterMetricsStats:
             more, failed = history.increase(version, since)
             responses += more
             errors += failed
-        return WindowStats(requests=round(responses), errors_5xx=round(errors), p99_ms=None)
+        return WindowStats(
+            requests=round(responses),
+            errors_5xx=round(errors),
+            p99_ms=self._p99(version, seconds) if p99 else None,
+        )

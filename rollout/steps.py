@@ -24,9 +24,9 @@ from specification.deployment_config import (
     TrafficRoutingConfiguration,
     total_wait_seconds,
 )
-from specification.routing import RoutingTable
+from specification.routing import STEPS_PER_PERCENT, RoutingTable
 
-__all__ = ["PlannedStep", "plan_steps", "planned_traffic", "planned_wait_seconds"]
+__all__ = ["PlannedStep", "moved_percent", "plan_steps", "planned_traffic", "planned_wait_seconds"]
 
 
 @dataclass(frozen=True)
@@ -136,3 +136,12 @@ def planned_traffic(steps: Sequence[PlannedStep]) -> list[dict[str, float]]:
     """The plan in plain JSON-ready form, `[{version: percent}, ...]` per step, as a TrafficSplit
     shows it at preview."""
     return [step.traffic for step in steps]
+
+
+def moved_percent(current: RoutingTable, new: RoutingTable) -> float:
+    """The share of all traffic a change from `current` to `new` sends to other versions: what the
+    versions gaining share gain together (a version joining counts from 0, one leaving to 0).
+    A review shows it, and a policy pack reads it to ask big shifts for a guarded rollout."""
+    versions = set(current.steps) | set(new.steps)
+    gained = sum(max(0, new.steps.get(v, 0) - current.steps.get(v, 0)) for v in versions)
+    return gained / STEPS_PER_PERCENT

@@ -146,8 +146,10 @@ def render_endpoint_router(
     replicas: Mapping[str, Replicas],
     key_hashes: Mapping[str, str] | None,
     site: RouterSite,
+    green: Mapping[str, Replicas] | None = None,
 ) -> RouterConfig:
-    """The configuration of `spec`'s router at `site`, routing by `routing`."""
+    """The configuration of `spec`'s router at `site`, routing by `routing` (with the new
+    replicas of versions being replaced blue/green, `green`: see `render_router`)."""
     return render_router(
-        spec, routing, replicas, auth_material(spec, site, key_hashes), router_settings(site)
+        spec, routing, replicas, auth_material(spec, site, key_hashes), router_settings(site), green
     )

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from router.names import SPLIT_MAP
+from router.names import SPLIT_MAP, request_log_socket
 from router.validation import (
     check_claim,
     check_dns_name,
@@ -158,6 +158,9 @@ class RouterSettings:
     # host:port of the cluster DNS for `resolvers`; None reads /etc/resolv.conf (parse-resolv-conf).
     nameserver: str | None = None
     access_log: Literal["stdout", "stderr"] = "stdout"  # where enable_app_insights lines go
+    # Log every scoring request to the routing agent (`request_log_socket`), which keeps the
+    # per-version request-time histograms a p99 latency alarm reads; HAProxy never waits on it.
+    request_log: bool = True
     max_connections: int = 4096
     # HAProxy threads per router process. One, so a replica never gets more than its maxconn
     # (`replica_max_concurrent_requests`): with several threads, HAProxy 2.6 can hand a server
@@ -188,6 +191,8 @@ class RouterSettings:
                 "lives apart from the configuration"
             )
         check_path(self.admin_socket, "admin_socket", unix_socket=True)
+        if self.request_log:
+            check_path(self.request_log_socket, "request log socket", unix_socket=True)
         if self.nameserver is not None:
             host, sep, port = str(self.nameserver).partition(":")
             if not sep or not port.isdigit():
@@ -204,6 +209,11 @@ class RouterSettings:
     def map_path(self, file_name: str) -> str:
         """Absolute path of one of the router's map files."""
         return f"{self.map_dir}/{file_name}"
+
+    @property
+    def request_log_socket(self) -> str:
+        """Where HAProxy logs each scoring request for the routing agent (beside the admin socket)."""
+        return request_log_socket(self.admin_socket)
 
     @property
     def split_map_path(self) -> str:
@@ -236,6 +246,9 @@ class RouterConfig:
     routing_dir: str
     agent_port: int
     required_files: tuple[str, ...] = field(default=())
+    # the agent's request log socket (`RouterSettings.request_log_socket`); None: requests are
+    # not logged to the agent
+    request_log_socket: str | None = None
 
     def map_path(self, file_name: str) -> str:
         return f"{self.map_dir}/{file_name}"

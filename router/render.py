@@ -13,8 +13,10 @@ can roll router pods exactly when something changed. All request handling is HAP
   headers `x-model-version` / `x-model-role` on every response of that version (also 503/504);
 - auth: API keys by SHA-256 hash (`apikeys.map`), ES256 JWTs with exp/nbf/iss/aud (exp and nbf
   non-negative JSON integers), either works; one Authorization value per request;
-- a separate Prometheus port (`/metrics`, `/healthz`, and `/routing` forwarded to the routing
-  agent: the revision this router applied), an optional JSON access log;
+- a separate Prometheus port (`/metrics`, `/healthz`, and `/routing` and `/latency` forwarded to
+  the routing agent: the revision this router applied, per-version request-time histograms), an
+  optional JSON access log; the same JSON line of every request goes to the agent's request-log
+  socket (HAProxy 2.6 exports no latency histogram, so the agent builds one);
 - master-worker mode and `option idle-close-on-response` for hitless reloads.
 """
 
@@ -39,11 +41,13 @@ from router.names import (
     SCORING_FRONTEND,
     VERSIONS_MAP,
     backend_name,
+    green_target,
+    target_backend,
 )
 from router.split import render_map, render_split_map
 from router.timeouts import client_timeout_ms, drain_ms
 from router.validation import check_http_path, check_name, check_positive_int
-from router_agent.status_server import ROUTING_PATH
+from router_agent.status_server import LATENCY_PATH, ROUTING_PATH
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 
@@ -175,7 +179,7 @@ def _metrics_frontend(settings: RouterSettings) -> list[str]:
         '    http-request return status 200 content-type text/plain string "ok" '
         "if { path /healthz }",
         '    http-request return status 404 content-type text/plain string "not found" '
-        f"unless {{ path {ROUTING_PATH} }}",
+        f"unless {{ path {ROUTING_PATH} }} || {{ path {LATENCY_PATH} }}",
         f"    use_backend {ROUTING_AGENT_BACKEND}",
     ]
 
@@ -183,7 +187,7 @@ def _metrics_frontend(settings: RouterSettings) -> list[str]:
 def _routing_agent_backend(settings: RouterSettings) -> list[str]:
     return [
         f"backend {ROUTING_AGENT_BACKEND}",
-        "    # the routing agent beside HAProxy: the revision of the table this router applied",
+        "    # the routing agent beside HAProxy: the table this router applied, request times",
         "    timeout server 5s",
         "    retries 0  # no agent: say so at once (503), its readers poll again",
         f"    server agent {AGENT_ADDRESS}:{settings.agent_port}",
@@ -292,7 +296,12 @@ def _scoring_frontend(
         bind += f" ssl crt {auth.tls_certificate_path} alpn h2,http/1.1"
     lines = [f"frontend {SCORING_FRONTEND}", bind]
     if spec.enable_app_insights:
-        lines += ["    log global", f"    log-format '{_access_log_format(spec)}'"]
+        lines.append("    log global")
+    if settings.request_log:
+        # one line per request to the routing agent, for per-version request times (p99 alarms)
+        lines.append(f"    log {settings.request_log_socket} format raw local1 info")
+    if spec.enable_app_insights or settings.request_log:
+        lines.append(f"    log-format '{_access_log_format(spec)}'")
     else:
         lines.append("    no log")
     lines += [
@@ -327,6 +336,8 @@ def _backend(
     version_name: str,
     target: Replicas,
     settings: RouterSettings,
+    *,
+    green: bool = False,
 ) -> list[str]:
     version = spec.version(version_name)
     name = check_name(version.name, "version name")
@@ -347,7 +358,7 @@ def _backend(
         f"rise {check_positive_int(version.success_threshold, f'{name}: success_threshold')}"
     )
     lines = [
-        f"backend {backend_name(name)}",
+        f"backend {target_backend(green_target(name)) if green else backend_name(name)}",
         "    balance leastconn",
         f"    timeout queue {queue_ms}ms",
         f"    timeout server {server_ms}ms",
@@ -378,19 +389,29 @@ def render_router(
     replicas: Mapping[str, Replicas],
     auth: AuthMaterial,
     settings: RouterSettings | None = None,
+    green: Mapping[str, Replicas] | None = None,
 ) -> RouterConfig:
     """Render the router of `spec`.
 
     `routing` is the endpoint's routing table (weights, default version and A/B roles together;
-    it must name exactly the spec's versions); `replicas` says how each version's replicas are
-    reached; `auth` must agree with `spec.auth_enabled` / `spec.token_auth_enabled`. Raises
-    ValueError on any invalid or unsafe input, naming it.
+    it must name exactly the spec's versions, and `v_green` for each version in `green`);
+    `replicas` says how each version's replicas are reached; `green`, how the new replicas of
+    versions being replaced blue/green are (a second backend `be_<v>_green` each, answering as
+    the version, with its role and limits; pinned requests stay on `be_<v>`); `auth` must agree
+    with `spec.auth_enabled` / `spec.token_auth_enabled`. Raises ValueError on any invalid or
+    unsafe input, naming it.
     """
     settings = settings if settings is not None else RouterSettings()
+    green = dict(green or {})
     check_name(spec.name, "endpoint name")
     for version in spec.versions:
         check_name(version.name, "version name")
-    routing.check_versions(v.name for v in spec.versions)
+    unknown = sorted(set(green) - {v.name for v in spec.versions})
+    if unknown:
+        raise ValueError(f"green replicas of {', '.join(unknown)}: not versions of {spec.name}")
+    routing.check_versions(
+        [*(v.name for v in spec.versions), *(green_target(name) for name in green)]
+    )
     _check_replicas(spec, replicas)
     _check_auth(spec, auth)
 
@@ -410,6 +431,10 @@ def render_router(
     sections.append(_scoring_frontend(spec, routing, settings, auth))
     for version in spec.versions:
         sections.append(_backend(spec, routing, version.name, replicas[version.name], settings))
+        if version.name in green:
+            sections.append(
+                _backend(spec, routing, version.name, green[version.name], settings, green=True)
+            )
     if auth.token is not None:
         sections.append(
             [
@@ -448,4 +473,5 @@ def render_router(
         routing_dir=settings.routing_dir,
         agent_port=settings.agent_port,
         required_files=required,
+        request_log_socket=settings.request_log_socket if settings.request_log else None,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from router.names import backend_name
+from router.names import target_backend
 from specification.routing import RoutingTable
 
 __all__ = ["SPLIT_MAP_COMMENT", "split_entries", "render_map", "render_split_map"]
@@ -19,12 +19,13 @@ SPLIT_MAP_COMMENT = "rand(10000) bucket range -> backend (1 bucket = 0.01%)"
 
 def split_entries(routing: RoutingTable) -> list[tuple[str, str]]:
     """The split map's `(range, backend)` lines: `("0:6999", "be_v1")`, ... covering 0..9999 in
-    the table's version order. Versions at 0% get no range (they stay reachable by pinning)."""
+    the table's version order. Versions at 0% get no range (they stay reachable by pinning). A
+    version being replaced blue/green has two entries, `v` and `v_green` (`router.names`)."""
     entries: list[tuple[str, str]] = []
     start = 0
     for name, count in routing.steps.items():
         if count:
-            entries.append((f"{start}:{start + count - 1}", backend_name(name)))
+            entries.append((f"{start}:{start + count - 1}", target_backend(name)))
             start += count
     return entries
 

@@ -27,10 +27,14 @@ class AgentOptions:
     host: str
     port: int
     poll_seconds: float = DEFAULT_POLL_SECONDS
+    # HAProxy's request log (a unix datagram socket the agent binds): per-version request times
+    # for `GET /latency`; None keeps no request log.
+    request_log: str | None = None
 
 
 def agent_arguments(options: AgentOptions) -> list[str]:
     """The arguments after `python -m router_agent` that run an agent with `options`."""
+    request_log = [] if options.request_log is None else ["--request-log", options.request_log]
     return [
         "--routing-dir",
         str(options.routing_dir),
@@ -42,6 +46,7 @@ def agent_arguments(options: AgentOptions) -> list[str]:
         f"{options.host}:{options.port}",
         "--poll-seconds",
         f"{options.poll_seconds:g}",
+        *request_log,
     ]
 
 
@@ -96,6 +101,9 @@ def parse_arguments(argv: Sequence[str] | None = None) -> AgentOptions:
                         help="IPv4:PORT the agent answers GET /routing on (loopback).")
     parser.add_argument("--poll-seconds", type=_poll_seconds, default=DEFAULT_POLL_SECONDS,
                         help=f"How often ..data is checked (default {DEFAULT_POLL_SECONDS:g}).")
+    parser.add_argument("--request-log", type=_checked("request log socket", unix_socket=True),
+                        help="A unix datagram socket to bind for HAProxy's request log: "
+                        "per-version request times served at GET /latency.")
     args = parser.parse_args(argv)
     host, port = args.listen
     return AgentOptions(
@@ -105,4 +113,5 @@ def parse_arguments(argv: Sequence[str] | None = None) -> AgentOptions:
         host=host,
         port=port,
         poll_seconds=args.poll_seconds,
+        request_log=args.request_log,
     )

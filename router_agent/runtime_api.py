@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from router_agent.safe_values import NAME, check_path
+from router_agent.safe_values import BACKEND_PATTERN, NAME, check_path
 
 __all__ = [
     "SHOW_BACKENDS",
@@ -25,9 +25,9 @@ __all__ = [
 SHOW_BACKENDS = "show backend"  # HAProxy answers `# name` and one backend name per line
 
 # Keys: a rand(10000) bucket range, a version name or a SHA-256 hex digest. Values: a backend
-# (`be_<version>`) or a name (key id).
+# (`be_<version>`, or `be_<version>_green` for a version being replaced) or a name (key id).
 _MAP_KEY = re.compile(rf"^(\d{{1,4}}:\d{{1,4}}|{NAME}|[0-9a-f]{{64}})$")
-_MAP_VALUE = re.compile(rf"^(be_)?{NAME}$")
+_MAP_VALUE = re.compile(rf"^({NAME}|{BACKEND_PATTERN.pattern[1:-1]})$")
 _PREPARED = re.compile(r"New version created:\s*(\d+)")
 
 
@@ -44,7 +44,7 @@ def _check_value(value: object) -> str:
     if not isinstance(value, str) or not _MAP_VALUE.fullmatch(value):
         raise ValueError(
             f"map value {value!r} is not allowed in a runtime command: use a backend "
-            "(be_<version>) or a name (lowercase letters, digits, '-')"
+            "(be_<version>, be_<version>_green) or a name (lowercase letters, digits, '-')"
         )
     return value
 

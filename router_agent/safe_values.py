@@ -13,6 +13,7 @@ import re
 __all__ = [
     "BACKEND_PATTERN",
     "BACKEND_PREFIX",
+    "GREEN_SUFFIX",
     "NAME",
     "NAME_PATTERN",
     "UNIX_SOCKET_PATH_MAX",
@@ -22,9 +23,11 @@ __all__ = [
 # A version or endpoint name (the spec's rule is stricter still: it must start with a letter).
 NAME = r"[a-z0-9][a-z0-9-]{0,30}"
 NAME_PATTERN = re.compile(rf"^{NAME}$")
-# The HAProxy backend of a version: `be_<version>`.
+# The HAProxy backend of a version: `be_<version>`; while a version is replaced blue/green, its new
+# pods are `be_<version>_green` (`_` is in no name, so no version's backend can be taken for it).
 BACKEND_PREFIX = "be_"
-BACKEND_PATTERN = re.compile(rf"^{BACKEND_PREFIX}{NAME}$")
+GREEN_SUFFIX = "_green"
+BACKEND_PATTERN = re.compile(rf"^{BACKEND_PREFIX}{NAME}(?:{GREEN_SUFFIX})?$")
 # Absolute file paths: '/'-separated segments of letters, digits, '.', '_' and '-'; no '..'.
 _PATH_PATTERN = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 UNIX_SOCKET_PATH_MAX = 107  # sun_path is 108 bytes including the terminating NUL

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from specification.alarms import AutoRollbackConfiguration, PromQLAlarm, RouterMetricAlarm
+from specification.clouds import AksPoolSettings, EksPoolSettings, GkePoolSettings
 from specification.deployment_config import (
     BlueGreenUpdatePolicy,
     DeploymentConfig,
@@ -27,11 +28,14 @@ __all__ = [
     "SEED_MAX_VERSIONS",
     "SKU_CATALOG",
     "AcceleratorKind",
+    "AksPoolSettings",
     "AutoRollbackConfiguration",
     "BlueGreenUpdatePolicy",
     "DeploymentConfig",
     "DevicePlugin",
+    "EksPoolSettings",
     "EndpointSpec",
+    "GkePoolSettings",
     "InferenceConfig",
     "NodePoolSpec",
     "PromQLAlarm",

@@ -82,14 +82,15 @@ class RouterMetricAlarm(BaseModel):
     alarm_name: AlarmName = Field(description=_ALARM_NAME_DESCRIPTION)
     metric: RouterMetric = Field(
         description="What the router measures per version: `5xx_ratio` (responses with a 5xx "
-        "status / all responses). The alarm breaches when the value is above `threshold`. "
-        "`p99_latency_ms` is refused for now: HAProxy 2.6, the router, exports no latency "
-        "histogram, so such an alarm could never fire; use a PromQL alarm over a latency "
-        "histogram your model exports instead."
+        "status / all responses) or `p99_latency_ms` (the 99th percentile of the requests' total "
+        "time in the router, from the first byte received to the last byte sent, in ms: queueing "
+        "and scoring included; measured by the routing agent from HAProxy's request log, at most "
+        "5% above the true value). The alarm breaches when the value is above `threshold`."
     )
     threshold: float = Field(
         description="Breach when the metric is above this: for `5xx_ratio` from 0 up to but not "
-        "including 1 (0.01 = 1% errors; a ratio never exceeds 1)."
+        "including 1 (0.01 = 1% errors; a ratio never exceeds 1); for `p99_latency_ms` a "
+        "positive number of milliseconds."
     )
     window_seconds: int = Field(
         default=DEFAULT_WINDOW_SECONDS,
@@ -104,17 +105,6 @@ class RouterMetricAlarm(BaseModel):
         "below it the alarm does not breach, so a canary is not judged on three requests.",
     )
 
-    @field_validator("metric")
-    @classmethod
-    def _router_measures_the_metric(cls, value: str) -> str:
-        if value == "p99_latency_ms":
-            raise ValueError(
-                "p99_latency_ms: the router (HAProxy 2.6) exports no latency histogram, so this "
-                "alarm could never fire; use a PromQL alarm (`promql`, `threshold`) over a latency "
-                "histogram your model exports, e.g. histogram_quantile(0.99, ...)"
-            )
-        return value
-
     @field_validator("threshold")
     @classmethod
     def _threshold_fits_the_metric(cls, value: float, info: ValidationInfo) -> float:
@@ -124,6 +114,8 @@ class RouterMetricAlarm(BaseModel):
                 f"a 5xx_ratio threshold is a ratio from 0 up to but not including 1 (0.01 = 1% "
                 f"errors), got {value:g}"
             )
+        if metric == "p99_latency_ms" and not value > 0:
+            raise ValueError(f"a p99_latency_ms threshold is a positive number of ms, got {value:g}")
         return value
 
 

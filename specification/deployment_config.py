@@ -39,9 +39,9 @@ ShiftType = Literal["ALL_AT_ONCE", "CANARY", "LINEAR"]
 CapacityType = Literal["CAPACITY_PERCENT", "INSTANCE_COUNT"]
 
 _INSTANCE_COUNT_REFUSED = (
-    "INSTANCE_COUNT sizes count a version's instances and apply to version updates (blue/green "
-    "replacement of a version's pods, not supported yet), not to traffic shifts; use "
-    "CAPACITY_PERCENT, a share of the traffic change"
+    "INSTANCE_COUNT sizes (a number of the new pods of a version being replaced) are not "
+    "supported yet: traffic shifts and blue/green replacements of a version both step by "
+    "CAPACITY_PERCENT, a share of the traffic that moves"
 )
 
 

@@ -1,4 +1,9 @@
-"""Node pool spec: a named group of nodes of one SKU that model versions can be placed on."""
+"""Node pool spec: a named group of nodes of one SKU that model versions can be placed on.
+
+With `cloud: none` (the default) the nodes exist already; with `aks`, `eks` or `gke` the pool is
+also created in that cloud. The rules that join a SKU to a cloud (`cloud_rules`) run when the spec is
+validated, so a mismatch fails at preview with the field named.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from specification.cloud_rules import EKS_GPU_AMI_TYPE, EKS_STANDARD_AMI_TYPE, CloudPoolFacts, check_cloud_pool
+from specification.clouds import AksPoolSettings, CloudName, EksPoolSettings, GkePoolSettings
 from specification.names import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, ResourceName
-from specification.skus import AcceleratorKind, SkuSpec, lookup_sku
+from specification.skus import AcceleratorKind, DevicePlugin, SkuSpec, lookup_sku
 
 __all__ = ["Taint", "NodePoolSpec", "INSTANCE_TYPE_LABEL"]
 
 INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
-
 
 
 class Taint(BaseModel):
@@ -64,6 +70,22 @@ class NodePoolSpec(BaseModel):
     device_plugin_namespace: str = Field(
         default="kube-system", description="Namespace of the device plugin DaemonSet."
     )
+    cloud: CloudName = Field(
+        default="none",
+        description="Who creates the pool. `none`: its nodes exist already (the pool deploys the "
+        "device plugin and gives versions their selector, tolerations and capacity). `aks`, "
+        "`eks`, `gke`: the pool is also created in that cloud's cluster, with the settings of "
+        "the block of the same name, and versions on it wait for it.",
+    )
+    aks: AksPoolSettings | None = Field(
+        default=None, description="With `cloud: aks`: where the AKS agent pool goes."
+    )
+    eks: EksPoolSettings | None = Field(
+        default=None, description="With `cloud: eks`: where the EKS managed node group goes."
+    )
+    gke: GkePoolSettings | None = Field(
+        default=None, description="With `cloud: gke`: where the GKE node pool goes."
+    )
 
     @field_validator("sku")
     @classmethod
@@ -89,6 +111,16 @@ class NodePoolSpec(BaseModel):
             raise ValueError(
                 "accelerator_resource_name is set but the SKU has no accelerator"
             )
+        check_cloud_pool(
+            CloudPoolFacts(
+                name=self.name,
+                cloud=self.cloud,
+                settings={"aks": self.aks, "eks": self.eks, "gke": self.gke},
+                sku=self.sku_spec,
+                taint_keys=[taint.key for taint in self.effective_taints],
+                taints_declared=self.taints is not None,
+            )
+        )
         return self
 
     @property
@@ -99,6 +131,36 @@ class NodePoolSpec(BaseModel):
     @property
     def accelerator(self) -> AcceleratorKind:
         return self.sku_spec.accelerator
+
+    @property
+    def creates_nodes(self) -> bool:
+        """True when the pool is created in a cloud (`cloud` is not `none`)."""
+        return self.cloud != "none"
+
+    @property
+    def cloud_pool_name(self) -> str:
+        """The pool's name in its cloud: the cloud block's `pool_name`, else the pool's name."""
+        settings = {"aks": self.aks, "eks": self.eks, "gke": self.gke}.get(self.cloud)
+        return (settings.pool_name if settings is not None else None) or self.name
+
+    @property
+    def eks_ami_type(self) -> str:
+        """The AMI type of an EKS node group: the user's, else NVIDIA's for GPU SKUs."""
+        if self.eks is not None and self.eks.ami_type is not None:
+            return self.eks.ami_type
+        return EKS_GPU_AMI_TYPE if self.accelerator is AcceleratorKind.GPU else EKS_STANDARD_AMI_TYPE
+
+    @property
+    def device_plugin(self) -> DevicePlugin:
+        """Who advertises the accelerator on the pool's nodes: the SKU's plugin, unless the cloud
+        that creates the pool already runs one (GKE on GPU nodes; EKS's Bottlerocket NVIDIA
+        AMIs). AKS's GPU profile installs the driver only, so its pools keep NVIDIA's plugin."""
+        if self.accelerator is AcceleratorKind.GPU:
+            if self.cloud == "gke":
+                return DevicePlugin.MANAGED
+            if self.cloud == "eks" and self.eks_ami_type.startswith("BOTTLEROCKET_"):
+                return DevicePlugin.MANAGED
+        return self.sku_spec.device_plugin
 
     @property
     def resource_name(self) -> str:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from specification.alarms import AutoRollbackConfiguration, PromQLAlarm, RouterMetricAlarm
+from specification.clouds import AksPoolSettings, EksPoolSettings, GkePoolSettings
 from specification.deployment_config import (
     BlueGreenUpdatePolicy,
     CanarySize,
@@ -51,6 +52,9 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("PromQL alarm (`auto_rollback_configuration.alarms[]` with `promql`)", PromQLAlarm),
     (f"Node pool (`{NODE_POOLS_KEY}[]`)", NodePoolSpec),
     ("Taint (`nodePools[].taints[]`)", Taint),
+    ("AKS agent pool (`nodePools[].aks`, with `cloud: aks`)", AksPoolSettings),
+    ("EKS managed node group (`nodePools[].eks`, with `cloud: eks`)", EksPoolSettings),
+    ("GKE node pool (`nodePools[].gke`, with `cloud: gke`)", GkePoolSettings),
     ("Custom SKU (`nodePools[].sku` as an object)", SkuSpec),
 ]
 
@@ -89,11 +93,15 @@ def _table(model: type[BaseModel]) -> list[str]:
 
 
 def _catalog() -> list[str]:
-    lines = ["| SKU | accelerator | per node | model | resource | device plugin |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| SKU | cloud | accelerator | per node | model | resource | device plugin |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for sku in SKU_CATALOG.values():
+        model = f"{sku.accelerator_model} (`{sku.accelerator_type}`)" if sku.accelerator_type else sku.accelerator_model
         lines.append(
-            f"| `{sku.name}` | {sku.accelerator.value} | {sku.accelerators_per_node} | "
-            f"{sku.accelerator_model} | `{sku.resource_name}` | {sku.device_plugin.value} |"
+            f"| `{sku.name}` | {sku.cloud or 'any'} | {sku.accelerator.value} | {sku.accelerators_per_node} | "
+            f"{model} | `{sku.resource_name}` | {sku.device_plugin.value} |"
         )
     return lines
 

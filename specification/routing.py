@@ -23,6 +23,8 @@ __all__ = [
     "RoutingError",
     "RoutingTable",
     "default_move_reason",
+    "joining_reason",
+    "removal_reason",
     "routing_table",
     "share_steps",
 ]
@@ -218,4 +220,42 @@ def default_move_reason(
         f"{new_default!r} is now listed first, and no version sets is_default: the default stays "
         f"where it was created. Set is_default: true on {new_default!r} to make it the default, "
         f"or on {old_default!r} (or list it first again) to keep it"
+    )
+
+
+def removal_reason(version: str, old: RoutingTable) -> str | None:
+    """Why `version` may not leave an endpoint whose live table is `old`, or None when it may.
+
+    A version leaves only once drained: not while it is the default, not while it takes traffic.
+    The TrafficSplit (`pulumi preview`) and the review both apply this rule."""
+    if version == old.default_version:
+        return (
+            f"version {version!r} cannot be removed while it is the default version: make "
+            "another version the default (set is_default on it) and apply that first"
+        )
+    steps = old.steps.get(version, 0)
+    if steps > 0:
+        return (
+            f"version {version!r} cannot be removed while it takes "
+            f"{steps / STEPS_PER_PERCENT:g}% of the traffic: set its traffic_percentile to 0 and "
+            "apply that first, so its traffic drains"
+        )
+    return None
+
+
+def joining_reason(version: str, new: RoutingTable) -> str | None:
+    """Why `version`, new to the endpoint, may not take its share of `new` at once, or None.
+
+    The live routers learn a version only once the change that adds it is applied, so a version
+    joins at 0% and takes traffic in a later change (the TrafficSplit with live routing, and the
+    review, apply this rule)."""
+    steps = new.steps.get(version, 0)
+    if not steps:
+        return None
+    return (
+        f"version {version!r} is new and would take {steps / STEPS_PER_PERCENT:g}% of the "
+        "traffic at once, but the endpoint's routers learn a version only once this change "
+        "is applied: add it at 0% first (traffic_percentile 0, not the default) and apply "
+        "that, then raise its share in a later change, which the deployment_config's "
+        "steps then walk"
     )

@@ -1,9 +1,9 @@
 """The accelerator SKU catalog: what each GPU or FPGA node type gives a model version.
 
 A node pool names a SKU (the cloud's instance type, e.g. ``Standard_NC6s_v3``, ``g5.xlarge``,
-``a2-highgpu-1g``); the catalog says which accelerator it carries, how many per node, the
-Kubernetes extended resource a pod requests for it, the taint such nodes usually carry and the
-device plugin that advertises the resource. Clouds set the well-known label
+``a2-highgpu-1g``); the catalog says which cloud's node type it is, which accelerator it carries,
+how many per node, the Kubernetes extended resource a pod requests for it, the taint such nodes
+usually carry and the device plugin that advertises the resource. Clouds set the well-known label
 ``node.kubernetes.io/instance-type`` to the SKU name, which is how versions are placed on a pool.
 """
 
@@ -12,6 +12,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from specification.clouds import PoolCloud
 
 __all__ = [
     "AcceleratorKind",
@@ -79,6 +81,17 @@ class SkuSpec(BaseModel):
         description="Taint key such nodes carry by convention (NoSchedule); pools use it unless "
         "they list their own taints.",
     )
+    cloud: PoolCloud | None = Field(
+        default=None,
+        description="The cloud whose node type this is (`aks`, `eks`, `gke`); a pool that creates "
+        "its nodes in another cloud is refused. Unset: usable with any pool.",
+    )
+    accelerator_type: str = Field(
+        default="",
+        pattern=r"^$|^[a-z0-9][a-z0-9-]{0,62}$",
+        description="The cloud's name of the accelerator where its API asks for one: GKE's "
+        "accelerator type (e.g. `nvidia-l4`), needed by a GPU pool with `cloud: gke`.",
+    )
 
     @model_validator(mode="after")
     def _accelerator_fields_agree(self) -> SkuSpec:
@@ -96,19 +109,22 @@ class SkuSpec(BaseModel):
         return self
 
 
-def _gpu(name: str, count: int, model: str, plugin: DevicePlugin = DevicePlugin.NVIDIA) -> SkuSpec:
+def _gpu(cloud: PoolCloud, name: str, count: int, model: str, accelerator_type: str = "") -> SkuSpec:
     return SkuSpec(
         name=name,
         accelerator=AcceleratorKind.GPU,
         accelerators_per_node=count,
         accelerator_model=model,
         resource_name=NVIDIA_GPU_RESOURCE,
-        device_plugin=plugin,
+        # GKE installs the NVIDIA driver and device plugin on its GPU nodes itself
+        device_plugin=DevicePlugin.MANAGED if cloud == "gke" else DevicePlugin.NVIDIA,
         taint_key=NVIDIA_GPU_RESOURCE,
+        cloud=cloud,
+        accelerator_type=accelerator_type,
     )
 
 
-def _fpga(name: str, count: int, model: str, resource: str) -> SkuSpec:
+def _fpga(cloud: PoolCloud, name: str, count: int, model: str, resource: str) -> SkuSpec:
     return SkuSpec(
         name=name,
         accelerator=AcceleratorKind.FPGA,
@@ -117,6 +133,7 @@ def _fpga(name: str, count: int, model: str, resource: str) -> SkuSpec:
         resource_name=resource,
         device_plugin=DevicePlugin.XILINX,
         taint_key="fpga",
+        cloud=cloud,
     )
 
 
@@ -129,42 +146,42 @@ SKU_CATALOG: dict[str, SkuSpec] = {
     sku.name: sku
     for sku in (
         # Azure (AKS)
-        _gpu("Standard_NC4as_T4_v3", 1, "NVIDIA T4"),
-        _gpu("Standard_NC8as_T4_v3", 1, "NVIDIA T4"),
-        _gpu("Standard_NC16as_T4_v3", 1, "NVIDIA T4"),
-        _gpu("Standard_NC64as_T4_v3", 4, "NVIDIA T4"),
-        _gpu("Standard_NC6s_v3", 1, "NVIDIA V100 16GB"),
-        _gpu("Standard_NC12s_v3", 2, "NVIDIA V100 16GB"),
-        _gpu("Standard_NC24s_v3", 4, "NVIDIA V100 16GB"),
-        _gpu("Standard_NC24ads_A100_v4", 1, "NVIDIA A100 80GB"),
-        _gpu("Standard_NC48ads_A100_v4", 2, "NVIDIA A100 80GB"),
-        _gpu("Standard_NC96ads_A100_v4", 4, "NVIDIA A100 80GB"),
-        _gpu("Standard_ND96asr_v4", 8, "NVIDIA A100 40GB"),
-        _gpu("Standard_ND96amsr_A100_v4", 8, "NVIDIA A100 80GB"),
-        _fpga("Standard_NP10s", 1, "Xilinx Alveo U250", _AZURE_U250),
-        _fpga("Standard_NP20s", 2, "Xilinx Alveo U250", _AZURE_U250),
-        _fpga("Standard_NP40s", 4, "Xilinx Alveo U250", _AZURE_U250),
+        _gpu("aks", "Standard_NC4as_T4_v3", 1, "NVIDIA T4"),
+        _gpu("aks", "Standard_NC8as_T4_v3", 1, "NVIDIA T4"),
+        _gpu("aks", "Standard_NC16as_T4_v3", 1, "NVIDIA T4"),
+        _gpu("aks", "Standard_NC64as_T4_v3", 4, "NVIDIA T4"),
+        _gpu("aks", "Standard_NC6s_v3", 1, "NVIDIA V100 16GB"),
+        _gpu("aks", "Standard_NC12s_v3", 2, "NVIDIA V100 16GB"),
+        _gpu("aks", "Standard_NC24s_v3", 4, "NVIDIA V100 16GB"),
+        _gpu("aks", "Standard_NC24ads_A100_v4", 1, "NVIDIA A100 80GB"),
+        _gpu("aks", "Standard_NC48ads_A100_v4", 2, "NVIDIA A100 80GB"),
+        _gpu("aks", "Standard_NC96ads_A100_v4", 4, "NVIDIA A100 80GB"),
+        _gpu("aks", "Standard_ND96asr_v4", 8, "NVIDIA A100 40GB"),
+        _gpu("aks", "Standard_ND96amsr_A100_v4", 8, "NVIDIA A100 80GB"),
+        _fpga("aks", "Standard_NP10s", 1, "Xilinx Alveo U250", _AZURE_U250),
+        _fpga("aks", "Standard_NP20s", 2, "Xilinx Alveo U250", _AZURE_U250),
+        _fpga("aks", "Standard_NP40s", 4, "Xilinx Alveo U250", _AZURE_U250),
         # AWS (EKS)
-        _gpu("g4dn.xlarge", 1, "NVIDIA T4"),
-        _gpu("g4dn.12xlarge", 4, "NVIDIA T4"),
-        _gpu("g5.xlarge", 1, "NVIDIA A10G"),
-        _gpu("g5.2xlarge", 1, "NVIDIA A10G"),
-        _gpu("g5.12xlarge", 4, "NVIDIA A10G"),
-        _gpu("g5.48xlarge", 8, "NVIDIA A10G"),
-        _gpu("p3.2xlarge", 1, "NVIDIA V100 16GB"),
-        _gpu("p3.8xlarge", 4, "NVIDIA V100 16GB"),
-        _gpu("p4d.24xlarge", 8, "NVIDIA A100 40GB"),
-        _fpga("f1.2xlarge", 1, "Xilinx Virtex UltraScale+ VU9P", _AWS_F1),
-        _fpga("f1.4xlarge", 2, "Xilinx Virtex UltraScale+ VU9P", _AWS_F1),
-        _fpga("f1.16xlarge", 8, "Xilinx Virtex UltraScale+ VU9P", _AWS_F1),
+        _gpu("eks", "g4dn.xlarge", 1, "NVIDIA T4"),
+        _gpu("eks", "g4dn.12xlarge", 4, "NVIDIA T4"),
+        _gpu("eks", "g5.xlarge", 1, "NVIDIA A10G"),
+        _gpu("eks", "g5.2xlarge", 1, "NVIDIA A10G"),
+        _gpu("eks", "g5.12xlarge", 4, "NVIDIA A10G"),
+        _gpu("eks", "g5.48xlarge", 8, "NVIDIA A10G"),
+        _gpu("eks", "p3.2xlarge", 1, "NVIDIA V100 16GB"),
+        _gpu("eks", "p3.8xlarge", 4, "NVIDIA V100 16GB"),
+        _gpu("eks", "p4d.24xlarge", 8, "NVIDIA A100 40GB"),
+        _fpga("eks", "f1.2xlarge", 1, "Xilinx Virtex UltraScale+ VU9P", _AWS_F1),
+        _fpga("eks", "f1.4xlarge", 2, "Xilinx Virtex UltraScale+ VU9P", _AWS_F1),
+        _fpga("eks", "f1.16xlarge", 8, "Xilinx Virtex UltraScale+ VU9P", _AWS_F1),
         # Google Cloud (GKE installs the NVIDIA driver and device plugin itself)
-        _gpu("a2-highgpu-1g", 1, "NVIDIA A100 40GB", DevicePlugin.MANAGED),
-        _gpu("a2-highgpu-2g", 2, "NVIDIA A100 40GB", DevicePlugin.MANAGED),
-        _gpu("a2-highgpu-4g", 4, "NVIDIA A100 40GB", DevicePlugin.MANAGED),
-        _gpu("a2-highgpu-8g", 8, "NVIDIA A100 40GB", DevicePlugin.MANAGED),
-        _gpu("a2-megagpu-16g", 16, "NVIDIA A100 40GB", DevicePlugin.MANAGED),
-        _gpu("a2-ultragpu-1g", 1, "NVIDIA A100 80GB", DevicePlugin.MANAGED),
-        _gpu("g2-standard-4", 1, "NVIDIA L4", DevicePlugin.MANAGED),
+        _gpu("gke", "a2-highgpu-1g", 1, "NVIDIA A100 40GB", "nvidia-tesla-a100"),
+        _gpu("gke", "a2-highgpu-2g", 2, "NVIDIA A100 40GB", "nvidia-tesla-a100"),
+        _gpu("gke", "a2-highgpu-4g", 4, "NVIDIA A100 40GB", "nvidia-tesla-a100"),
+        _gpu("gke", "a2-highgpu-8g", 8, "NVIDIA A100 40GB", "nvidia-tesla-a100"),
+        _gpu("gke", "a2-megagpu-16g", 16, "NVIDIA A100 40GB", "nvidia-tesla-a100"),
+        _gpu("gke", "a2-ultragpu-1g", 1, "NVIDIA A100 80GB", "nvidia-a100-80gb"),
+        _gpu("gke", "g2-standard-4", 1, "NVIDIA L4", "nvidia-l4"),
     )
 }
 

@@ -28,6 +28,7 @@ __all__ = [
     "LoadedStack",
     "StackConfigError",
     "load_stack",
+    "parse_stack_config",
     "read_stack_config",
     "stack_config_file",
     "validate_stack_config",
@@ -94,20 +95,28 @@ def validate_stack_config(
         raise StackConfigError.invalid(problems, config_file) from None
 
 
+def parse_stack_config(text: str, source: str) -> dict[str, object]:
+    """The `config:` map of a `Pulumi.<stack>.yaml`'s text, not yet validated; `source` names
+    where the text comes from in errors (a file, or `<ref>:<path>` for a git revision)."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise StackConfigError(f"stack config {source} is not valid YAML: {error}") from None
+    config = document.get("config") if isinstance(document, Mapping) else None
+    if not isinstance(config, Mapping):
+        raise StackConfigError(f"stack config {source} has no `config:` map")
+    return {str(key): value for key, value in config.items()}
+
+
 def read_stack_config(config_file: Path) -> dict[str, object]:
     """The `config:` map of a `Pulumi.<stack>.yaml`, not yet validated."""
     try:
-        document = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+        text = config_file.read_text(encoding="utf-8")
     except OSError as error:
         raise StackConfigError(
             f"cannot read stack config {config_file}: {error.strerror}"
         ) from None
-    except yaml.YAMLError as error:
-        raise StackConfigError(f"stack config {config_file} is not valid YAML: {error}") from None
-    config = document.get("config") if isinstance(document, Mapping) else None
-    if not isinstance(config, Mapping):
-        raise StackConfigError(f"stack config {config_file} has no `config:` map")
-    return {str(key): value for key, value in config.items()}
+    return parse_stack_config(text, str(config_file))
 
 
 def load_stack(stack: str, config_file: Path) -> LoadedStack:

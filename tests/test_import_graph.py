@@ -28,6 +28,7 @@ PACKAGES = (
     "local_runtime",
     "scoring",
     "offline",
+    "review",
     "cli",
 )
 # The layers, lowest first: a package may import only packages listed before it.
@@ -40,6 +41,7 @@ LAYERS = {
     "router": 1,
     "scoring": 1,
     "provider": 2,
+    "review": 2,
     "components": 3,
     "local_runtime": 3,
     "offline": 4,
@@ -164,9 +166,10 @@ def test_local_mode_and_the_command_line_need_no_pulumi_layer() -> None:
     assert "provider" not in packages["cli"]
 
 
-@pytest.mark.parametrize("package", ["credentials", "rollout"])
+@pytest.mark.parametrize("package", ["credentials", "rollout", "review"])
 def test_pure_packages_import_no_pulumi(package: str) -> None:
-    """Credentials and the rollout planner run in local mode and the CLI as well as in providers."""
+    """Credentials and the rollout planner run in local mode and the CLI as well as in providers;
+    the review runs in a pull request's CI, where there is no Pulumi CLI to talk to."""
     for module, path in project_modules().items():
         if module.split(".")[0] != package:
             continue

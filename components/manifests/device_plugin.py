@@ -1,7 +1,8 @@
 """The device plugin DaemonSet that advertises a node pool's accelerators to the kubelet.
 
 Without it a GPU or FPGA node reports no `nvidia.com/gpu` (or FPGA) capacity and versions that
-request one stay Pending. GKE installs its own (`managed`): nothing is deployed there.
+request one stay Pending. Where the cloud runs its own (`managed`: GKE's GPU nodes, EKS's
+Bottlerocket NVIDIA AMIs, see `NodePoolSpec.device_plugin`) nothing is deployed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _KUBELET_PLUGINS = "/var/lib/kubelet/device-plugins"
 
 def device_plugin_daemon_set(pool: NodePoolSpec) -> dict[str, Any] | None:
     """The pool's device plugin DaemonSet, or None when the pool needs none."""
-    plugin = pool.sku_spec.device_plugin
+    plugin = pool.device_plugin
     if not pool.install_device_plugin or plugin not in DEVICE_PLUGIN_IMAGES:
         return None
     selector = {"model-endpoints.io/device-plugin": pool.name}

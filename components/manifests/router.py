@@ -21,8 +21,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from router_agent.command_line import AgentOptions, agent_arguments
-
 from components.manifests.labels import (
     COMPONENT_LABEL,
     endpoint_labels,
@@ -42,8 +40,9 @@ from router.endpoint_router import (
     cluster_site,
 )
 from router.model import RouterConfig
-from router.names import API_KEYS_MAP, SPLIT_MAP
+from router.names import API_KEYS_MAP, SPLIT_MAP, request_log_socket
 from router.timeouts import PRE_STOP_DELAY_SECONDS, termination_grace_seconds
+from router_agent.command_line import AgentOptions, agent_arguments
 from specification.endpoint import EndpointSpec
 from specification.router import MetricsSource
 
@@ -155,6 +154,7 @@ def _agent_container(spec: EndpointSpec, security: dict[str, Any]) -> dict[str, 
         map_path=f"{CLUSTER_ROUTING_DIR}/{SPLIT_MAP}",
         host="127.0.0.1",
         port=AGENT_PORT,
+        request_log=request_log_socket(site.admin_socket),
     )
     return {
         "name": "routing-agent",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,19 @@ import pytest
 
 from cli.main import main
 from components.manifests.workload import deployment
+from kube_adapter import ClusterAdapter, ClusterCredentials
+from provider.shift_annotations import ClusterShiftRecorder
+from rollout import PlannedStep, RoutersCaughtUp, StepApplied
 from router.split import render_split_map
 from router_agent.routing_dir import routing_files
 from specification.routing import routing_table
 from tests.credentials.fake_pulumi import FakePulumi
-from tests.kube_adapter.cluster_objects import ENDPOINT, NAMESPACE, routing_config_map, router_pod
+from tests.kube_adapter.cluster_objects import (
+    ENDPOINT,
+    NAMESPACE,
+    router_pod,
+    routing_config_map,
+)
 from tests.kube_adapter.fake_api_server import FakeApiServer, running_api_server
 from tests.kube_adapter.kubeconfigs import kubeconfig, write_kubeconfig
 from tests.ports import free_port
@@ -165,6 +174,49 @@ def test_a_shift_walking_in_the_cluster_is_updating_with_the_live_step_as_curren
     caught_up = status_of(capsys)
     assert [caught_up["versions"][v]["current_weight"] for v in ("v1", "v2")] == [80.0, 20.0]
     assert caught_up["routing_revision"] == 4
+
+
+def _recorder(cluster: FakeApiServer, now: datetime) -> ClusterShiftRecorder:
+    adapter = ClusterAdapter(ClusterCredentials(kubeconfig=json.dumps(kubeconfig(cluster.url))), timeout_seconds=5)
+    said: list[str] = []
+    return ClusterShiftRecorder(adapter, NAMESPACE, "fraud-router-routing", said.append, now=lambda: now)
+
+
+def test_the_shift_recorded_by_up_is_the_pending_deployment(
+    stack: FakePulumi, cluster: FakeApiServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`up` is walking step 1 of 2 (recorded on the ConfigMap's annotations, as the TrafficSplit
+    records it) and both routers serve it."""
+    began = datetime.now(UTC)
+    target = routing_table({"v1": 70, "v2": 30}, "v1")
+    steps = (PlannedStep(STEP, 60, 50.0), PlannedStep(target, 60, 100.0))
+    record = _recorder(cluster, began)
+    record.begin(TABLE, steps, termination_wait_seconds=0, give_up_after_seconds=900)
+    cluster.change_config_map(NAMESPACE, "fraud-router-routing", routing_files(render_split_map(STEP), 4))
+    for pod in PODS:
+        answer_routing(cluster, pod, 4)
+    record.on_event(StepApplied(1, 2, 4, STEP, 50.0, 0.5))
+    record.on_event(RoutersCaughtUp(1, 2, 4, routers=2, waited_seconds=0.5, elapsed_seconds=1.0))
+
+    status = status_of(capsys)
+    assert status["endpoint_status"] == "Updating"
+    pending = status["pending_deployment"]
+    assert (pending["step"], pending["step_count"], pending["phase"]) == (1, 2, "step")
+    assert pending["started_at"] == began.isoformat(timespec="milliseconds")
+    assert pending["next_step_at"] == (began + timedelta(seconds=61)).isoformat(timespec="milliseconds")
+    # desired is where the shift goes; current what the routers serve
+    assert [status["versions"][v]["desired_weight"] for v in ("v1", "v2")] == [70.0, 30.0]
+    assert [status["versions"][v]["current_weight"] for v in ("v1", "v2")] == [80.0, 20.0]
+
+
+def test_a_shift_whose_up_was_killed_is_a_failure_once_past_its_deadline(
+    stack: FakePulumi, cluster: FakeApiServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = _recorder(cluster, datetime.now(UTC) - timedelta(hours=2))
+    record.begin(TABLE, (PlannedStep(STEP, 60, 100.0),), 0, give_up_after_seconds=900)
+    status = status_of(capsys)
+    assert status["pending_deployment"] is None
+    assert "a traffic shift stopped at step 0 of 1 without completing" in status["failure_reason"]
 
 
 def test_routers_that_do_not_answer_fail_the_endpoint(

@@ -16,6 +16,7 @@ COMMANDS = [
     ["keys"],
     ["get-token"],
     ["describe"],
+    ["review"],
 ]
 
 

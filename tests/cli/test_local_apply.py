@@ -8,7 +8,8 @@ through the router while the shift walks.
   `local status` shows the live table; a change beyond routing is refused and changes nothing;
 - a CANARY to a version whose `run()` raises (azmlinfsrv answers 500) is rolled back at its first
   bake, naming the alarm, and the old table is live again; the same through a PromQL alarm read
-  from Debian's `prometheus` scraping the local router;
+  from Debian's `prometheus` scraping the local router; a CANARY to a version that answers slowly
+  is rolled back by a p99 latency alarm, read from the routing agent's request times;
 - a `local apply` killed (SIGKILL) in the middle of a bake leaves the router on a complete table
   and a record of the shift; `local status` says it was interrupted; the next `local apply` rolls
   it back and then walks its own shift to the end; a SIGTERM rolls back in-process.
@@ -17,6 +18,7 @@ through the router while the shift walks.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -47,7 +49,29 @@ BROKEN_RUN_SCRIPT = """
     def run(raw_data):
         raise RuntimeError("this model version is broken")
 """
-SCRIPTS = {"models/good.py": GOOD_SCRIPT, "models/broken.py": BROKEN_RUN_SCRIPT}
+SLOW_SCRIPT = """
+    import time
+
+    def init():
+        pass
+
+    def run(raw_data):
+        time.sleep(0.3)
+        return {"served": "slowly"}
+"""
+NEW_MODEL_SCRIPT = """
+    def init():
+        pass
+
+    def run(raw_data):
+        return {"served": "new"}
+"""
+SCRIPTS = {
+    "models/good.py": GOOD_SCRIPT,
+    "models/new.py": NEW_MODEL_SCRIPT,
+    "models/broken.py": BROKEN_RUN_SCRIPT,
+    "models/slow.py": SLOW_SCRIPT,
+}
 
 
 def _stack(versions: str, deployment_config: str = "", extra: str = "") -> str:
@@ -100,6 +124,13 @@ ROUTER_ALARM = (
     "                - alarm_name: canary-5xx\n"
     "                  metric: 5xx_ratio\n"
     "                  threshold: 0.05\n"
+    "                  window_seconds: 10\n"
+    "                  min_requests: 5\n"
+)
+LATENCY_ALARM = (
+    "                - alarm_name: canary-p99\n"
+    "                  metric: p99_latency_ms\n"
+    "                  threshold: 200\n"
     "                  window_seconds: 10\n"
     "                  min_requests: 5\n"
 )
@@ -294,6 +325,24 @@ def test_a_canary_to_a_failing_version_is_rolled_back_by_each_kind_of_alarm(
     assert last["reason"] == "RolledBack"
 
 
+def test_a_canary_to_a_slow_version_is_rolled_back_by_the_p99_latency_alarm(
+    local_runs: LocalRuns, tmp_path: Path
+) -> None:
+    slow = ApplyRun(local_runs, tmp_path / "stack", "slow", _stack(_versions(0, "slow")))
+    slow.write(_stack(_versions(100, "slow"), _policy("CANARY", 50, wait=4, alarms=LATENCY_ALARM)))
+    with ScoringLoad(slow.port) as load:
+        result, document = slow.apply()
+    assert result.returncode == 1, result.stderr
+    assert load.served()["vb"] >= 5 and load.failures() == []  # slow, never failed
+    error = document["error"]
+    assert "traffic shift rolled back: alarm 'canary-p99' breached: p99_latency_ms of vb = " in error
+    value = float(error.split("p99_latency_ms of vb = ")[1].split(" ")[0])
+    # at least the run's 300 ms sleep; more when the load's requests queued for vb's one replica
+    assert 300 <= value < 10_000
+    assert "> threshold 200" in error and "at step 1 of 2" in error
+    assert slow.routing()["buckets"] == {"be_va": 10000}
+
+
 def test_a_killed_apply_leaves_a_complete_table_and_the_next_apply_rolls_it_back(
     healthy: ApplyRun, tmp_path: Path
 ) -> None:
@@ -350,3 +399,147 @@ def test_a_killed_apply_leaves_a_complete_table_and_the_next_apply_rolls_it_back
     last_failure = healthy.runs.state(healthy.stack)["endpoints"]["shop"]["last_failure"]
     assert last_failure["outcome"] == "rolled_back"
     assert "the shift was interrupted (KeyboardInterrupt) at step 1 of 2" in last_failure["reason"]
+
+
+# --------------------------------------------------------------------------- blue/green
+
+
+def _bg_policy(termination: int = 0) -> str:
+    return _policy("CANARY", 50, wait=2, alarms=ROUTER_ALARM, termination=termination)
+
+
+def _processes(run: ApplyRun, version: str) -> dict[str, int]:
+    """`{replica name: pid}` of `version`'s replica processes in the run record."""
+    state = run.runs.state(run.stack)
+    names = {r["name"] for r in state["endpoints"]["shop"]["replicas"] if r["version"] == version}
+    return {p["name"]: p["pid"] for p in state["processes"] if p["name"] in names}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+@pytest.fixture
+def serving(local_runs: LocalRuns, tmp_path: Path) -> Iterator[ApplyRun]:
+    """vb takes half the traffic, with no policy yet."""
+    yield ApplyRun(local_runs, tmp_path / "stack", "serving", _stack(_versions(50)))
+
+
+def test_a_new_entry_script_replaces_the_version_blue_green_without_a_failed_request(
+    serving: ApplyRun,
+) -> None:
+    blue = _processes(serving, "vb")
+    assert list(blue) == ["shop-vb-1"]
+    serving.write(_stack(_versions(50, "new"), _bg_policy()))
+    with ScoringLoad(serving.port) as load:
+        result, document = serving.apply()
+    assert result.returncode == 0, result.stderr
+    assert load.total >= 100 and load.failures() == []
+    shop = document["endpoints"]["shop"]
+    assert shop["outcome"] == "replaced"
+    # the version's half moved to its new replicas in the canary's steps, under its own name
+    assert [step["traffic"] for step in shop["steps"]] == [
+        {"va": 50.0, "vb": 25.0, "vb_green": 25.0},
+        {"va": 50.0, "vb": 0.0, "vb_green": 50.0},
+    ]
+    assert shop["traffic"] == {"va": 50.0, "vb": 50.0}
+    assert "alarm canary-5xx: ok 5xx_ratio of vb_green = 0" in result.stderr
+    # clients only ever saw va and vb, answered by the old and then the new script
+    assert {(status, version) for status, version, _ in load.answers} == {(200, "va"), (200, "vb")}
+    assert load.bodies[b'{"served": "new"}'] > 0 and load.bodies[b'{"served": "ok"}'] > 0
+    # blue is gone, green is the version now; the router has no green backend left
+    assert not any(_alive(pid) for pid in blue.values())
+    assert list(_processes(serving, "vb")) == ["shop-vb-g2-1"]
+    assert serving.routing()["buckets"] == {"be_va": 5000, "be_vb": 5000}
+    cfg = (serving.runs.run_dir("serving") / "router" / "shop" / "haproxy.cfg").read_text()
+    assert "be_vb_green" not in cfg
+    after = [score(serving.port) for _ in range(30)]
+    vb = {a.body for a in after if a.headers["x-model-version"] == "vb"}
+    assert vb == {b'{"served": "new"}'}
+    status = serving.status()
+    assert status["versions"]["vb"]["live_share"] == 50.0
+
+    # the same definition again: nothing to replace
+    again, document = serving.apply()
+    assert again.returncode == 0 and document["endpoints"]["shop"]["outcome"] == "unchanged"
+
+
+def test_a_new_version_that_answers_500_is_rolled_back_and_blue_is_untouched(
+    serving: ApplyRun,
+) -> None:
+    blue = _processes(serving, "vb")
+    serving.write(_stack(_versions(50, "broken"), _bg_policy()))
+    with ScoringLoad(serving.port) as load:
+        result, document = serving.apply()
+    assert result.returncode == 1
+    message = "traffic shift rolled back: alarm 'canary-5xx' breached: 5xx_ratio of vb_green = 1"
+    assert message in result.stderr and message in document["error"]
+    assert load.answers[(500, "vb", "treatment")] > 0  # green failed requests, as vb
+    # blue never stopped and serves all of vb again; green is gone
+    assert _processes(serving, "vb") == blue and all(_alive(pid) for pid in blue.values())
+    assert serving.routing()["buckets"] == {"be_va": 5000, "be_vb": 5000}
+    state = serving.runs.state("serving")["endpoints"]["shop"]
+    assert [r["name"] for r in state["replicas"] if r["version"] == "vb"] == ["shop-vb-1"]
+    assert state["replacement"] is None
+    assert not (serving.runs.run_dir("serving") / "router" / "shop" / "haproxy.cfg").read_text().count("be_vb_green")
+    after = [score(serving.port) for _ in range(20)]
+    assert {(a.status, a.headers["x-model-version"]) for a in after} == {(200, "va"), (200, "vb")}
+    # the record still has the old definition, so the next apply tries the replacement again
+    assert state["spec"]["versions"][1]["inference_config"]["entry_script"] == "models/good.py"
+
+
+def test_the_termination_wait_holds_blue(serving: ApplyRun, tmp_path: Path) -> None:
+    blue = _processes(serving, "vb")
+    serving.write(_stack(_versions(50, "new"), _bg_policy(termination=4)))
+    process = serving.start_apply(tmp_path / "apply.log")
+    try:
+        _wait(lambda: (serving.shift() or {}).get("phase") == "termination",
+              "the termination wait", seconds=60)
+        assert all(_alive(pid) for pid in blue.values())  # all traffic on green, blue still up
+        assert serving.routing()["buckets"] == {"be_va": 5000, "be_vb_green": 5000}
+        # `local status` shows blue and green side by side while both run
+        vb = serving.status()["versions"]["vb"]
+        assert (vb["replicas"], vb["replicas_running"], vb["live_share"]) == (1, 1, 0.0)
+        assert vb["green"] == {"replicas": ["shop-vb-g2-1"], "replicas_running": 1, "live_share": 50.0}
+        assert process.wait(timeout=60) == 0, (tmp_path / "apply.log").read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert not any(_alive(pid) for pid in blue.values())
+
+
+def test_a_killed_replacement_is_rolled_back_and_its_new_replicas_stopped_by_the_next_apply(
+    serving: ApplyRun, tmp_path: Path
+) -> None:
+    blue = _processes(serving, "vb")
+    serving.write(_stack(_versions(50, "new"), _policy("LINEAR", 50, wait=60)))
+    process = serving.start_apply(tmp_path / "apply.log")
+    try:
+        _wait(lambda: (serving.shift() or {}).get("phase") == "step", "the first bake", seconds=60)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    green = {n: p for n, p in _processes(serving, "vb").items() if n not in blue}
+    assert list(green) == ["shop-vb-g2-1"] and all(_alive(pid) for pid in green.values())
+    assert serving.routing()["buckets"] == {"be_va": 5000, "be_vb": 2500, "be_vb_green": 2500}
+
+    serving.write(_stack(_versions(50)))  # back to the old definition
+    result, document = serving.apply()
+    assert result.returncode == 0, result.stderr
+    shop = document["endpoints"]["shop"]
+    assert shop["outcome"] == "unchanged" and shop["recovered_revision"] is not None
+    assert not any(_alive(pid) for pid in green.values())
+    assert _processes(serving, "vb") == blue and all(_alive(pid) for pid in blue.values())
+    assert serving.routing()["buckets"] == {"be_va": 5000, "be_vb": 5000}
+    state = serving.runs.state("serving")["endpoints"]["shop"]
+    assert state["replacement"] is None and state["shift"] is None
+    cfg = (serving.runs.run_dir("serving") / "router" / "shop" / "haproxy.cfg").read_text()
+    assert "be_vb_green" not in cfg

@@ -120,7 +120,9 @@ def test_a_run_keeps_secrets_from_its_processes_and_its_socket_private(
     assert _environ(replica["pid"])["MODEL_SIZE"] == "small"
 
     sockets = temporary / f"model-endpoints-{os.getuid()}"
-    (admin_socket,) = state["extra_files"]
+    # the admin socket and, beside it, the routing agent's request log (the per-request times)
+    admin_socket, request_log = state["extra_files"]
+    assert request_log == admin_socket.removesuffix(".sock") + ".requests.sock"
     assert Path(admin_socket).parent == sockets
     assert stat.S_IMODE(os.lstat(sockets).st_mode) == 0o700
     assert stat.S_ISSOCK(os.lstat(admin_socket).st_mode)
@@ -128,4 +130,5 @@ def test_a_run_keeps_secrets_from_its_processes_and_its_socket_private(
     down = deep_runs.cli("local", "down", "--stack", "echo")
     assert down.returncode == 0, down.stderr
     assert not run_dir.exists() and not Path(admin_socket).exists()
+    assert not Path(request_log).exists()
     assert deep_runs.leftovers("echo") == set()

@@ -14,7 +14,7 @@ from components import Endpoint, EndpointArgs, InferenceConfig, NodePool, NodePo
 from offline.program import run_under_mocks
 from offline.recording import COMPUTED, Graph
 from tests.kubernetes_schema import validate_manifest
-from tests.specs import endpoint, pool, version
+from tests.specs import cloud_pool, endpoint, pool, version
 
 TYPE = "model-endpoints:index:Endpoint"
 
@@ -103,6 +103,39 @@ def test_versions_on_a_pool_wait_for_its_device_plugin() -> None:
     assert plugin.urn in graph.named("ep-v1-deployment").dependencies
     manifest = graph.named("ep-v1-deployment").manifest
     assert manifest["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] == {"nvidia.com/gpu": "1"}
+
+
+@pytest.mark.parametrize(
+    ("cloud", "sku", "pool_type"),
+    [
+        ("aks", "Standard_NC6s_v3", "azure-native:containerservice:AgentPool"),
+        ("eks", "g5.xlarge", "aws:eks/nodeGroup:NodeGroup"),
+        ("gke", "a2-highgpu-1g", "gcp:container/nodePool:NodePool"),
+    ],
+)
+@pytest.mark.parametrize("preview", [False, True])
+def test_versions_on_a_created_pool_wait_for_the_clouds_pool(cloud: str, sku: str, pool_type: str, preview: bool) -> None:
+    gpu = cloud_pool(cloud, "gpu", sku, max_nodes=2)
+    cpu = pool("cpu", {"name": "Standard_D4s_v3"})
+    spec = endpoint(
+        version("v1", node_pool="gpu", gpu_cores=1, autoscale_max_replicas=2),
+        version("v2", node_pool="cpu", traffic_percentile=10),
+        version("v3", traffic_percentile=10),
+    )
+    graph, _ = _build(spec, pools=[gpu, cpu], preview=preview)
+    (cloud_resource,) = graph.of_type(pool_type)
+    on_pool = [r for r in graph.resources if r.name.startswith("ep-v1-") and r.custom]
+    assert {r.name for r in on_pool} >= {"ep-v1-deployment", "ep-v1-service", "ep-v1-pdb"}
+    for resource in on_pool:
+        assert cloud_resource.urn in resource.dependencies, resource.name
+    elsewhere = [r for r in graph.resources if r.custom and r.name.startswith(("ep-v2-", "ep-v3-", "ep-router"))]
+    assert elsewhere and all(cloud_resource.urn not in r.dependencies for r in elsewhere)
+    deployment = graph.named("ep-v1-deployment").manifest
+    pod = deployment["spec"]["template"]["spec"]
+    # what the cloud's nodes carry: the instance type the cloud labels them with, the pool's taint
+    assert pod["nodeSelector"] == {"node.kubernetes.io/instance-type": sku}
+    assert {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"} in pod["tolerations"]
+    validate_manifest(deployment)
 
 
 def test_placement_errors_stop_before_any_resource() -> None:

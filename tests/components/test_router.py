@@ -98,6 +98,8 @@ def test_the_agent_sidecar_runs_the_mounted_agent_code_beside_haproxy() -> None:
     assert command[command.index("--map-path") + 1] == "/usr/local/etc/haproxy-routing/split.map"
     assert command[command.index("--admin-socket") + 1] == "/var/lib/haproxy/admin.sock"
     assert command[command.index("--listen") + 1] == "127.0.0.1:8406"
+    # HAProxy's request log, in the run volume both containers mount: the agent's request times
+    assert command[command.index("--request-log") + 1] == "/var/lib/haproxy/admin.requests.sock"
     assert {"name": "PYTHONPATH", "value": "/opt/model-endpoints"} in agent["env"]
     mounts = {m["name"]: m["mountPath"] for m in agent["volumeMounts"]}
     assert mounts == {
@@ -111,6 +113,7 @@ def test_the_agent_sidecar_runs_the_mounted_agent_code_beside_haproxy() -> None:
     assert "/usr/local/etc/haproxy-routing/split.map" in cfg  # the map the agent swaps
     assert "stats socket /var/lib/haproxy/admin.sock " in cfg  # the socket it swaps it through
     assert "server agent 127.0.0.1:8406" in cfg  # /routing on the metrics port reaches it
+    assert "log /var/lib/haproxy/admin.requests.sock format raw local1 info" in cfg
 
 
 def test_auth_disabled_needs_no_secret() -> None:

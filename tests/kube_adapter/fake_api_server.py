@@ -244,8 +244,11 @@ class FakeApiServer:
             return status_answer(415, "UnsupportedMediaType", f"expected {MERGE_PATCH}, got {sent}")
         patch = request.body
         touched = set(patch) - {"data", "metadata"} if isinstance(patch, dict) else {"?"}
-        if touched or set(patch.get("metadata", {})) - {"resourceVersion"}:
-            message = f"the adapter may patch only data and metadata.resourceVersion, sent {patch!r}"
+        if touched or set(patch.get("metadata", {})) - {"resourceVersion", "annotations"}:
+            message = (
+                "the adapter may patch only data, metadata.annotations and "
+                f"metadata.resourceVersion, sent {patch!r}"
+            )
             return status_answer(422, "Invalid", message)
         sent_version = patch.get("metadata", {}).get("resourceVersion")
         if sent_version is not None and sent_version != current["metadata"]["resourceVersion"]:

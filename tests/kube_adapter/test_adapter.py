@@ -48,7 +48,11 @@ def test_reads_the_routing_config_map(api_server: FakeApiServer, adapter: Cluste
     read = adapter.read_config_map(NAMESPACE, ROUTING)
 
     assert read == ConfigMapData(
-        NAMESPACE, ROUTING, {"split.map": "0 versiona\n", "revision": "1"}, stored["metadata"]["resourceVersion"]
+        NAMESPACE,
+        ROUTING,
+        {"split.map": "0 versiona\n", "revision": "1"},
+        stored["metadata"]["resourceVersion"],
+        {"pulumi.com/patchForce": "true"},
     )
     assert [(r.method, r.path) for r in api_server.requests] == [
         ("GET", f"/api/v1/namespaces/{NAMESPACE}/configmaps/{ROUTING}")
@@ -76,6 +80,27 @@ def test_a_write_replaces_the_data_only_and_round_trips(api_server: FakeApiServe
     stored = api_server.config_maps[(NAMESPACE, ROUTING)]
     assert stored["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
     assert stored["metadata"]["labels"]["app.kubernetes.io/component"] == "router"
+
+
+def test_annotations_are_set_and_removed_leaving_data_and_other_annotations(
+    api_server: FakeApiServer, adapter: ClusterAdapter
+) -> None:
+    api_server.put(routing_config_map({"split.map": "0 versiona\n", "revision": "1"}))
+    adapter.annotate_config_map(NAMESPACE, ROUTING, {"model-endpoints.io/shift": '{"step": 1}'})
+    read = adapter.read_config_map(NAMESPACE, ROUTING)
+    assert read.annotations == {
+        "pulumi.com/patchForce": "true",
+        "model-endpoints.io/shift": '{"step": 1}',
+    }
+    assert read.data == {"split.map": "0 versiona\n", "revision": "1"}
+    patch = api_server.requests[0]
+    assert patch.body == {"metadata": {"annotations": {"model-endpoints.io/shift": '{"step": 1}'}}}
+    assert patch.query == {"fieldManager": [FIELD_MANAGER]}
+
+    adapter.annotate_config_map(NAMESPACE, ROUTING, {"model-endpoints.io/shift": None})
+    assert adapter.read_config_map(NAMESPACE, ROUTING).annotations == {"pulumi.com/patchForce": "true"}
+    with pytest.raises(TypeError, match="annotations must map str to str or None"):
+        adapter.annotate_config_map(NAMESPACE, ROUTING, {"x": 1})  # type: ignore[dict-item]
 
 
 def test_a_write_after_someone_else_changed_it_fails_and_changes_nothing(

@@ -146,6 +146,7 @@ class ScoringLoad:
         self.port = port
         self.headers = {"content-type": "application/json", **(headers or {})}
         self.answers: Counter[tuple[int, str, str]] = Counter()
+        self.bodies: Counter[bytes] = Counter()  # what the models answered
         self.errors: list[str] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -163,7 +164,7 @@ class ScoringLoad:
             try:
                 connection.request("POST", "/score", body=SAMPLE_BODY, headers=self.headers)
                 response = connection.getresponse()
-                response.read()
+                body = response.read()
             except (OSError, http.client.HTTPException) as error:
                 with self._lock:
                     self.errors.append(f"{type(error).__name__}: {error}")
@@ -177,6 +178,7 @@ class ScoringLoad:
             )
             with self._lock:
                 self.answers[key] += 1
+                self.bodies[body] += 1
             if (response.getheader("connection") or "").lower() == "close":
                 connection.close()
                 connection = self._connection()

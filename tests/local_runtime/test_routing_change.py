@@ -11,6 +11,7 @@ from local_runtime.routing_change import (
     RestartRequiredError,
     default_move_problem,
     endpoint_differences,
+    serving_differences,
     stack_differences,
 )
 from specification.endpoint import EndpointSpec
@@ -59,9 +60,10 @@ def test_everything_else_is_listed_with_its_path() -> None:
     assert endpoint_differences(old, _with_version(1, num_replicas=2)) == [
         "versions[vb].num_replicas: None -> 2"
     ]
+    # a serving definition is not listed here: it is a blue/green replacement (below)
     assert endpoint_differences(
-        old, _with_version(0, inference_config={"entry_script": "a2.py"})
-    ) == ["versions[va].inference_config.entry_script: 'a.py' -> 'a2.py'"]
+        old, _with_version(0, inference_config={"entry_script": "a2.py"}, env={"K": "1"})
+    ) == []
     assert endpoint_differences(old, _spec(auth_enabled=False)) == ["auth_enabled: True -> False"]
     three = _spec(
         versions=[
@@ -71,6 +73,17 @@ def test_everything_else_is_listed_with_its_path() -> None:
     )
     assert endpoint_differences(old, three) == ["versions: version vc added"]
     assert endpoint_differences(three, old) == ["versions: version vc removed"]
+
+
+def test_a_models_change_is_a_restart_not_a_replacement() -> None:
+    """A blue/green replacement starts green replicas on the models blue has linked; until it
+    links a generation's own models, a change of `models` needs `local down` and `local up`."""
+    model = {"name": "iris", "version": "3", "uri": "s3://models/iris/3"}
+    old = _with_version(0, models=[model])
+    new = _with_version(0, models=[{**model, "version": "4", "uri": "s3://models/iris/4"}])
+    differences = endpoint_differences(old, new)
+    assert len(differences) == 1 and differences[0].startswith("versions[va].models: [{")
+    assert serving_differences(old, new) == {}
 
 
 def test_long_values_are_cut_and_endpoints_added_or_removed_are_named() -> None:
@@ -87,10 +100,33 @@ def test_long_values_are_cut_and_endpoints_added_or_removed_are_named() -> None:
     ]
 
 
+def test_a_serving_definition_change_is_listed_per_version() -> None:
+    old = _spec()
+    changed = _with_version(0, inference_config={"entry_script": "a2.py"}, env={"K": "1"})
+    assert serving_differences(old, changed) == {
+        "va": [
+            "versions[va].env.K: None -> '1'",
+            "versions[va].inference_config.entry_script: 'a.py' -> 'a2.py'",
+        ]
+    }
+    assert serving_differences(old, _with_version(1, num_replicas=2)) == {}
+
+
+def test_a_changed_script_under_the_same_path_is_a_serving_change() -> None:
+    old = _spec()
+    digests = {"va": "a" * 64, "vb": "b" * 64}
+    assert serving_differences(old, old, digests, {**digests, "vb": "c" * 64}) == {
+        "vb": ["versions[vb].inference_config.entry_script: content changed "
+               "(sha256 bbbbbbbbbbbb... -> cccccccccccc...)"]
+    }
+    assert serving_differences(old, old, digests, digests) == {}
+    assert serving_differences(old, old, {}, digests) == {}  # a run from before digests
+
+
 def test_the_refusal_lists_every_difference_and_says_how_to_restart() -> None:
     error = RestartRequiredError("dev", ["shop: versions: version vc added", "shop: x: 1 -> 2"])
     message = str(error)
-    assert message.startswith("the config of stack dev changed beyond routing")
+    assert message.startswith("the config of stack dev changed beyond what `local apply` changes")
     assert "  shop: versions: version vc added\n  shop: x: 1 -> 2\n" in message
     assert message.endswith(
         "restart the run to apply these: `model-endpoints local down --stack dev` then "

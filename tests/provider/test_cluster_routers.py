@@ -3,6 +3,9 @@ routers, what their agents report, how a refusal or an RBAC gap shows."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
 import pytest
 
 from kube_adapter import ClusterAdapter, ClusterCredentials, ConfigMapData, ForbiddenError
@@ -10,7 +13,7 @@ from provider.cluster_routers import ClusterRouters, RoutersNotApplying, config_
 from router.split import render_split_map
 from specification.routing import RoutingTable
 from tests.kube_adapter.cluster_objects import ENDPOINT, NAMESPACE, router_pod, routing_config_map
-from tests.kube_adapter.fake_api_server import FakeApiServer
+from tests.kube_adapter.fake_api_server import FakeApiServer, RecordedRequest
 from tests.kube_adapter.scripted_routers import ScriptedAgent, ScriptedMetrics
 
 CONFIG_MAP = f"{ENDPOINT}-router-routing"
@@ -114,6 +117,29 @@ def test_metrics_are_scraped_from_every_live_router_with_the_backend_scope(
     assert sorted(texts) == ["fraud-router-a", "fraud-router-b"]
     assert 'haproxy_backend_http_responses_total{proxy="be_versionb",code="5xx"} 1' in texts["fraud-router-a"]
     assert all(scripted.queries == [{"scope": ["backend"]}] for scripted in metrics.values())
+
+
+def test_request_times_are_read_from_every_live_routers_agent_for_the_window(
+    api_server: FakeApiServer, routers: ClusterRouters
+) -> None:
+    seed(api_server, *(router_pod(f"fraud-router-{x}") for x in "abc"))
+    asked: list[dict[str, list[str]]] = []
+
+    def answer(pod: str) -> Callable[[RecordedRequest], tuple[int, str]]:
+        def serve(request: RecordedRequest) -> tuple[int, str]:
+            asked.append(request.query)
+            return 200, json.dumps({"window_seconds": 30, "versions": {"versionb": {
+                "requests": 1, "buckets": [[120 if pod.endswith("a") else 900, 1]]}}})
+        return serve
+
+    for pod in ("fraud-router-a", "fraud-router-b"):
+        api_server.pod_http[(NAMESPACE, pod, 8405, "/latency")] = answer(pod)
+    # a router from before request times: its metrics port answers 404, and it is left out
+    api_server.pod_http[(NAMESPACE, "fraud-router-c", 8405, "/latency")] = (404, "not found")
+    answers = routers.read_latency(30)
+    assert sorted(answers) == ["fraud-router-a", "fraud-router-b"]
+    assert json.loads(answers["fraud-router-b"])["versions"]["versionb"]["buckets"] == [[900, 1]]
+    assert asked == [{"window": ["30"]}] * 2
 
 
 @pytest.mark.parametrize(("text", "revision"), [("7\n", 7), ("7", 7), ("", None), ("x", None), ("²", None)])

@@ -13,10 +13,16 @@ from pulumi.output import Unknown
 from pulumi.runtime.proto import provider_pb2
 
 from provider.traffic_split import TrafficSplitProvider
+from rollout.shift_annotations import LAST_FAILURE_ANNOTATION, SHIFT_ANNOTATION
 from router.split import render_split_map
 from router_agent.routing_dir import routing_files
 from specification.routing import RoutingTable
-from tests.kube_adapter.cluster_objects import ENDPOINT, NAMESPACE, router_pod, routing_config_map
+from tests.kube_adapter.cluster_objects import (
+    ENDPOINT,
+    NAMESPACE,
+    router_pod,
+    routing_config_map,
+)
 from tests.kube_adapter.fake_api_server import FakeApiServer, RecordedRequest
 from tests.kube_adapter.scripted_routers import ScriptedAgent, ScriptedMetrics
 from tests.provider.conftest import CLUSTER_TOKEN
@@ -96,11 +102,27 @@ class Cluster:
             api_server.pod_http[(NAMESPACE, pod, 8405, "/metrics")] = self.metrics[pod]
 
     def patches(self) -> list[RecordedRequest]:
+        """The writes of the routing table (not of the shift record on the annotations)."""
+        return [r for r in self.all_patches() if "data" in r.body]
+
+    def all_patches(self) -> list[RecordedRequest]:
         return [r for r in self.api_server.requests if r.method == "PATCH" and r.path == CONFIG_MAP_PATH]
 
     def writes(self) -> list[dict[str, str]]:
         """The data of every write of the routing ConfigMap, in order."""
         return [request.body["data"] for request in self.patches()]
+
+    def shift_records(self) -> list[dict[str, Any]]:
+        """Every shift record written on the ConfigMap's annotations, in order."""
+        written = [
+            request.body["metadata"].get("annotations", {}).get(SHIFT_ANNOTATION)
+            for request in self.all_patches()
+        ]
+        return [json.loads(text) for text in written if text]
+
+    def annotations(self) -> dict[str, str]:
+        stored: dict[str, str] = self.api_server.config_maps[(NAMESPACE, CONFIG_MAP)]["metadata"]["annotations"]
+        return stored
 
     def scrapes(self) -> list[RecordedRequest]:
         return [r for r in self.api_server.requests if r.path.endswith("/proxy/metrics")]
@@ -133,6 +155,7 @@ def test_a_linear_change_writes_each_steps_table_in_order_and_succeeds(
 ) -> None:
     id_, inputs, outputs = created(client, split_inputs({"versiona": 90, "versionb": 10}, kubeconfig_text))
     assert outputs["revision"] == 1 and outputs["planned_steps"] == []
+    assert inputs["moved_percent"] == 0.0  # a create is no shift
     cluster = Cluster(api_server)
     news = client.check(
         inputs,
@@ -179,6 +202,17 @@ def test_a_canary_whose_version_fails_is_rolled_back_and_the_update_fails_naming
     # step 1's table, then the starting table again: what every router serves now
     assert cluster.writes() == [files({"versiona": 87, "versionb": 13}, 2), files({"versiona": 90, "versionb": 10}, 3)]
     assert all(agent.reported.get(3) for agent in cluster.agents.values())
+    # the shift's record on the ConfigMap's annotations, for `describe`: its phases as it ran,
+    # then the failure in place of the shift
+    phases = [
+        (record["progress"]["step"], record["progress"]["phase"])
+        for record in cluster.shift_records()
+    ]
+    assert phases[:3] == [(0, "apply"), (1, "catch_up"), (1, "step")] and phases[-1] == (1, "rolling_back")
+    annotations = cluster.annotations()
+    assert SHIFT_ANNOTATION not in annotations
+    failure = json.loads(annotations[LAST_FAILURE_ANNOTATION])
+    assert failure["outcome"] == "rolled_back" and "alarm 'canary-5xx' breached" in failure["reason"]
 
     # The engine keeps the previous outputs (90/10), so the next `up` sees the change again and
     # walks it from the live table, on from the revision the rollback wrote.
@@ -189,6 +223,38 @@ def test_a_canary_whose_version_fails_is_rolled_back_and_the_update_fails_naming
     updated = client.update(id_, outputs, retry, timeout=WALK_TIMEOUT)
     assert updated["revision"] == 4 and updated["planned_steps"] == [{"versiona": 60.0, "versionb": 40.0}]
     assert cluster.writes()[-1] == files({"versiona": 60, "versionb": 40}, 4)  # no policy: one step
+    assert LAST_FAILURE_ANNOTATION not in cluster.annotations()  # a completed shift clears it
+
+
+def test_a_canary_whose_version_is_slow_is_rolled_back_by_the_agents_request_times(
+    client: ProviderClient, api_server: FakeApiServer, kubeconfig_text: str
+) -> None:
+    id_, inputs, outputs = created(client, split_inputs({"versiona": 90, "versionb": 10}, kubeconfig_text))
+    cluster = Cluster(api_server, per_scrape={"versiona": (100, 0), "versionb": (100, 0)})
+    windows: list[dict[str, list[str]]] = []
+    for pod, slow in zip(ROUTERS, (1, 3), strict=True):  # 4 slow requests in 200: 2% over 800 ms
+
+        def latency(request: RecordedRequest, slow: int = slow) -> tuple[int, str]:
+            windows.append(request.query)
+            buckets = [[40, 100 - slow], [840, slow]]
+            return 200, json.dumps({"window_seconds": 10, "versions": {"versionb": {"requests": 100, "buckets": buckets}}})
+
+        api_server.pod_http[(NAMESPACE, pod, 8405, "/latency")] = latency
+    alarm = {"canary-p99": {"metric": "p99_latency_ms", "threshold": 500, "window_seconds": 10}}
+    news = client.check(
+        inputs,
+        split_inputs(
+            {"versiona": 60, "versionb": 40},
+            kubeconfig_text,
+            blue_green_update_policy=canary(10, wait=2),
+            alarms=alarm,
+        ),
+    ).inputs
+
+    message = failed_update(client, id_, outputs, news).strip().splitlines()[-1]
+    assert "alarm 'canary-p99' breached: p99_latency_ms of versionb = 840 > threshold 500" in message
+    assert cluster.writes()[-1] == files({"versiona": 90, "versionb": 10}, 3)
+    assert windows and all(query == {"window": ["10"]} for query in windows)
 
 
 def test_a_router_lagging_behind_holds_the_bake(
@@ -261,12 +327,14 @@ def test_a_preview_shows_the_planned_steps_when_known_and_computed_when_not(clie
         {"versiona": 87.0, "versionb": 13.0},
         {"versiona": 60.0, "versionb": 40.0},
     ]
+    assert checked.inputs["moved_percent"] == 30.0  # what the policy pack's guarded-shift rule reads
     assert isinstance(checked.inputs["kubeconfig"], Unknown)
     assert client.diff(id_, outputs, checked.inputs) == SOME
     # a share not known yet: neither is the plan, and the diff is never "no change"
     news = split_inputs({"versiona": 60, "versionb": Unknown()}, "/no/cluster/here")
     checked = client.check(inputs, news)
     assert checked.failures == {} and isinstance(checked.inputs["planned_steps"], Unknown)
+    assert isinstance(checked.inputs["moved_percent"], Unknown)
     assert client.diff(id_, outputs, checked.inputs) == SOME
 
 

@@ -102,7 +102,7 @@ class ScriptedStats:
         self.script = script
         self.calls: list[tuple[float, str, int]] = []
 
-    def window(self, version: str, seconds: int) -> WindowStats:
+    def window(self, version: str, seconds: int, *, p99: bool = False) -> WindowStats:
         self.calls.append((self.clock.now(), version, seconds))
         answer = self.script.get(version, WindowStats(0, 0))
         return answer(self.clock.now()) if callable(answer) else answer
@@ -114,7 +114,7 @@ class FailingStats:
     def __init__(self) -> None:
         self.calls = 0
 
-    def window(self, version: str, seconds: int) -> WindowStats:
+    def window(self, version: str, seconds: int, *, p99: bool = False) -> WindowStats:
         self.calls += 1
         raise ConnectionRefusedError("router metrics unreachable")
 

@@ -16,7 +16,7 @@ class Stats:
     def __init__(self, answer: WindowStats | Exception) -> None:
         self.answer = answer
 
-    def window(self, version: str, seconds: int) -> WindowStats:
+    def window(self, version: str, seconds: int, *, p99: bool = False) -> WindowStats:
         if isinstance(self.answer, Exception):
             raise self.answer
         return self.answer
@@ -69,7 +69,7 @@ def test_below_min_requests_is_not_judged() -> None:
 def test_a_p99_reading_needs_a_latency() -> None:
     missing = read_router_alarm(LATENCY, "v2", Stats(WindowStats(1000, 0, None)))
     assert (missing.state, missing.detail) == ("not_enough_data", NO_P99)
-    assert "no latency histogram" in missing.describe()
+    assert "no request times in the window" in missing.describe()
     slow = read_router_alarm(LATENCY, "v2", Stats(WindowStats(1000, 0, 301.5)))
     assert (slow.state, slow.value) == ("breach", 301.5)
     few = read_router_alarm(LATENCY, "v2", Stats(WindowStats(3, 0, 900.0)))

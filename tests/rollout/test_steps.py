@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollout.steps import PlannedStep, plan_steps, planned_traffic, planned_wait_seconds
+from rollout.steps import (
+    PlannedStep,
+    moved_percent,
+    plan_steps,
+    planned_traffic,
+    planned_wait_seconds,
+)
 from specification.deployment_config import BlueGreenUpdatePolicy, TrafficRoutingConfiguration
 from specification.routing import TOTAL_STEPS, RoutingTable, routing_table
 
@@ -342,3 +348,13 @@ def test_a_planned_wait_never_exceeds_what_the_timeout_rule_allowed(
     planned = planned_wait_seconds(steps, policy)
     assert planned <= policy.longest_wait_seconds < policy.maximum_execution_timeout_in_seconds
     assert planned == (len(steps) * wait + termination if steps else 0)
+
+
+def test_moved_percent_is_what_the_versions_gaining_share_gain() -> None:
+    before = routing_table({"a": 20, "b": 10}, "a")  # 90 / 10
+    assert moved_percent(before, routing_table({"a": 20, "b": 40}, "b")) == 70.0  # 20 / 80
+    assert moved_percent(before, before) == 0.0
+    joined = routing_table({"a": 20, "b": 10, "c": 5}, "a")  # 85 / 10 / 5
+    assert moved_percent(before, joined) == 5.0
+    left = routing_table({"a": 0}, "a")  # b leaves, its 10% goes to a
+    assert moved_percent(before, left) == 10.0

@@ -158,9 +158,9 @@ class _BackendHandler(BaseHTTPRequestHandler):
             backend.requests += 1
             backend.last_headers = {k.lower(): v for k, v in self.headers.items()}
         try:
-            sleep_ms = self.headers.get("x-sleep-ms")
+            sleep_ms = int(self.headers.get("x-sleep-ms") or backend.delay_ms)
             if sleep_ms:
-                time.sleep(min(int(sleep_ms), 10_000) / 1000)
+                time.sleep(min(sleep_ms, 10_000) / 1000)
             if self.headers.get("x-hold"):  # held until the test calls release(), at most 30 s
                 backend.released.wait(timeout=30)
         finally:
@@ -200,8 +200,9 @@ class PythonBackend:
     request sent with `x-hold` until `release()`, counts concurrent requests (`in_flight`, `peak`)
     and remembers the last request's headers."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, delay_ms: int = 0) -> None:
         self.name = name
+        self.delay_ms = delay_ms  # every scoring request sleeps this long unless x-sleep-ms says
         self.lock = threading.Lock()
         self.in_flight = 0
         self.peak = 0
@@ -535,6 +536,7 @@ class RouterProcess:
         routing: RoutingTable,
         replicas: Mapping[str, Replicas],
         auth: AuthMaterial,
+        green: Mapping[str, Replicas] | None = None,
         **settings: Any,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -554,7 +556,7 @@ class RouterProcess:
             admin_socket=str(workdir / "admin.sock"),
             **settings,
         )
-        self.config: RouterConfig = render_router(spec, routing, replicas, auth, self.settings)
+        self.config: RouterConfig = render_router(spec, routing, replicas, auth, self.settings, green)
         self.cfg_path = workdir / "haproxy.cfg"
         self.write()
         self.master_socket = workdir / "master.sock"

@@ -140,6 +140,9 @@ def test_no_access_log_without_app_insights(
     )
     for _ in range(5):
         assert router.request().status == 200
-    assert "log-format" not in router.config.haproxy_cfg
+    # every request is logged to the routing agent's socket only (no agent runs here), never to
+    # the router's output
+    assert "log global" not in router.config.haproxy_cfg
+    assert f"log {router.config.request_log_socket} format raw" in router.config.haproxy_cfg
     router.stop()  # flushes and closes the output
     assert _log_lines(router) == []

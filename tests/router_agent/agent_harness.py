@@ -54,6 +54,7 @@ class AgentProcess:
             host=LOOPBACK,
             port=router.agent_port,
             poll_seconds=POLL_SECONDS,
+            request_log=router.config.request_log_socket,
         )
         self._process: subprocess.Popen[bytes] | None = None
         self._log: Any = None
@@ -104,6 +105,13 @@ class AgentProcess:
     def routing(self) -> dict[str, Any]:
         """`GET /routing` on the router's metrics port: what the router reports it applied."""
         response = http_request(self.router.metrics_port, path="/routing", timeout=5)
+        assert response.status == 200, (response.status, response.body, self.log_text())
+        document: dict[str, Any] = json.loads(response.body)
+        return document
+
+    def latency(self, window: int) -> dict[str, Any]:
+        """`GET /latency?window=N` on the router's metrics port: the agent's request times."""
+        response = http_request(self.router.metrics_port, path=f"/latency?window={window}", timeout=5)
         assert response.status == 200, (response.status, response.body, self.log_text())
         document: dict[str, Any] = json.loads(response.body)
         return document

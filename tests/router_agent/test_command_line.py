@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,21 @@ def test_the_arguments_built_are_the_arguments_parsed() -> None:
     assert parse_arguments(arguments) == OPTIONS
     defaults = parse_arguments(arguments[:-2])  # without --poll-seconds
     assert defaults.poll_seconds == 0.5
+    assert defaults.request_log is None
+
+
+def test_a_request_log_round_trips() -> None:
+    options = replace(OPTIONS, request_log="/var/lib/haproxy/admin.requests.sock")
+    arguments = agent_arguments(options)
+    assert arguments[-2:] == ["--request-log", "/var/lib/haproxy/admin.requests.sock"]
+    assert parse_arguments(arguments) == options
+
+
+def test_a_request_log_path_is_checked_like_a_socket(capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = [*agent_arguments(OPTIONS), "--request-log", "/" + "s" * 120]
+    with pytest.raises(SystemExit):
+        parse_arguments(arguments)
+    assert "request log socket" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -80,10 +80,19 @@ def test_5xx_ratio_thresholds_from_zero(threshold: float) -> None:
     assert _rollback(_router_alarm(threshold=threshold)).alarms is not None
 
 
-def test_a_latency_alarm_is_refused_with_the_way_out() -> None:
-    (problem,) = _problems(_router_alarm(metric="p99_latency_ms", threshold=250))
-    assert problem.startswith(f"{ROUTER}.metric: p99_latency_ms: the router (HAProxy 2.6) exports")
-    assert "use a PromQL alarm" in problem
+def test_a_latency_alarm_takes_milliseconds() -> None:
+    rollback = _rollback(_router_alarm(metric="p99_latency_ms", threshold=250))
+    assert rollback.alarms is not None
+    (alarm,) = rollback.alarms
+    assert isinstance(alarm, RouterMetricAlarm)
+    assert (alarm.metric, alarm.threshold) == ("p99_latency_ms", 250.0)
+
+
+@pytest.mark.parametrize("threshold", [0, -5])
+def test_a_latency_threshold_is_positive(threshold: float) -> None:
+    assert _problems(_router_alarm(metric="p99_latency_ms", threshold=threshold)) == [
+        f"{ROUTER}.threshold: a p99_latency_ms threshold is a positive number of ms, got {threshold:g}"
+    ]
 
 
 @pytest.mark.parametrize("threshold", [float("nan"), float("inf")])
@@ -185,12 +194,3 @@ def test_one_to_ten_alarms_when_given() -> None:
     (problem,) = _problems()
     assert problem.startswith("alarms: List should have at least 1 item after validation, not 0")
     assert AutoRollbackConfiguration().alarms is None
-
-
-def test_a_p99_alarm_is_refused_until_the_router_measures_latency() -> None:
-    """HAProxy 2.6 exports no latency histogram: such an alarm could never fire, so it is refused
-    at preview with the way out (a PromQL alarm), never accepted and silently never judged."""
-
-
-    with pytest.raises(ValidationError, match="no latency histogram.*PromQL alarm"):
-        RouterMetricAlarm(alarm_name="slow", metric="p99_latency_ms", threshold=300)

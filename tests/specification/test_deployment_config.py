@@ -123,13 +123,13 @@ def test_an_unknown_type_is_refused() -> None:
 
 
 @pytest.mark.parametrize("field", ["canary_size", "linear_step_size"])
-def test_instance_count_sizes_point_to_version_updates(field: str) -> None:
+def test_instance_count_sizes_are_refused_with_the_percent_to_use(field: str) -> None:
     type_ = "CANARY" if field == "canary_size" else "LINEAR"
     routing = _routing(type_, **{field: {"type": "INSTANCE_COUNT", "value": 20}})
     problem = _one_problem(_config(routing))
     assert problem.startswith(f"{ROUTING}.{field}.type: INSTANCE_COUNT sizes")
-    assert "apply to version updates (blue/green replacement of a version's pods" in problem
-    assert "not to traffic shifts; use CAPACITY_PERCENT" in problem
+    assert "are not supported yet" in problem
+    assert "both step by CAPACITY_PERCENT, a share of the traffic that moves" in problem
 
 
 def test_a_size_needs_its_type_and_value() -> None:

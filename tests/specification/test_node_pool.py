@@ -182,3 +182,76 @@ def test_pool_is_frozen() -> None:
 def test_labels_cannot_override_the_instance_type() -> None:
     with pytest.raises(ValidationError, match="node.kubernetes.io/instance-type is set from the SKU"):
         NodePoolSpec(name="gpu", sku="g5.xlarge", labels={"node.kubernetes.io/instance-type": "m5.large"})
+
+
+# --- cloud: which cloud creates the pool (its rules: test_cloud_rules.py) ------------------------
+
+AKS_SETTINGS: dict[str, Any] = {"resource_group_name": "ml-platform", "cluster_name": "inference"}
+EKS_SETTINGS: dict[str, Any] = {
+    "cluster_name": "inference",
+    "node_role_arn": "arn:aws:iam::123456789012:role/inference-nodes",
+    "subnet_ids": ["subnet-0a1b2c3d4e5f60718"],
+}
+GKE_SETTINGS: dict[str, Any] = {"project": "ml-platform-prod", "location": "us-central1", "cluster": "inference"}
+SETTINGS = {"aks": AKS_SETTINGS, "eks": EKS_SETTINGS, "gke": GKE_SETTINGS}
+# one catalog SKU of each cloud
+CLOUD_SKU = {"aks": "Standard_NC4as_T4_v3", "eks": "g5.xlarge", "gke": "g2-standard-4"}
+
+
+def _cloud_pool(cloud: str, **fields: Any) -> NodePoolSpec:
+    fields.setdefault("sku", CLOUD_SKU[cloud])
+    return _pool(name="gpu", cloud=cloud, **{cloud: SETTINGS[cloud]}, **fields)
+
+
+def test_cloud_defaults_to_none_and_creates_nothing() -> None:
+    pool = _pool()
+    assert pool.cloud == "none"
+    assert (pool.aks, pool.eks, pool.gke) == (None, None, None)
+    assert pool.creates_nodes is False
+
+
+@pytest.mark.parametrize("cloud", ["aks", "eks", "gke"])
+def test_a_cloud_pool_with_its_settings(cloud: str) -> None:
+    pool = _cloud_pool(cloud)
+    assert pool.creates_nodes is True
+    assert pool.cloud_pool_name == "gpu"
+    assert pool.sku_spec.cloud == cloud
+
+
+@pytest.mark.parametrize("cloud", ["eks", "gke"])
+def test_pool_name_in_the_cloud_defaults_to_the_pools_name(cloud: str) -> None:
+    assert _pool(name="gpu-t4", cloud=cloud, sku=CLOUD_SKU[cloud], **{cloud: SETTINGS[cloud]}).cloud_pool_name == "gpu-t4"
+    renamed = {**SETTINGS[cloud], "pool_name": "gpu-nodes"}
+    assert _pool(name="gpu-t4", cloud=cloud, sku=CLOUD_SKU[cloud], **{cloud: renamed}).cloud_pool_name == "gpu-nodes"
+
+
+def test_eks_ami_type_follows_the_sku_unless_set() -> None:
+    assert _cloud_pool("eks").eks_ami_type == "AL2023_x86_64_NVIDIA"
+    assert _cloud_pool("eks", sku="f1.2xlarge").eks_ami_type == "AL2023_x86_64_STANDARD"
+    assert _cloud_pool("eks", sku=CPU_SKU).eks_ami_type == "AL2023_x86_64_STANDARD"
+    arm = {**EKS_SETTINGS, "ami_type": "AL2023_ARM_64_NVIDIA"}
+    assert _pool(name="gpu", cloud="eks", sku="g5.xlarge", eks=arm).eks_ami_type == "AL2023_ARM_64_NVIDIA"
+
+
+def test_who_runs_the_device_plugin() -> None:
+    from specification.skus import DevicePlugin
+
+    assert _pool(sku="Standard_NC4as_T4_v3").device_plugin is DevicePlugin.NVIDIA
+    assert _cloud_pool("aks").device_plugin is DevicePlugin.NVIDIA  # AKS installs the driver only
+    assert _cloud_pool("aks", sku="Standard_NP10s").device_plugin is DevicePlugin.XILINX
+    assert _cloud_pool("eks").device_plugin is DevicePlugin.NVIDIA  # AL2023 NVIDIA: driver only
+    bottlerocket = {**EKS_SETTINGS, "ami_type": "BOTTLEROCKET_x86_64_NVIDIA"}
+    assert _pool(name="gpu", cloud="eks", sku="g5.xlarge", eks=bottlerocket).device_plugin is DevicePlugin.MANAGED
+    assert _cloud_pool("gke").device_plugin is DevicePlugin.MANAGED
+    inline_gpu = {
+        "name": "n1-standard-8",
+        "accelerator": "gpu",
+        "accelerators_per_node": 1,
+        "resource_name": "nvidia.com/gpu",
+        "device_plugin": "nvidia",
+        "accelerator_type": "nvidia-tesla-t4",
+    }
+    assert _cloud_pool("gke", sku=inline_gpu).device_plugin is DevicePlugin.MANAGED  # GKE runs it anyway
+    assert _pool(sku=inline_gpu).device_plugin is DevicePlugin.NVIDIA
+    assert _cloud_pool("gke", sku=CPU_SKU).device_plugin is DevicePlugin.NONE
+

@@ -26,7 +26,9 @@ def test_every_field_and_its_default_is_documented() -> None:
             assert field.description and field.description.split(".")[0][:30] in reference
     assert "| `autoscale_target_utilization` | int | `70` |" in reference
     assert "| `versions` | list[VersionSpec] | required |" in reference
-    assert "| `Standard_NP10s` | fpga | 1 |" in reference
+    assert "| `Standard_NP10s` | aks | fpga | 1 |" in reference
+    assert "| `g2-standard-4` | gke | gpu | 1 | NVIDIA L4 (`nvidia-l4`) |" in reference
+    assert "### GKE node pool (`nodePools[].gke`, with `cloud: gke`)" in reference
 
 
 def test_replace_needs_the_markers() -> None:

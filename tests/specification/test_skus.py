@@ -220,3 +220,27 @@ def test_unknown_sku_fields_are_rejected(field: str) -> None:
 def test_unknown_accelerator_kind_is_rejected(kind: str) -> None:
     with pytest.raises(ValidationError, match=r"accelerator\n  Input should be 'none', 'gpu' or 'fpga'"):
         SkuSpec.model_validate({"name": "x1", "accelerator": kind})
+
+
+@pytest.mark.parametrize("name", sorted(SKU_CATALOG))
+def test_each_catalog_sku_names_its_cloud(name: str) -> None:
+    sku = SKU_CATALOG[name]
+    expected = "aks" if name.startswith("Standard_") else "gke" if name.startswith(("a2-", "g2-")) else "eks"
+    assert sku.cloud == expected
+    # GKE's API names the GPU of a node pool; the other clouds' APIs take the node type alone
+    assert bool(sku.accelerator_type) is (expected == "gke")
+
+
+def test_gke_accelerator_types() -> None:
+    assert SKU_CATALOG["a2-highgpu-1g"].accelerator_type == "nvidia-tesla-a100"
+    assert SKU_CATALOG["a2-ultragpu-1g"].accelerator_type == "nvidia-a100-80gb"
+    assert SKU_CATALOG["g2-standard-4"].accelerator_type == "nvidia-l4"
+
+
+def test_custom_sku_has_no_cloud_unless_declared() -> None:
+    assert SkuSpec(name="Standard_D4s_v3").cloud is None
+    assert SkuSpec(name="Standard_D4s_v3", cloud="aks").cloud == "aks"
+    with pytest.raises(ValidationError, match=r"\ncloud\n  Input should be 'aks', 'eks' or 'gke'"):
+        SkuSpec.model_validate({"name": "x1", "cloud": "azure"})
+    with pytest.raises(ValidationError, match=r"\naccelerator_type\n  String should match pattern"):
+        SkuSpec(name="x1", accelerator_type="NVIDIA L4")

@@ -9,7 +9,10 @@ import pulumi
 import pytest
 
 from offline.program import run_stack
+from offline.recording import COMPUTED
 from specification.stack_config import ENDPOINTS_KEY as ENDPOINTS
+from specification.stack_config import NODE_POOLS_KEY as NODE_POOLS
+from tests.example_stacks import cloud_variants, with_cloud_variant
 from tests.kubernetes_schema import validate_manifest
 
 
@@ -202,3 +205,97 @@ def test_every_namespaced_object_waits_for_its_namespace(stack: str) -> None:
             assert waits_for(resource, namespaces[namespace]), resource.name
             checked += 1
     assert checked >= 10
+
+
+# --- node pools created in the cloud ------------------------------------------------------------
+
+CLOUD_POOL_TYPES = {
+    "aks": "azure-native:containerservice:AgentPool",
+    "eks": "aws:eks/nodeGroup:NodeGroup",
+    "gke": "gcp:container/nodePool:NodePool",
+}
+
+
+def test_the_gpu_example_has_one_commented_cloud_variant_per_cloud() -> None:
+    variants = cloud_variants("gpu")
+    assert set(variants) == {"aks", "eks", "gke"}
+    assert all(pool["cloud"] == cloud and pool["name"] == "gpu-t4" for cloud, pool in variants.items())
+
+
+@pytest.mark.parametrize("cloud", ["aks", "eks", "gke"])
+@pytest.mark.parametrize("preview", [False, True])
+def test_gpu_example_with_each_cloud_variant(gpu_config: dict[str, Any], cloud: str, preview: bool) -> None:
+    config = with_cloud_variant(gpu_config, cloud_variants("gpu")[cloud])
+    graph = run_stack(config, preview=preview)
+    (created,) = graph.of_type(CLOUD_POOL_TYPES[cloud])
+    assert created.parent == graph.named("gpu-t4").urn
+    gpu = graph.named("vision-resnet-gpu-deployment")
+    assert created.urn in gpu.dependencies
+    assert created.urn not in graph.named("vision-resnet-fpga-deployment").dependencies
+    plugins = {r.name for r in graph.of_type("kubernetes:apps/v1:DaemonSet")}
+    # GKE runs the GPU device plugin itself; AKS and EKS's AL2023 NVIDIA AMI install the driver only
+    assert plugins == ({"fpga-u250-device-plugin"} if cloud == "gke" else {"gpu-t4-device-plugin", "fpga-u250-device-plugin"})
+    exported = graph.exports["cloud_pools"]["gpu-t4"]
+    assert exported["cloud"] == cloud
+    assert exported["id"] == (COMPUTED if preview else created.name + "-id")
+    for resource in graph.kubernetes():
+        validate_manifest(resource.manifest)
+
+
+def _three_cloud_stack(gpu_config: dict[str, Any]) -> dict[str, Any]:
+    """The gpu example with a pool in each cloud (the three variants) and a version on each."""
+    config = copy.deepcopy(gpu_config)
+    pools = [{**pool, "name": f"gpu-{cloud}"} for cloud, pool in cloud_variants("gpu").items()]
+    config[NODE_POOLS] = pools
+    versions = config[ENDPOINTS][0]["versions"]
+    template = versions[0]
+    config[ENDPOINTS][0]["versions"] = [
+        {**template, "name": f"resnet-{cloud}", "node_pool": f"gpu-{cloud}", "traffic_percentile": 30,
+         "is_control_version_type": cloud == "aks"}
+        for cloud in ("aks", "eks", "gke")
+    ]
+    return config
+
+
+def test_a_preview_with_a_pool_in_each_cloud_leaves_their_ids_unknown_and_the_rest_known(
+    gpu_config: dict[str, Any],
+) -> None:
+    graph = run_stack(_three_cloud_stack(gpu_config), preview=True)
+    for cloud, type_ in CLOUD_POOL_TYPES.items():
+        (created,) = graph.of_type(type_)
+        assert COMPUTED not in str(created.inputs), created.inputs  # everything it is given is known
+        assert graph.exports["cloud_pools"][f"gpu-{cloud}"] == {
+            "cloud": cloud,
+            "name": created.inputs.get("agentPoolName") or created.inputs.get("nodeGroupName") or created.inputs["name"],
+            "id": COMPUTED,
+        }
+        assert created.urn in graph.named(f"vision-resnet-{cloud}-deployment").dependencies
+    assert graph.exports["effective_traffic"] == {"vision": {"resnet-aks": 40.0, "resnet-eks": 30.0, "resnet-gke": 30.0}}
+    for resource in graph.kubernetes():
+        validate_manifest(resource.manifest)
+
+
+def test_a_stack_without_cloud_pools_exports_none(gpu_config: dict[str, Any]) -> None:
+    assert "cloud_pools" not in run_stack(gpu_config).exports
+
+
+def test_a_catalog_sku_of_another_cloud_fails_the_preview_naming_the_field(gpu_config: dict[str, Any]) -> None:
+    def eks_sku_on_aks(config: dict[str, Any]) -> None:
+        config[NODE_POOLS][0] = {**cloud_variants("gpu")["aks"], "sku": "g4dn.xlarge"}
+
+    message = _invalid(gpu_config, eks_sku_on_aks)
+    assert message.startswith("invalid stack config:")
+    assert (
+        "model-endpoints:nodePools[0]: sku: g4dn.xlarge is a node type of EKS (AWS), but cloud is 'aks'; "
+        "use a node type of AKS (Azure) (Standard_NC4as_T4_v3, " in message
+    )
+
+
+def test_the_capacity_check_of_a_created_pool_is_its_max_nodes(gpu_config: dict[str, Any]) -> None:
+    def too_many(config: dict[str, Any]) -> None:
+        config[NODE_POOLS][0] = cloud_variants("gpu")["gke"]
+        config[ENDPOINTS][0]["versions"][0]["autoscale_max_replicas"] = 5
+
+    message = _invalid(gpu_config, too_many)
+    assert "endpoints[0].versions[0].autoscale_max_replicas: 5 replicas x 1 nvidia.com/gpu = 5 accelerators" in message
+    assert "pool 'gpu-t4' has 4 nodes x 1 = 4" in message

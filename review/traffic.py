@@ -1,0 +1,68 @@
+"""An endpoint's traffic before and after a change: the table rows, the share of traffic that
+moves (`rollout.moved_percent`) and the steps the move is planned in (`rollout.plan_steps`), as
+the TrafficSplit computes both.
+"""
+
+from __future__ import annotations
+
+from review.report import PlannedStepView, TrafficRow
+from rollout import moved_percent, plan_steps
+from specification.endpoint import EndpointSpec
+
+__all__ = ["moved_percent", "planned_shift", "shift_policy", "traffic_rows"]
+
+
+def _roles(spec: EndpointSpec | None, version: str) -> tuple[str, ...]:
+    if spec is None or version not in {v.name for v in spec.versions}:
+        return ()
+    roles = ("default",) if version == spec.default_version else ()
+    return roles + (("control",) if version == spec.control_version else ("treatment",))
+
+
+def traffic_rows(before: EndpointSpec | None, after: EndpointSpec | None) -> tuple[TrafficRow, ...]:
+    """One row per version of either spec: the versions of `after` in order, then those removed."""
+    names = [v.name for v in after.versions] if after is not None else []
+    names += [v.name for v in before.versions if v.name not in names] if before is not None else []
+    configured_before = {v.name: v.traffic_percentile for v in before.versions} if before else {}
+    configured_after = {v.name: v.traffic_percentile for v in after.versions} if after else {}
+    effective_before = before.effective_traffic() if before is not None else {}
+    effective_after = after.effective_traffic() if after is not None else {}
+    return tuple(
+        TrafficRow(
+            version=name,
+            configured_before=configured_before.get(name),
+            configured_after=configured_after.get(name),
+            effective_before=effective_before.get(name),
+            effective_after=effective_after.get(name),
+            roles_before=_roles(before, name),
+            roles_after=_roles(after, name),
+        )
+        for name in names
+    )
+
+
+def shift_policy(spec: EndpointSpec) -> str | None:
+    """The endpoint's deployment policy in a few words, or None without one."""
+    config = spec.deployment_config
+    routing = config.traffic_routing_configuration if config is not None else None
+    if config is None or routing is None:
+        return None
+    size = ""
+    if routing.canary_size is not None:
+        size = f" {routing.canary_size.value}%"
+    elif routing.linear_step_size is not None:
+        size = f" {routing.linear_step_size.value}%"
+    rollback = config.auto_rollback_configuration
+    alarms = [alarm.alarm_name for alarm in (rollback.alarms or [])] if rollback is not None else []
+    alarm_text = f"alarms {', '.join(alarms)}" if alarms else "no alarm (no automatic rollback)"
+    return f"{routing.type}{size}, bake {routing.wait_interval_in_seconds} s after each step, {alarm_text}"
+
+
+def planned_shift(before: EndpointSpec, after: EndpointSpec) -> tuple[PlannedStepView, ...]:
+    """The steps from `before`'s table to `after`'s under `after`'s policy (none: one step)."""
+    config = after.deployment_config
+    routing = config.traffic_routing_configuration if config is not None else None
+    steps = plan_steps(before.routing, after.routing, routing)
+    return tuple(
+        PlannedStepView(step.traffic, step.percent_of_change, step.wait_seconds) for step in steps
+    )
