@@ -6,6 +6,10 @@ Shift records: a driver of shifts in a local run (`local apply`) keeps, per endp
 record (`state.json`), `endpoints.<name>.shift` (`ShiftProgress.to_json()`, while a shift runs)
 and `endpoints.<name>.last_failure` (`LastFailure.to_json()`, after a shift failed); both absent
 or null otherwise. A record that is there but malformed is reported, not ignored.
+
+Desired weights are the run's table, except for an endpoint whose recorded spec retains weights:
+there `local apply` keeps the live table, so desired is the spec's declared table and the
+`Retained` condition shows the difference.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from cli.routing_table_files import read_routing_directory
 from local_runtime.errors import LocalRunError
+from local_runtime.planner import local_endpoint_spec
 from local_runtime.run_directory import RunLayout
 from local_runtime.status_report import EndpointStatus as RunEndpoint
 from local_runtime.status_report import read_run_status
@@ -28,6 +33,7 @@ from rollout.status_derivation import (
     WrittenTable,
     derive_endpoint_status,
 )
+from specification.endpoint import EndpointSpec
 from specification.routing import RoutingError, RoutingTable, share_steps
 
 __all__ = ["LAST_FAILURE_RECORD", "SHIFT_RECORD", "read_local_statuses"]
@@ -73,6 +79,21 @@ def _desired(endpoint: RunEndpoint, stack: str) -> RoutingTable:
             f"the local run of stack {stack} records no valid table for endpoint "
             f"{endpoint.name} ({error}); `model-endpoints local down --stack {stack}` and up again"
         ) from None
+
+
+def _retention(entry: Any) -> tuple[RoutingTable | None, tuple[str, ...]]:
+    """The declared table of an endpoint whose recorded spec retains weights (None otherwise),
+    and the properties it retains; a spec that no longer parses retains nothing."""
+    spec = entry.get("spec") if isinstance(entry, dict) else None
+    try:
+        endpoint = EndpointSpec.model_validate(spec) if isinstance(spec, dict) else None
+    except ValueError:
+        return None, ()
+    if endpoint is None or not endpoint.retained_properties:
+        return None, ()
+    local = local_endpoint_spec(endpoint)
+    declared = local.routing if local is not None and endpoint.retains_weights else None
+    return declared, endpoint.retained_properties
 
 
 def _written(layout: RunLayout, endpoint: str) -> WrittenTable | None:
@@ -125,9 +146,10 @@ def read_local_statuses(
     statuses = []
     for run_endpoint in endpoints:
         shift, failure = _shift_records(layout, records.get(run_endpoint.name), run_endpoint.name)
+        declared, retained = _retention(records.get(run_endpoint.name))
         inputs = StatusInputs(
             endpoint=run_endpoint.name,
-            desired=_desired(run_endpoint, stack),
+            desired=declared or _desired(run_endpoint, stack),
             written=_written(layout, run_endpoint.name),
             routers=(_router(run_endpoint),),
             replicas=_replicas(run_endpoint),
@@ -135,6 +157,7 @@ def read_local_statuses(
             last_failure=failure,
             creating=report.status == "starting",
             created_at=report.started_at,
+            retained=retained,
         )
         statuses.append(derive_endpoint_status(inputs))
     return statuses

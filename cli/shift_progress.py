@@ -145,6 +145,14 @@ class ShiftProgressView:
                 f"endpoint {name}: the interrupted shift is rolled back: every router serves "
                 f"{escape(traffic_line(event.table))} again (revision {event.revision})"
             )
+        elif isinstance(event, EndpointUnchanged) and event.declared is not None:
+            self.say(
+                f"endpoint {name}: weights are retained (retain_all_variant_properties): every "
+                f"router keeps {escape(traffic_line(event.table))} (revision {event.revision}) "
+                f"instead of the declared {escape(traffic_line(event.declared))}; add "
+                "{variant_property_type: DesiredWeight} to exclude_retained_variant_properties "
+                "to apply it"
+            )
         elif isinstance(event, EndpointUnchanged):
             self.say(
                 f"endpoint {name}: no traffic change; every router already serves "

@@ -7,7 +7,9 @@ A call that cannot reach the cluster at all (no kubeconfig, the API server unrea
 credentials refused) fails the command; one object that cannot be read (a pod that does not
 answer, a Deployment not found or not readable) becomes part of the status. Without the routing
 ConfigMap (a release from before it), the written table is the outputs' own, as revision
-`traffic_revision`.
+`traffic_revision`. The outputs' `retained_properties` and `declared_replicas` (absent in stacks
+deployed before them: nothing retained, nothing declared shown) let the status show a retained
+live value beside the declared one.
 """
 
 from __future__ import annotations
@@ -124,17 +126,38 @@ def _router(adapter: ClusterAdapter, namespace: str, pod: RouterPod) -> RouterRe
 
 
 def _replicas(
-    adapter: ClusterAdapter, namespace: str, endpoint: str, version: str
+    adapter: ClusterAdapter, namespace: str, endpoint: str, version: str, declared: int | None
 ) -> ReplicaCounts:
-    """Desired: the Deployment's `spec.replicas` (the autoscaler's choice); current: ready."""
+    """Desired: the Deployment's `spec.replicas` (the autoscaler's choice, or a retained live
+    count); current: ready; declared: the stack's `num_replicas`."""
     name = version_deployment_name(endpoint, version)
     try:
         found = adapter.read_deployment_replicas(namespace, name)
     except _FATAL:
         raise
     except ClusterError as error:
-        return ReplicaCounts(None, None, problem=str(error))
-    return ReplicaCounts(found.desired, found.ready)
+        return ReplicaCounts(None, None, problem=str(error), declared=declared)
+    return ReplicaCounts(found.desired, found.ready, declared=declared)
+
+
+def _retained(fields: Mapping[str, Any]) -> tuple[str, ...]:
+    """The outputs' `retained_properties` (an endpoint deployed before them retains nothing)."""
+    value = fields.get("retained_properties")
+    if not isinstance(value, list):
+        return ()
+    return tuple(kind for kind in value if kind in ("DesiredInstanceCount", "DesiredWeight"))
+
+
+def _declared_replicas(fields: Mapping[str, Any]) -> dict[str, int]:
+    """The outputs' `declared_replicas` (`{version: num_replicas}`), whole numbers only."""
+    value = fields.get("declared_replicas")
+    if not isinstance(value, Mapping):
+        return {}
+    return {
+        str(name): int(count)
+        for name, count in value.items()
+        if isinstance(count, int | float) and not isinstance(count, bool) and float(count).is_integer()
+    }
 
 
 def read_stack_status(
@@ -158,14 +181,18 @@ def read_stack_status(
         else (None, None)
     )
     pods = [pod for pod in adapter.list_router_pods(namespace, endpoint) if not pod.terminating]
+    declared = _declared_replicas(fields)
     inputs = StatusInputs(
         endpoint=endpoint,
         desired=desired,
         written=written,
         routers=tuple(_router(adapter, namespace, pod) for pod in pods),
-        replicas={v: _replicas(adapter, namespace, endpoint, v) for v in desired.versions},
+        replicas={
+            v: _replicas(adapter, namespace, endpoint, v, declared.get(v)) for v in desired.versions
+        },
         shift=shift,
         last_failure=last_failure,
         creating=bool(pods) and all(pod.phase == "Pending" for pod in pods),
+        retained=_retained(fields),
     )
     return derive_endpoint_status(inputs)

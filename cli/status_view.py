@@ -28,9 +28,14 @@ def _number(value: float | int | None, suffix: str = "") -> str:
 
 
 def _versions(status: EndpointStatus) -> Table:
+    """Desired (declared) against current (live) weights; the replicas the Deployment asks for
+    against those ready, and, when the stack declares fixed counts, the declared count (it
+    differs from the desired one while the live count is retained)."""
+    declared = any(version.declared_replicas is not None for version in status.versions)
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("version")
-    for column in ("desired %", "current %", "desired replicas", "current replicas"):
+    columns = ["desired %", "current %", "desired replicas", "current replicas"]
+    for column in columns + (["declared replicas"] if declared else []):
         table.add_column(column, justify="right")
     for version in status.versions:
         label = f"{version.name} (default)" if version.is_default else version.name
@@ -38,13 +43,18 @@ def _versions(status: EndpointStatus) -> Table:
         replicas_differ = version.current_replicas != version.desired_replicas
         current_weight = _number(version.current_weight)
         current_replicas = _number(version.current_replicas)
-        table.add_row(
+        row = [
             escape(label),
             _number(version.desired_weight),
             f"[yellow]{current_weight}[/yellow]" if weights_differ else current_weight,
             _number(version.desired_replicas),
             f"[yellow]{current_replicas}[/yellow]" if replicas_differ else current_replicas,
-        )
+        ]
+        if declared:
+            shown = "-" if version.declared_replicas is None else _number(version.declared_replicas)
+            retained = version.declared_replicas not in (None, version.desired_replicas)
+            row.append(f"[yellow]{shown}[/yellow]" if retained else shown)
+        table.add_row(*row)
     return table
 
 

@@ -207,7 +207,8 @@ class Endpoint(pulumi.ComponentResource):
         self.namespace = pulumi.Output.from_input(spec.effective_namespace)
         # Known at preview time (the same arithmetic the TrafficSplit applies), so a preview's
         # output diff shows each version's new effective share; the router itself is rendered
-        # from the TrafficSplit's outputs.
+        # from the TrafficSplit's outputs. With retained weights this stays the declared table
+        # while the TrafficSplit keeps the live one (`describe` shows both).
         self.effective_traffic = pulumi.Output.from_input(spec.effective_traffic())
         self.traffic_revision = self.traffic_split.revision.apply(int)
         self.default_version = pulumi.Output.from_input(spec.default_version)

@@ -63,8 +63,9 @@ def deploy_stack(spec: StackSpec, source_dir: str | Path) -> Deployed:
 
 
 def _export(deployed: Deployed) -> None:
-    """Stack outputs. Plain: `effective_traffic`, `endpoints` (scoring URL, namespace, ...),
-    and with pools created in a cloud, `cloud_pools` (each one's cloud, name there and ID).
+    """Stack outputs. Plain: `effective_traffic`, `endpoints` (scoring URL, namespace, the
+    retained variant properties and declared fixed replica counts `describe` compares, ...), and
+    with pools created in a cloud, `cloud_pools` (each one's cloud, name there and ID).
     Secret: `keys` (the seed's `get_keys`) and `token_signing_keys`, kept apart so the plain
     outputs stay readable."""
     cloud_pools = {
@@ -86,6 +87,10 @@ def _export(deployed: Deployed) -> None:
                 "default_version": endpoint.default_version,
                 "traffic_revision": endpoint.traffic_revision,
                 "version_hosts": endpoint.version_hosts,
+                "retained_properties": list(endpoint.spec.retained_properties),
+                "declared_replicas": {
+                    v.name: v.num_replicas for v in endpoint.spec.versions if v.num_replicas is not None
+                },
                 "auth_enabled": endpoint.spec.auth_enabled,
                 "token_auth_enabled": endpoint.spec.token_auth_enabled,
                 **(

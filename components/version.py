@@ -1,5 +1,10 @@
 """Version component: one model version's Deployment, headless Service, PodDisruptionBudget and
-either an autoscaler or a fixed replica count (plus its code ConfigMap for an inference config)."""
+either an autoscaler or a fixed replica count (plus its code ConfigMap for an inference config).
+
+The Deployment's options carry what the manifest cannot: how long `up` waits for it to roll (the
+rolling update policy's deadline) and, when the endpoint retains instance counts, that Pulumi
+keeps the live `spec.replicas` after creation.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +19,17 @@ from components.manifests.serving import (
     headless_service,
     service_host,
 )
+from components.manifests.rolling_update import rollout_timeout_seconds
 from components.manifests.workload import code_config_map, code_files, deployment
 from components.options import child_options
 from specification.endpoint import EndpointSpec
 from specification.node_pool import NodePoolSpec
 from specification.version import VersionSpec
 
-__all__ = ["Version", "VersionArgs"]
+__all__ = ["REPLICAS_PATH", "Version", "VersionArgs", "deployment_options"]
+
+# The Deployment input a retained instance count keeps at its live value after creation.
+REPLICAS_PATH = "spec.replicas"
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,28 @@ class VersionArgs:
     version: VersionSpec
     node_pool: NodePoolSpec | None = None
     entry_script_text: str = ""  # the inference config's script, read by the Endpoint
+
+
+def deployment_options(endpoint: EndpointSpec, version: VersionSpec) -> pulumi.ResourceOptions:
+    """The Deployment's own options: `customTimeouts` from the rolling update policy's deadline,
+    so `up` waits as long as the policy allows and fails after; `ignore_changes` on
+    `spec.replicas` for a fixed-count version of an endpoint that retains instance counts, so
+    a changed `num_replicas` is used at creation only (the Kubernetes provider also leaves the
+    field alone when another manager, such as `kubectl scale`, owns it)."""
+    config = endpoint.deployment_config
+    timeout = rollout_timeout_seconds(config.rolling_update_policy if config is not None else None)
+    return pulumi.ResourceOptions(
+        custom_timeouts=(
+            pulumi.CustomTimeouts(create=f"{timeout}s", update=f"{timeout}s")
+            if timeout is not None
+            else None
+        ),
+        ignore_changes=(
+            [REPLICAS_PATH]
+            if endpoint.retains_instance_counts and not version.autoscaled
+            else None
+        ),
+    )
 
 
 class Version(pulumi.ComponentResource):
@@ -58,7 +89,10 @@ class Version(pulumi.ComponentResource):
         self.deployment = create_object(
             f"{name}-deployment",
             deployment(endpoint, version, args.node_pool, code),
-            child_options(self, opts, *([self.code] if self.code is not None else [])),
+            pulumi.ResourceOptions.merge(
+                child_options(self, opts, *([self.code] if self.code is not None else [])),
+                deployment_options(endpoint, version),
+            ),
         )
         self.service = create_object(f"{name}-service", headless_service(endpoint, version), child)
         self.disruption_budget = create_object(

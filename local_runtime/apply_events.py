@@ -64,11 +64,13 @@ class ShiftPlanned:
 
 @dataclass(frozen=True)
 class EndpointUnchanged:
-    """The routers already serve the config's table (`revision`); only the recorded spec (e.g. a
-    new deployment_config) was updated."""
+    """The routers already serve the config's table (`revision`), or keep their live one because
+    weights are retained (`declared`: the config's table, not applied); only the recorded spec
+    (e.g. a new deployment_config) was updated."""
 
     table: RoutingTable
     revision: int
+    declared: RoutingTable | None = None
 
 
 ApplyEvent = Union[

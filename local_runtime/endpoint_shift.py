@@ -10,7 +10,9 @@ routers' own metrics (`RouterMetricsStats`) and, for PromQL alarms, its `prometh
 with another default or control also re-renders the router's configuration and reloads it
 without dropping a connection (`router_reload`). The run record follows every step
 (`ShiftRecorder`). Why an interrupted shift is rolled back rather than completed: see
-`local_runtime.local_apply`.
+`local_runtime.local_apply`. With retained weights (`retain_all_variant_properties` without
+`DesiredWeight` excluded) the target is the live table: nothing moves, and the event says which
+declared table was not applied.
 """
 
 from __future__ import annotations
@@ -278,17 +280,31 @@ class EndpointShift:
             failure=str(error) if rolled_back else f"rollback failed: {error}",
         )
 
+    def target(self, start: RoutingTable) -> RoutingTable:
+        """The table this apply moves to: the config's, or, when weights are retained, the live
+        `start` with the config's default and control (roles, not weights), as the TrafficSplit
+        keeps it (`provider.split_retention`)."""
+        declared = self.local_spec.routing
+        if not self.spec.retains_weights:
+            return declared
+        return RoutingTable(start.steps, declared.default_version, declared.control_version)
+
     def run(self) -> EndpointOutcome:
         recovered = self.recovered = self.roll_back_interrupted()
         start, start_revision = self.live_table()
-        target = self.local_spec.routing
+        target = self.target(start)
         config = self.spec.deployment_config
         routing = config.traffic_routing_configuration if config is not None else None
         steps = tuple(plan_steps(start, target, routing))
         spec_json = self.spec.model_dump(mode="json")
         if not steps:
+            declared = self.local_spec.routing
             self.recorder.unchanged(start, start_revision, spec_json)
-            self.emit(EndpointUnchanged(start, start_revision))
+            self.emit(
+                EndpointUnchanged(
+                    start, start_revision, declared if declared.steps != start.steps else None
+                )
+            )
             return EndpointOutcome(
                 self.name, "unchanged", start, start_revision, target, start, start_revision,
                 recovered=recovered,

@@ -2,15 +2,18 @@
 
 `local apply` accepts two kinds of change. Per endpoint, changes of each version's
 `traffic_percentile`, `is_default` and `is_control_version_type` (the routing table: shares,
-default, control) and of the endpoint's `deployment_config` and `prometheus_url` (how a change is
-stepped and watched) move traffic. Changes of a version's serving definition (`SERVING_FIELDS`:
-its image, inference config, environment and resources, and the entry script's content) replace
-the version blue/green (`serving_differences`). Anything else (a version or endpoint added or
-removed, replicas, auth, timeouts, ...) means another topology or router configuration: it is
-refused, every such difference listed as `path: old -> new`, with the way out (restart the run).
-Node pools never reach a local run and are not compared. The order of versions does not matter
-here; the default it may imply is part of the table, and it may move only as `pulumi up` lets it
-(`default_move_problem`).
+default, control), of the endpoint's `deployment_config` and `prometheus_url` (how a change is
+stepped and watched), and of `retain_all_variant_properties` and
+`exclude_retained_variant_properties` (whether declared weights are applied at all: with retained
+weights `local apply` keeps the live table, as `pulumi up` does; a retained replica count needs
+nothing here, a changed count being refused anyway) move traffic. Changes of a version's serving
+definition (`SERVING_FIELDS`: its image, inference config, environment and resources, and the
+entry script's content) replace the version blue/green (`serving_differences`). Anything else (a
+version or endpoint added or removed, replicas, auth, timeouts, ...) means another topology or
+router configuration: it is refused, every such difference listed as `path: old -> new`, with the
+way out (restart the run). Node pools never reach a local run and are not compared. The order of
+versions does not matter here; the default it may imply is part of the table, and it may move
+only as `pulumi up` lets it (`default_move_problem`).
 """
 
 from __future__ import annotations
@@ -34,7 +37,12 @@ __all__ = [
 ]
 
 ROUTING_FIELDS = ("traffic_percentile", "is_default", "is_control_version_type")  # per version
-POLICY_FIELDS = ("deployment_config", "prometheus_url")  # per endpoint
+POLICY_FIELDS = (  # per endpoint
+    "deployment_config",
+    "prometheus_url",
+    "retain_all_variant_properties",
+    "exclude_retained_variant_properties",
+)
 # A version's serving definition: what its replicas run. A change replaces them blue/green.
 SERVING_FIELDS = (
     "image",

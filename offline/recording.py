@@ -32,6 +32,7 @@ class RecordedResource:
     secret_paths: tuple[str, ...] = ()  # input paths the program marked secret, e.g. "stringData"
     ignore_changes: tuple[str, ...] = ()  # inputs whose changes Pulumi ignores after creation
     provider: str = ""  # the explicit provider's reference (`<urn>::<id>`), if any
+    custom_timeouts: dict[str, str] = field(default_factory=dict)  # create/update/delete, as set
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -161,6 +162,16 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return {}, None
 
 
+def _custom_timeouts(request: Any) -> dict[str, str]:
+    """The registration's custom timeouts that are set (`{"update": "900s"}`)."""
+    timeouts = request.customTimeouts
+    return {
+        kind: getattr(timeouts, kind)
+        for kind in ("create", "update", "delete")
+        if getattr(timeouts, kind)
+    }
+
+
 class RecordingMonitor(MockMonitor):
     """MockMonitor that appends every registration to `graph`."""
 
@@ -186,6 +197,7 @@ class RecordingMonitor(MockMonitor):
                     secret_paths=tuple(secret_paths),
                     ignore_changes=tuple(request.ignoreChanges),
                     provider=request.provider,
+                    custom_timeouts=_custom_timeouts(request),
                 )
             )
         return response

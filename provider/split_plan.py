@@ -8,6 +8,7 @@ plans no step.
 
 from __future__ import annotations
 
+from provider.split_retention import effective_split, live_split
 from provider.split_rules import TrafficSplitInputs, routing
 from rollout import PlannedStep, plan_steps
 
@@ -20,11 +21,14 @@ PLAN_FIELDS = (
     "control_version",
     "is_default_set",
     "blue_green_update_policy",
+    "retain_weights",
 )
 
 
 def planned_shift(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[PlannedStep]:
-    """The steps from `old`'s table to `new`'s under `new`'s policy (none: one step)."""
+    """The steps from the table `old` left live to the one `new` applies (its declared table,
+    or the live one kept: `provider.split_retention`) under `new`'s policy (none: one step)."""
     policy = new.blue_green_update_policy
     configuration = policy.traffic_routing_configuration if policy is not None else None
-    return plan_steps(routing(old), routing(new), configuration)
+    live = live_split(old)
+    return plan_steps(routing(live), routing(effective_split(live, new)), configuration)

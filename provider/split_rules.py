@@ -104,6 +104,18 @@ class TrafficSplitInputs(BaseModel):
     kube_context: SecretText | None = Field(
         default=None, repr=False, description="The kubeconfig context; unset: its current one."
     )
+    retain_weights: bool | None = Field(
+        default=None,
+        description="The spec's retained `DesiredWeight` (retain_all_variant_properties without "
+        "DesiredWeight excluded): an update keeps the live table instead of walking to the "
+        "declared `shares` (`provider.split_retention`). Unset or false: the declared table.",
+    )
+    retained_shares: dict[ResourceName, Percentile] | None = Field(
+        default=None,
+        description="Computed by `check`, not given: with `retain_weights`, the live shares an "
+        "update keeps (`{version: percent}`, a new version at 0), which a preview shows beside "
+        "the declared `shares`.",
+    )
     planned_steps: list[dict[ResourceName, float]] | None = Field(
         default=None,
         description="Computed by `check`, not given: `[{version: percent}, ...]`, the tables the "
@@ -132,6 +144,7 @@ class TrafficSplitInputs(BaseModel):
             blue_green_update_policy=config.blue_green_update_policy if config is not None else None,
             alarms=alarm_inputs(alarms) if alarms else None,
             prometheus_url=spec.prometheus_url,
+            retain_weights=True if spec.retains_weights else None,
         )
 
 

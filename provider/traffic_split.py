@@ -19,6 +19,7 @@ from pulumi.dynamic import UpdateResult
 from provider.lifecycle import InputsProvider
 from provider.problems import Problem
 from provider.split_plan import PLAN_FIELDS, planned_shift
+from provider.split_retention import effective_split, live_split, retention_problems
 from provider.split_rules import (
     ROUTING_FIELDS,
     TrafficSplitInputs,
@@ -43,10 +44,12 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
     live (the Router creates its routing ConfigMap from the outputs); `update` walks the steps
     when the routing changed and the ConfigMap exists, and raises, keeping the previous outputs,
     when the shift was rolled back. Only a change of routing (shares, default, control) is a
-    change: new alarms, policy or credentials alone are recorded without an update."""
+    change: new alarms, policy or credentials alone are recorded without an update. With
+    `retain_weights` the applied table is the live one (`provider.split_retention`): a declared
+    change of shares plans no step and is no change."""
 
     inputs_model = TrafficSplitInputs
-    derived = ("planned_steps", "moved_percent")
+    derived = ("planned_steps", "moved_percent", "retained_shares")
     derived_from = PLAN_FIELDS
 
     def input_problems(self, new: TrafficSplitInputs) -> list[Problem]:
@@ -55,10 +58,14 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
     def transition_problems(
         self, old: TrafficSplitInputs, new: TrafficSplitInputs
     ) -> list[Problem]:
-        return transition_problems(old, new)
+        """The rules against the table the routers run, for the table this update applies (the
+        declared one, or the live one kept: `provider.split_retention`)."""
+        live = live_split(old)
+        return transition_problems(live, effective_split(live, new)) + retention_problems(live, new)
 
     def changed(self, old: TrafficSplitInputs, new: TrafficSplitInputs) -> bool:
-        return routing_changed(old, new)
+        live = live_split(old)
+        return routing_changed(live, effective_split(live, new))
 
     def outputs(
         self,
@@ -66,14 +73,16 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
         old: TrafficSplitInputs | None,
         old_outputs: Mapping[str, Any],
     ) -> dict[str, Any]:
-        table = routing(new)
+        live = live_split(old) if old is not None else None
+        applied = effective_split(live, new)
+        table = routing(applied)
         revision = int(old_outputs.get("revision", 0))
-        if old is None or routing_changed(old, new):
+        if live is None or routing_changed(live, applied):
             revision += 1
         # The routing inputs only: credentials never reach an output, and settings that are no
         # change on their own (policy, alarms) would go stale in outputs the engine keeps.
         return {
-            **new.model_dump(mode="json", include=set(ROUTING_FIELDS), exclude_none=True),
+            **applied.model_dump(mode="json", include=set(ROUTING_FIELDS), exclude_none=True),
             "effective_traffic": table.traffic,
             "effective_steps": table.steps,
             "treatments": table.treatments,
@@ -84,18 +93,28 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
     def derive(
         self, old: TrafficSplitInputs | None, new: TrafficSplitInputs
     ) -> dict[str, Any]:
-        """`planned_steps`: the tables the change from `old` walks (none on a create), and
-        `moved_percent`: the share of all traffic it sends elsewhere (0 on a create)."""
+        """`planned_steps`: the tables the change from `old` walks (none on a create, none when
+        the live table is retained); `moved_percent`: the share of all traffic it sends elsewhere
+        (0 on a create, and when retained); `retained_shares`: the live shares kept, when
+        retained."""
         steps = planned_shift(old, new) if old is not None else []
-        moved = moved_percent(routing(old), routing(new)) if old is not None else 0.0
-        return {"planned_steps": planned_traffic(steps), "moved_percent": moved}
+        derived: dict[str, Any] = {"planned_steps": planned_traffic(steps)}
+        kept = effective_split(live_split(old), new).retained_shares if old is not None else None
+        if kept is not None:
+            derived["retained_shares"] = kept
+        moved = 0.0
+        if old is not None and kept is None:
+            moved = moved_percent(routing(old), routing(new))
+        derived["moved_percent"] = moved
+        return derived
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """`olds` are the previous outputs: the table the routers run as their `revision`."""
         new = self.parse(news)
-        old = self.parse_recorded(olds)
-        outputs = self.outputs(new, old, olds)
-        if old is not None and routing_changed(old, new):
+        recorded = self.parse_recorded(olds)
+        outputs = self.outputs(new, recorded, olds)
+        old = live_split(recorded) if recorded is not None else None
+        if old is not None and routing_changed(old, effective_split(old, new)):
             walked = walk_shift(old, new, int(olds.get("revision", 0)))
             if walked is not None:
                 outputs["revision"] = walked
@@ -111,7 +130,8 @@ class TrafficSplitArgs:
     spec's `blue_green_update_policy` (a dict or the model), `alarms` keyed by name
     (`shift_settings.alarm_inputs`), `prometheus_url`, and the cluster credentials the stack's
     Kubernetes provider uses, `kubeconfig` (a path or the text) and `kube_context`, which the
-    resource marks secret (unset: `$KUBECONFIG` or `~/.kube/config` where `pulumi up` runs)."""
+    resource marks secret (unset: `$KUBECONFIG` or `~/.kube/config` where `pulumi up` runs).
+    `retain_weights`: an update keeps the live table (the spec's retained `DesiredWeight`)."""
 
     shares: pulumi.Input[Mapping[str, pulumi.Input[float]]]
     default_version: pulumi.Input[str]
@@ -124,6 +144,7 @@ class TrafficSplitArgs:
     prometheus_url: pulumi.Input[str] | None = None
     kubeconfig: pulumi.Input[str] | None = None
     kube_context: pulumi.Input[str] | None = None
+    retain_weights: pulumi.Input[bool] | None = None
 
     @classmethod
     def from_endpoint(
@@ -149,6 +170,7 @@ class TrafficSplitArgs:
             prometheus_url=inputs.prometheus_url,
             kubeconfig=kubeconfig,
             kube_context=kube_context,
+            retain_weights=inputs.retain_weights,
         )
 
 
@@ -159,8 +181,10 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
     `treatments` (every version but the control), `effective_traffic` (`{version: percent}`
     summing to 100, the remainder to the default), `effective_steps` (the same in 0.01% steps,
     summing to 10000), `planned_steps` (`[{version: percent}, ...]`, the tables the last change
-    walked; also an input a preview shows), `moved_percent` (the share of all traffic that change sent
-elsewhere; also an input, read by the policy pack) and `revision` (1 on create, then +1 for every table
+    walked; also an input a preview shows), `moved_percent` (the share of all traffic that change
+    sent elsewhere; also an input, read by the policy pack), `retained_shares` (with
+    `retain_weights`, the live shares an update kept instead of the declared ones; also an input a
+    preview shows) and `revision` (1 on create, then +1 for every table
     written: each step of a walked change, or one for a change the Router carries). Numbers cross
     the wire as floats: cast `effective_steps` and `revision` with `int()` before use. The
     credentials are secret inputs and never an output.
@@ -193,6 +217,7 @@ elsewhere; also an input, read by the policy pack) and `revision` (1 on create, 
             # accept secrets), and the engine keeps the checked inputs' copies secret
             "kubeconfig": _secret(args.kubeconfig),
             "kube_context": _secret(args.kube_context),
+            "retain_weights": args.retain_weights,
             "treatments": None,
             "effective_traffic": None,
             "effective_steps": None,

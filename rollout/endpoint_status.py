@@ -54,7 +54,15 @@ ConditionStatus = Literal["True", "False", "Unknown"]
 
 # Conditions in the order they are reported: `Ready` sums up (True only when InService), the
 # others say why. `LastShift` appears only after a shift failed.
-CONDITION_TYPES = ("Ready", "RoutingApplied", "WeightsAtDesired", "ReplicasReady", "LastShift")
+# `Retained` appears only for an endpoint that retains variant properties.
+CONDITION_TYPES = (
+    "Ready",
+    "RoutingApplied",
+    "WeightsAtDesired",
+    "ReplicasReady",
+    "Retained",
+    "LastShift",
+)
 
 
 @dataclass(frozen=True)
@@ -81,8 +89,10 @@ class VersionState:
     """One version (the seed's production variant). Weights are percent of the endpoint's
     traffic: `desired_weight` is what the stack declares (or a running shift's target),
     `current_weight` what the routers serve (None when unknown). Replica counts: desired is what
-    the Deployment asks for (an autoscaler's choice included) or a local run started, current
-    the replicas ready to serve; None when they could not be read."""
+    the Deployment asks for (an autoscaler's choice, or a retained live count, included) or a
+    local run started, current the replicas ready to serve; None when they could not be read.
+    `declared_replicas`: a fixed-count version's `num_replicas` as the stack declares it (None
+    when autoscaled or not known), which differs from desired while the count is retained."""
 
     name: str
     is_default: bool
@@ -90,6 +100,7 @@ class VersionState:
     current_weight: float | None
     desired_replicas: int | None
     current_replicas: int | None
+    declared_replicas: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +109,7 @@ class VersionState:
             "current_weight": self.current_weight,
             "desired_replicas": self.desired_replicas,
             "current_replicas": self.current_replicas,
+            "declared_replicas": self.declared_replicas,
         }
 
 

@@ -17,6 +17,11 @@ driver records them, `rollout.shift_progress`). The status is decided in this or
 
 A current weight is known only when every router that serves a table serves the written one
 (only that table's shares are known here); a router that does not answer serves nothing.
+
+Retained variant properties (the stack's `retain_all_variant_properties`): desired weights are
+the declared ones, so a live table kept instead of them is not at desired, but it is no update
+either (`WeightsAtDesired` reason `Retained`); a `Retained` condition lists every retained value
+that differs from the declared one, weights and fixed replica counts alike.
 """
 
 from __future__ import annotations
@@ -92,12 +97,14 @@ class ReplicaCounts:
     current: int | None
     exited: int = 0
     problem: str | None = None
+    declared: int | None = None  # a fixed-count version's num_replicas as the stack declares it
 
 
 @dataclass(frozen=True)
 class StatusInputs:
     """Everything the status is derived from; `creating` when the reader knows the endpoint is
-    still being created (a local run starting), `created_at` when it was (ISO 8601)."""
+    still being created (a local run starting), `created_at` when it was (ISO 8601), `retained`
+    the variant properties whose live values an update keeps."""
 
     endpoint: str
     desired: RoutingTable
@@ -108,6 +115,7 @@ class StatusInputs:
     last_failure: LastFailure | None = None
     creating: bool = False
     created_at: str | None = None
+    retained: tuple[str, ...] = ()  # retained variant properties: DesiredInstanceCount, DesiredWeight
 
 
 def _steps(traffic: Mapping[str, float]) -> dict[str, int]:
@@ -196,7 +204,8 @@ def _routing(inputs: StatusInputs) -> _Routing:
 def _weights_condition(
     inputs: StatusInputs, desired: Mapping[str, float]
 ) -> tuple[Condition, bool]:
-    """Whether the written table is the desired one."""
+    """Whether the written table is the desired one, or settled elsewhere on purpose (retained):
+    False only while the table is still to move."""
     written, shift = inputs.written, inputs.shift
     if written is None:
         message = "the table written for the routers could not be read"
@@ -208,6 +217,14 @@ def _weights_condition(
         why = shift.reason or "the shift failed"
         message = f"writing the starting table ({_listed(desired)}) back: {why}"
         return Condition("WeightsAtDesired", "False", "RollingBack", message), False
+    if shift is None and "DesiredWeight" in inputs.retained:
+        message = (
+            f"the routers keep their live table ({_listed(written.traffic)}) instead of the "
+            f"declared one ({_listed(desired)}): weights are retained "
+            "(retain_all_variant_properties); add {variant_property_type: DesiredWeight} to "
+            "exclude_retained_variant_properties to apply the declared table"
+        )
+        return Condition("WeightsAtDesired", "False", "Retained", message), True
     if shift is not None:
         message = (
             f"step {shift.step} of {shift.step_count} of a traffic shift: "
@@ -269,6 +286,40 @@ def _replicas(
         listed = ", ".join(f"{name} {inputs.replicas[name].current}" for name in versions)
         message = f"every version runs its desired replicas ({listed or 'no version'})"
     return _Replicas(Condition("ReplicasReady", status, reason, message), tuple(failures), scaling)
+
+
+def _retained_condition(
+    inputs: StatusInputs, desired: Mapping[str, float], versions: Sequence[str]
+) -> Condition | None:
+    """What the endpoint retains and every retained value that differs from the declared one;
+    None when it retains nothing."""
+    if not inputs.retained:
+        return None
+    differences = []
+    written = inputs.written
+    if (
+        "DesiredWeight" in inputs.retained
+        and written is not None
+        and _steps(written.traffic) != _steps(desired)
+    ):
+        differences.append(
+            f"weights: live {_listed(written.traffic)}, declared {_listed(desired)}"
+        )
+    if "DesiredInstanceCount" in inputs.retained:
+        for name in versions:
+            counts = inputs.replicas.get(name)
+            if counts is None or counts.declared is None or counts.desired is None:
+                continue
+            if counts.declared != counts.desired:
+                differences.append(
+                    f"replicas of {name}: live {counts.desired}, declared {counts.declared}"
+                )
+    kept = " and ".join(inputs.retained)
+    if not differences:
+        message = f"{kept} retained; every live value is the declared one"
+        return Condition("Retained", "True", "NoDifference", message)
+    message = f"{kept} retained, live values kept instead of declared ones: " + "; ".join(differences)
+    return Condition("Retained", "True", "LiveValuesKept", message)
 
 
 def _current_weights(inputs: StatusInputs, versions: Sequence[str]) -> dict[str, float | None]:
@@ -364,6 +415,7 @@ def _version(
         current_weight=current,
         desired_replicas=None if counts is None else counts.desired,
         current_replicas=None if counts is None else counts.current,
+        declared_replicas=None if counts is None else counts.declared,
     )
 
 
@@ -383,6 +435,9 @@ def derive_endpoint_status(inputs: StatusInputs) -> EndpointStatus:
 
     ready = Condition("Ready", "True" if status == "InService" else "False", status, why)
     conditions = [ready, routing.condition, weights_condition, replicas.condition]
+    retained = _retained_condition(inputs, desired, versions)
+    if retained is not None:
+        conditions.append(retained)
     failure = inputs.last_failure
     if failure is not None:
         reason = _LAST_SHIFT_REASONS[failure.outcome]

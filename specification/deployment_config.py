@@ -5,6 +5,8 @@ and alarms that roll it back. The policy, its limits and the formulas both the s
 rollout planner need live here once: the cumulative share of the change each step reaches, and
 the total wait a shift may take, which the execution timeout must exceed. The sizes are shares
 of the change being made (from the current table to the new one), never instance counts.
+The seed's other update policy, `rolling_update_policy` (a version's pods replaced in batches),
+lives in `specification.rolling_update`; the seed allows one policy at a time, and so does this.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from specification.alarms import AutoRollbackConfiguration
+from specification.rolling_update import RollingUpdatePolicy
 
 __all__ = [
     "MAX_EXECUTION_TIMEOUT_SECONDS",
@@ -216,7 +219,7 @@ class BlueGreenUpdatePolicy(BaseModel):
 
 
 class DeploymentConfig(BaseModel):
-    """An endpoint's guarded traffic shifts (seed 004's `DeploymentConfig`): the steps and the alarms."""
+    """An endpoint's update policy (seed 004's `DeploymentConfig`): stepped shifts, or rolling updates."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -230,16 +233,35 @@ class DeploymentConfig(BaseModel):
         "fails it. Unset: no automatic rollback.",
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_rolling_update_policy(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "rolling_update_policy" in data:
+    rolling_update_policy: RollingUpdatePolicy | None = Field(
+        default=None,
+        description="How a version update (a new image, inference config, resources or env) "
+        "replaces the version's pods: Kubernetes' rolling update in batches, each baking before "
+        "the next, with a deadline that fails `up`. Only one update policy, as in the seed: not "
+        "together with blue_green_update_policy (traffic shifts are then made in one step), nor "
+        "with alarms. Unset: one new pod at a time, none removed before its replacement is ready.",
+    )
+
+    @model_validator(mode="after")
+    def _one_update_policy(self) -> DeploymentConfig:
+        if self.rolling_update_policy is None:
+            return self
+        if self.blue_green_update_policy is not None:
             raise ValueError(
-                "rolling_update_policy: rolling updates replace a version's pods in batches "
-                "(version updates, not supported yet); a traffic shift is stepped by "
-                "blue_green_update_policy"
+                "rolling_update_policy: set one update policy, as the seed allows: "
+                "blue_green_update_policy (stepped traffic shifts and blue/green version "
+                "updates) or rolling_update_policy (version updates in batches); unset one"
             )
-        return data
+        rollback = self.auto_rollback_configuration
+        if rollback is not None and rollback.alarms:
+            raise ValueError(
+                "auto_rollback_configuration.alarms: alarms are not evaluated between the "
+                "batches of a rolling update (Kubernetes rolls the Deployment on its own; "
+                "pausing it between batches and rolling it back on a breach needs a controller "
+                "this project does not have yet); remove the alarms, or use "
+                "blue_green_update_policy, whose shifts evaluate them"
+            )
+        return self
 
     @model_validator(mode="after")
     def _alarms_have_a_bake(self) -> DeploymentConfig:

@@ -16,6 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from specification.alarms import PromQLAlarm
 from specification.deployment_config import DeploymentConfig
 from specification.names import Namespace, ResourceName
+from specification.retention import (
+    ExcludedVariantProperty,
+    RetainableProperty,
+    retained_properties,
+    retention_problems,
+)
+from specification.rolling_update import rolling_update_problems
 from specification.router import RouterSpec
 from specification.routing import RoutingError, RoutingTable, routing_table
 from specification.version import VersionSpec
@@ -102,7 +109,25 @@ class EndpointSpec(BaseModel):
         description="Guarded traffic shifts (SageMaker's `DeploymentConfig`): a routing change "
         "walked in CANARY or LINEAR steps, each followed by a bake, with alarms that roll it "
         "back. Unset: a routing change is made in one step. `pulumi up` walks the steps through "
-        "the endpoint's live routers and fails, rolled back, when an alarm breaches.",
+        "the endpoint's live routers and fails, rolled back, when an alarm breaches. "
+        "`rolling_update_policy` instead: version updates rolled by Kubernetes in batches.",
+    )
+    retain_all_variant_properties: bool = Field(
+        default=False,
+        description="The seed's `RetainAllVariantProperties` (default false): on an update of a "
+        "deployed endpoint, keep the live values of the variant properties instead of the "
+        "declared ones: each fixed-count version's replica count (`DesiredInstanceCount`; its "
+        "Deployment keeps its `spec.replicas`) and the routing table (`DesiredWeight`; the "
+        "TrafficSplit keeps the table the routers run, a new version joining at 0%). The "
+        "declared values are used when the endpoint is created. An autoscaled version's count "
+        "is never reset by `up`, with or without this.",
+    )
+    exclude_retained_variant_properties: list[ExcludedVariantProperty] = Field(
+        default_factory=list,
+        description="The seed's `ExcludeRetainedVariantProperties`: with "
+        "retain_all_variant_properties, the properties whose declared values `up` applies "
+        "anyway, e.g. `[{variant_property_type: DesiredWeight}]` to keep live replica counts "
+        "but walk traffic to the declared table. `DataCaptureConfig` is refused.",
     )
 
     @model_validator(mode="after")
@@ -153,7 +178,33 @@ class EndpointSpec(BaseModel):
             raise ValueError("prometheus_url is required when autoscaler is 'keda'")
         if not self.prometheus_url:
             self._check_promql_alarms_have_a_prometheus()
+        problems = retention_problems(
+            self.retain_all_variant_properties, self.exclude_retained_variant_properties
+        )
+        rolling = self.deployment_config.rolling_update_policy if self.deployment_config else None
+        if rolling is not None:
+            problems += rolling_update_problems(rolling, self.versions)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def retained_properties(self) -> tuple[RetainableProperty, ...]:
+        """The variant properties whose live values an update keeps (`DesiredInstanceCount`,
+        `DesiredWeight`), none unless retain_all_variant_properties is set."""
+        return retained_properties(
+            self.retain_all_variant_properties, self.exclude_retained_variant_properties
+        )
+
+    @property
+    def retains_weights(self) -> bool:
+        """Whether an update keeps the live routing table instead of the declared one."""
+        return "DesiredWeight" in self.retained_properties
+
+    @property
+    def retains_instance_counts(self) -> bool:
+        """Whether an update keeps fixed-count versions' live replica counts."""
+        return "DesiredInstanceCount" in self.retained_properties
 
     def _check_promql_alarms_have_a_prometheus(self) -> None:
         config = self.deployment_config

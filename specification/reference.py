@@ -26,6 +26,8 @@ from specification.deployment_config import (
 from specification.endpoint import EndpointSpec
 from specification.models import ModelSpec
 from specification.node_pool import NodePoolSpec, Taint
+from specification.retention import ExcludedVariantProperty
+from specification.rolling_update import RollbackBatchSize, RollingBatchSize, RollingUpdatePolicy
 from specification.router import RouterSpec
 from specification.skus import SKU_CATALOG, SkuSpec
 from specification.stack_config import ENDPOINTS_KEY, NODE_POOLS_KEY
@@ -47,9 +49,13 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Traffic routing (`blue_green_update_policy.traffic_routing_configuration`)", TrafficRoutingConfiguration),
     ("Canary size (`traffic_routing_configuration.canary_size`)", CanarySize),
     ("Linear step size (`traffic_routing_configuration.linear_step_size`)", LinearStepSize),
+    ("Rolling update policy (`deployment_config.rolling_update_policy`)", RollingUpdatePolicy),
+    ("Rolling batch size (`rolling_update_policy.maximum_batch_size`)", RollingBatchSize),
+    ("Rollback batch size (`rolling_update_policy.rollback_maximum_batch_size`)", RollbackBatchSize),
     ("Auto-rollback (`deployment_config.auto_rollback_configuration`)", AutoRollbackConfiguration),
     ("Router metric alarm (`auto_rollback_configuration.alarms[]` with `metric`)", RouterMetricAlarm),
     ("PromQL alarm (`auto_rollback_configuration.alarms[]` with `promql`)", PromQLAlarm),
+    ("Excluded property (`endpoints[].exclude_retained_variant_properties[]`)", ExcludedVariantProperty),
     (f"Node pool (`{NODE_POOLS_KEY}[]`)", NodePoolSpec),
     ("Taint (`nodePools[].taints[]`)", Taint),
     ("AKS agent pool (`nodePools[].aks`, with `cloud: aks`)", AksPoolSettings),

@@ -32,9 +32,11 @@ from components.manifests.model_fetch import (
     verify_containers,
 )
 from components.manifests.quantities import cpu_quantity, memory_quantity
+from components.manifests.rolling_update import rollout_fields
 from specification.endpoint import EndpointSpec
 from specification.node_pool import NodePoolSpec
 from specification.placement import accelerator_request
+from specification.rolling_update import RollingUpdatePolicy
 from specification.version import (
     COLLECT_SCRIPT_NAME,
     INFERENCE_SERVER_REQUIREMENT,
@@ -238,6 +240,11 @@ def _install_container(version: VersionSpec, pool: NodePoolSpec | None) -> dict[
     }
 
 
+def _rolling_update_policy(endpoint: EndpointSpec) -> RollingUpdatePolicy | None:
+    config = endpoint.deployment_config
+    return config.rolling_update_policy if config is not None else None
+
+
 def deployment(
     endpoint: EndpointSpec,
     version: VersionSpec,
@@ -245,7 +252,8 @@ def deployment(
     code: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The version's Deployment. Without `replicas` when autoscaled, so `up` never resets the
-    count the autoscaler chose."""
+    count the autoscaler chose; its rollout fields from the endpoint's rolling_update_policy
+    (`components.manifests.rolling_update`)."""
     name = object_name(endpoint.name, version.name)
     labels = version_labels(endpoint.name, version.name)
     pod_annotations: dict[str, str] = {}
@@ -288,8 +296,8 @@ def deployment(
         pod_spec["serviceAccountName"] = version.service_account_name
     spec: dict[str, Any] = {
         "selector": {"matchLabels": version_selector(endpoint.name, version.name)},
-        # Keep serving capacity during a rollout: add new replicas before removing old ones.
-        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        # How a changed template rolls: the endpoint's rolling_update_policy, or one at a time.
+        **rollout_fields(_rolling_update_policy(endpoint)),
         "template": {
             "metadata": {"labels": labels, **({"annotations": pod_annotations} if pod_annotations else {})},
             "spec": pod_spec,

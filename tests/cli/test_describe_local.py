@@ -95,6 +95,22 @@ def test_describe_follows_a_local_run_through_a_shift_and_a_lost_replica(local_r
     assert all(c["status"] == "True" for c in status["conditions"])
     assert status["creation_time"] <= status["last_modified_time"]
 
+    # a spec that retains weights and declares 50 / 50 (as `local apply` records it): the router
+    # keeps 90 / 10, which is no update but a retained difference
+    spec = json.loads((run_dir / "state.json").read_text())["endpoints"][ENDPOINT]["spec"]
+    retaining = {**spec, "retain_all_variant_properties": True}
+    retaining["versions"] = [dict(v) for v in spec["versions"]]
+    retaining["versions"][1]["traffic_percentile"] = 50.0
+    _edit_record(run_dir, {"spec": retaining})
+    retained = _describe(local_runs)
+    assert retained["endpoint_status"] == "InService"
+    weights = {v: (s["desired_weight"], s["current_weight"]) for v, s in retained["versions"].items()}
+    assert weights == {"versiona": (50.0, 90.0), "versionb": (50.0, 10.0)}
+    found = {c["type"]: (c["status"], c["reason"]) for c in retained["conditions"]}
+    assert found["WeightsAtDesired"] == ("False", "Retained")
+    assert found["Retained"] == ("True", "LiveValuesKept")
+    _edit_record(run_dir, {"spec": spec})
+
     progress = _start_step_one(run_dir, metrics_port)
     updating = _describe(local_runs)
     assert updating["endpoint_status"] == "Updating"

@@ -116,15 +116,21 @@ def status_of(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
 
 
 def version_row(
-    is_default: bool, *, weights: tuple[float, float], replicas: tuple[int, int]
+    is_default: bool,
+    *,
+    weights: tuple[float, float],
+    replicas: tuple[int, int],
+    declared: int | None = None,
 ) -> dict[str, Any]:
-    """A version's JSON: desired and current weight, desired and current replicas."""
+    """A version's JSON: desired and current weight, desired and current replicas, and the
+    declared replica count when the stack's outputs give it."""
     return {
         "is_default": is_default,
         "desired_weight": weights[0],
         "current_weight": weights[1],
         "desired_replicas": replicas[0],
         "current_replicas": replicas[1],
+        "declared_replicas": declared,
     }
 
 
@@ -275,6 +281,42 @@ def test_a_revision_carried_as_a_whole_float_is_read(
     fields = {**OUTPUTS["endpoints"][ENDPOINT], "traffic_revision": 3.0}
     stack.set_outputs({**OUTPUTS, "endpoints": {ENDPOINT: fields}})
     assert status_of(capsys)["endpoint_status"] == "InService"
+
+
+def _retaining(stack: FakePulumi, declared_traffic: dict[str, float]) -> None:
+    """Outputs of a stack that retains both properties: it declares `declared_traffic` and v1 at
+    2 replicas, while the cluster keeps revision 3's table (90 / 10) and v1 at 5 replicas."""
+    fields = {
+        **OUTPUTS["endpoints"][ENDPOINT],
+        "retained_properties": ["DesiredInstanceCount", "DesiredWeight"],
+        "declared_replicas": {"v1": 2.0},
+    }
+    stack.set_outputs(
+        {**OUTPUTS, "effective_traffic": {ENDPOINT: declared_traffic}, "endpoints": {ENDPOINT: fields}}
+    )
+
+
+def test_retained_live_values_show_beside_the_declared_ones(
+    stack: FakePulumi, cluster: FakeApiServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _retaining(stack, {"v1": 50.0, "v2": 50.0})
+    cluster.put(version_deployment("v1", desired=5, ready=5))
+    status = status_of(capsys)
+    assert status["endpoint_status"] == "InService"
+    assert status["versions"] == {
+        "v1": version_row(True, weights=(50.0, 90.0), replicas=(5, 5), declared=2),
+        "v2": version_row(False, weights=(50.0, 10.0), replicas=(1, 1)),
+    }
+    found = conditions(status)
+    assert found["WeightsAtDesired"] == ("False", "Retained")
+    assert found["Retained"] == ("True", "LiveValuesKept")
+    retained = next(c for c in status["conditions"] if c["type"] == "Retained")
+    assert "replicas of v1: live 5, declared 2" in retained["message"]
+    assert "weights: live v1 90%, v2 10%, declared v1 50%, v2 50%" in retained["message"]
+
+    assert main(["describe", "--stack", "dev", "--target", "stack"]) == 0
+    text = capsys.readouterr().err
+    assert "declared" in text and "LiveValuesKept" in text
 
 
 def test_the_table_is_printed_for_a_person(stack: FakePulumi, capsys: pytest.CaptureFixture[str]) -> None:

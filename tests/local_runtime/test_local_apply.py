@@ -17,6 +17,7 @@ import pytest
 from local_runtime.apply_events import (
     ApplyEvent,
     ApplyReport,
+    EndpointUnchanged,
     InterruptedShiftFound,
     InterruptedShiftRolledBack,
 )
@@ -271,6 +272,38 @@ def test_no_change_writes_nothing_and_records_the_new_policy(run: Run) -> None:
     assert run.control.applied_revisions() == [1, 1]
     spec = run.state().endpoints["shop"].spec
     assert spec is not None and spec["deployment_config"] is not None
+
+
+_RETAIN = "          retain_all_variant_properties: true\n"
+_EXCLUDE_WEIGHT = (
+    "          exclude_retained_variant_properties:\n"
+    "            - {variant_property_type: DesiredWeight}\n"
+)
+
+
+def test_retained_weights_keep_the_live_table_until_desired_weight_is_excluded(run: Run) -> None:
+    """As `pulumi up` keeps a TrafficSplit's live table: the declared 80% is not applied, and the
+    event names it; excluding DesiredWeight then walks to it."""
+    run.serve(0, START, 1)
+    run.serve(1, START, 1)
+    run.wait_for([1, 1])
+    run.record(LiveRouting(START, 1))
+    events: list[ApplyEvent] = []
+    run.configure(_config(80).replace("          versions:\n", _RETAIN + "          versions:\n"))
+    request = ApplyRequest("s", run.config_file, run.layout.root)
+    (outcome,) = apply_local_changes(request, lambda _name, event: events.append(event)).endpoints
+    assert (outcome.outcome, outcome.revision, outcome.steps) == ("unchanged", 1, ())
+    assert run.control.applied_revisions() == [1, 1]
+    (unchanged,) = [event for event in events if isinstance(event, EndpointUnchanged)]
+    assert unchanged.table == START and unchanged.declared == TARGET
+    assert run.state().endpoints["shop"].routing == LiveRouting(START, 1)
+
+    run.configure(
+        _config(80).replace("          versions:\n", _RETAIN + _EXCLUDE_WEIGHT + "          versions:\n")
+    )
+    (outcome,) = run.apply().endpoints
+    assert outcome.outcome == "shifted" and outcome.target == TARGET
+    assert run.control.applied_revisions() == [2, 2]
 
 
 def test_refusals_leave_the_routers_alone(run: Run) -> None:

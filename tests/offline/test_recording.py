@@ -37,6 +37,27 @@ def test_records_parent_dependencies_inputs_and_exports() -> None:
     assert graph.exports == {"answer": {"n": 3}}
 
 
+def test_records_the_options_the_engine_receives() -> None:
+    """Custom timeouts as set (only the kinds set) and the inputs changes are ignored on."""
+
+    def program() -> None:
+        import pulumi_kubernetes as k8s
+
+        k8s.core.v1.ConfigMap(
+            "timed",
+            metadata={"name": "t"},
+            opts=pulumi.ResourceOptions(
+                custom_timeouts=pulumi.CustomTimeouts(update="900s"), ignore_changes=["data"]
+            ),
+        )
+        k8s.core.v1.ConfigMap("plain", metadata={"name": "p"})
+
+    graph = run_under_mocks(program)
+    timed, plain = graph.named("timed"), graph.named("plain")
+    assert (timed.custom_timeouts, timed.ignore_changes) == ({"update": "900s"}, ("data",))
+    assert (plain.custom_timeouts, plain.ignore_changes) == ({}, ())
+
+
 def test_manifest_restores_integers() -> None:
     recorded = RecordedResource("u", "t", "n", "", (), True, {"a": 3.0, "b": [1.5, 2.0]})
     assert recorded.manifest == {"a": 3, "b": [1.5, 2]}

@@ -58,7 +58,9 @@ def test_check_validates_and_normalises(provider: InputsProvider, known: dict, u
     assert result.failures == []
     given = {key: value for key, value in result.inputs.items() if key not in provider.derived}
     assert given == provider.parse(known).model_dump(mode="json", exclude_none=True)
-    assert set(result.inputs) - set(given) == set(provider.derived)  # computed, never given
+    # computed, never given (a derived input with nothing to say, such as a split's
+    # retained_shares when it retains nothing, is left out)
+    assert set(result.inputs) - set(given) <= set(provider.derived)
 
 
 def test_numbers_arriving_as_floats_are_cast() -> None:

@@ -202,6 +202,61 @@ def test_a_written_table_that_is_not_the_desired_one_is_updating() -> None:
     )
 
 
+# ------------------------------------------------------------------------------- Retained
+
+
+def test_a_retained_live_table_is_not_at_desired_but_in_service() -> None:
+    """Desired is the declared table, current the live one the routers keep."""
+    status = derive(
+        written=WrittenTable(5, STEP_1), routers=(router("router-0", 5),), retained=("DesiredWeight",)
+    )
+    assert status.endpoint_status == "InService"
+    versiona = status.versions[0]
+    assert (versiona.desired_weight, versiona.current_weight) == (90.0, 95.0)
+    assert condition(status, "WeightsAtDesired") == (
+        "False",
+        "Retained",
+        "the routers keep their live table (versiona 95%, versionb 5%) instead of the declared "
+        "one (versiona 90%, versionb 10%): weights are retained (retain_all_variant_properties); "
+        "add {variant_property_type: DesiredWeight} to exclude_retained_variant_properties to "
+        "apply the declared table",
+    )
+    assert condition(status, "Retained") == (
+        "True",
+        "LiveValuesKept",
+        "DesiredWeight retained, live values kept instead of declared ones: weights: live "
+        "versiona 95%, versionb 5%, declared versiona 90%, versionb 10%",
+    )
+
+
+def test_a_retained_replica_count_shows_beside_the_declared_one() -> None:
+    replicas = {"versiona": ReplicaCounts(5, 5, declared=2), "versionb": ReplicaCounts(1, 1, declared=1)}
+    status = derive(replicas=replicas, retained=("DesiredInstanceCount", "DesiredWeight"))
+    assert status.endpoint_status == "InService"
+    versiona = status.versions[0]
+    assert (versiona.declared_replicas, versiona.desired_replicas, versiona.current_replicas) == (2, 5, 5)
+    assert versiona.to_json()["declared_replicas"] == 2
+    assert condition(status, "Retained") == (
+        "True",
+        "LiveValuesKept",
+        "DesiredInstanceCount and DesiredWeight retained, live values kept instead of declared "
+        "ones: replicas of versiona: live 5, declared 2",
+    )
+
+
+def test_retention_without_a_difference_says_so_and_none_without_retention() -> None:
+    status = derive(retained=("DesiredWeight",))
+    assert condition(status, "Retained") == (
+        "True",
+        "NoDifference",
+        "DesiredWeight retained; every live value is the declared one",
+    )
+    assert derive().condition("Retained") is None
+    # without retention the same live table is an update still to come
+    unretained = derive(written=WrittenTable(5, STEP_1), routers=(router("router-0", 5),))
+    assert unretained.endpoint_status == "Updating"
+
+
 # ------------------------------------------------------------------------------- RollingBack
 
 
@@ -392,6 +447,7 @@ def test_the_json_form_is_snake_case_and_round_trips_through_json() -> None:
         "current_weight": 10.0,
         "desired_replicas": 1,
         "current_replicas": 1,
+        "declared_replicas": None,
     }
     assert document["conditions"][-1]["type"] == "LastShift"
     assert document["routers"][0] == {

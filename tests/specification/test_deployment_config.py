@@ -216,12 +216,6 @@ def test_unknown_fields_are_refused(field: str) -> None:
     assert problem == f"{ROUTING}.{field}: Extra inputs are not permitted (got 1)"
 
 
-def test_a_rolling_update_policy_points_to_version_updates() -> None:
-    problem = _one_problem({"rolling_update_policy": {"maximum_batch_size": _percent(10)}})
-    assert problem.startswith("deployment_config: rolling_update_policy: rolling updates replace")
-    assert "version updates, not supported yet" in problem
-
-
 # --- the timeout exceeds the total wait
 
 

@@ -39,6 +39,47 @@ def test_dev_stack_exports_effective_traffic(dev_config: dict[str, Any]) -> None
     assert graph.exports["endpoints"]["mynewendpoint"]["default_version"] == "versiona"
 
 
+def test_a_stack_exports_what_describe_compares_for_retained_values(dev_config: dict[str, Any]) -> None:
+    plain = run_stack(dev_config).exports["endpoints"]["mynewendpoint"]
+    assert plain["retained_properties"] == []
+    config = copy.deepcopy(dev_config)
+    endpoint = config[ENDPOINTS][0]
+    endpoint["retain_all_variant_properties"] = True
+    endpoint["exclude_retained_variant_properties"] = [{"variant_property_type": "DesiredWeight"}]
+    endpoint["versions"][0].update(num_replicas=3, autoscale_enabled=None)
+    graph = run_stack(config)
+    exported = graph.exports["endpoints"]["mynewendpoint"]
+    assert exported["retained_properties"] == ["DesiredInstanceCount"]
+    assert exported["declared_replicas"] == {"versiona": 3}
+    assert graph.named("mynewendpoint-versiona-deployment").ignore_changes == ("spec.replicas",)
+    assert "retain_weights" not in graph.named("mynewendpoint-traffic").inputs
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_a_rolling_update_policy_reaches_every_version_deployment(
+    dev_config: dict[str, Any], preview: bool
+) -> None:
+    config = copy.deepcopy(dev_config)
+    config[ENDPOINTS][0]["deployment_config"] = {
+        "rolling_update_policy": {
+            "maximum_batch_size": {"type": "CAPACITY_PERCENT", "value": 20},
+            "wait_interval_in_seconds": 30,
+            "maximum_execution_timeout_in_seconds": 900,
+        }
+    }
+    graph = run_stack(config, preview=preview)
+    for name in ("mynewendpoint-versiona-deployment", "mynewendpoint-versionb-deployment"):
+        deployment = graph.named(name)
+        validate_manifest(deployment.manifest)
+        spec = deployment.manifest["spec"]
+        assert spec["strategy"]["rollingUpdate"] == {"maxSurge": "20%", "maxUnavailable": 0}
+        assert (spec["minReadySeconds"], spec["progressDeadlineSeconds"]) == (30, 900)
+        assert deployment.custom_timeouts == {"create": "900s", "update": "900s"}
+    # the router's own Deployment keeps its strategy and the provider's default wait
+    router = graph.named("mynewendpoint-router-deployment")
+    assert "minReadySeconds" not in router.manifest["spec"] and router.custom_timeouts == {}
+
+
 def test_seed_step_three_versionb_default_at_40(dev_config: dict[str, Any]) -> None:
     from components.stack_program import load_stack_spec
 
