@@ -354,6 +354,7 @@ def plan_local_run(
             metrics_port=metrics_port,
             agent_port=agent_port,
             bind_address=LOOPBACK,
+            request_log=local_spec.router.request_times,
         )
         try:
             router = render_endpoint_router(local_spec, local_spec.routing, static, hashes, site)

@@ -57,6 +57,7 @@ def local_router_renderer(
         metrics_port=endpoint.metrics_port,
         agent_port=endpoint.agent_port,
         bind_address=LOOPBACK,
+        request_log=local_spec.router.request_times,
     )
     replicas = {
         version.name: StaticReplicas(

@@ -173,6 +173,7 @@ class VersionReplacement:
             metrics_port=entry.metrics_port,
             agent_port=entry.agent_port,
             bind_address=LOOPBACK,
+            request_log=self.spec.router.request_times,
         )
 
     def _reconfiguration(

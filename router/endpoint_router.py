@@ -73,6 +73,7 @@ class RouterSite:
     bind_address: str = "0.0.0.0"
     resolve_prefer: Literal["ipv4", "ipv6"] = "ipv4"
     tls_dir: str | None = None  # where TLS_FILE is; None: the router serves plain HTTP
+    request_log: bool = True  # each request logged to the routing agent (router.request_times)
 
 
 def cluster_site(
@@ -95,6 +96,7 @@ def cluster_site(
         bind_address="0.0.0.0" if ip_family == "IPv4" else ALL_ADDRESSES_DUAL,
         resolve_prefer="ipv6" if ip_family == "IPv6" else "ipv4",
         tls_dir=tls_dir if spec.router.tls else None,
+        request_log=spec.router.request_times,
     )
 
 
@@ -110,6 +112,7 @@ def router_settings(site: RouterSite) -> RouterSettings:
         admin_socket=site.admin_socket,
         agent_port=site.agent_port,
         access_log="stdout",
+        request_log=site.request_log,
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from specification.alarms import PromQLAlarm
+from specification.alarms import PromQLAlarm, RouterMetricAlarm
 from specification.deployment_config import DeploymentConfig
 from specification.names import Namespace, ResourceName
 from specification.retention import (
@@ -178,6 +178,8 @@ class EndpointSpec(BaseModel):
             raise ValueError("prometheus_url is required when autoscaler is 'keda'")
         if not self.prometheus_url:
             self._check_promql_alarms_have_a_prometheus()
+        if not self.router.request_times:
+            self._check_latency_alarms_have_request_times()
         problems = retention_problems(
             self.retain_all_variant_properties, self.exclude_retained_variant_properties
         )
@@ -205,6 +207,19 @@ class EndpointSpec(BaseModel):
     def retains_instance_counts(self) -> bool:
         """Whether an update keeps fixed-count versions' live replica counts."""
         return "DesiredInstanceCount" in self.retained_properties
+
+    def _check_latency_alarms_have_request_times(self) -> None:
+        config = self.deployment_config
+        rollback = config.auto_rollback_configuration if config is not None else None
+        alarms = rollback.alarms if rollback is not None and rollback.alarms else []
+        for index, alarm in enumerate(alarms):
+            if isinstance(alarm, RouterMetricAlarm) and alarm.metric == "p99_latency_ms":
+                raise ValueError(
+                    f"deployment_config.auto_rollback_configuration.alarms[{index}] "
+                    f"({alarm.alarm_name!r}): a p99_latency_ms alarm reads the request times the "
+                    "router logs, and router.request_times is false; set it to true or use "
+                    "another alarm"
+                )
 
     def _check_promql_alarms_have_a_prometheus(self) -> None:
         config = self.deployment_config

@@ -91,6 +91,15 @@ class RouterSpec(BaseModel):
         "clear. Turn on only when TLS ends in front of the router (a cloud load balancer or "
         "ingress with its own certificate).",
     )
+    request_times: bool = Field(
+        default=True,
+        description="Log every scoring request to the routing agent, which keeps per-version "
+        "request-time histograms (`GET /latency` on the metrics port) for `p99_latency_ms` "
+        "alarms. HAProxy never waits on the log, but formatting and reading a line per request "
+        "costs CPU: about 20 us of latency per request and a quarter to a third of a router "
+        "thread's peak throughput in our benchmark (README). Turn it off for routers at very "
+        "high request rates that need no p99 alarm (one is refused without it).",
+    )
     agent_image: ImageReference = Field(
         default=AGENT_IMAGE,
         description="Image of the routing agent beside HAProxy in each router pod (it applies "

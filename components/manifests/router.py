@@ -154,7 +154,7 @@ def _agent_container(spec: EndpointSpec, security: dict[str, Any]) -> dict[str, 
         map_path=f"{CLUSTER_ROUTING_DIR}/{SPLIT_MAP}",
         host="127.0.0.1",
         port=AGENT_PORT,
-        request_log=request_log_socket(site.admin_socket),
+        request_log=request_log_socket(site.admin_socket) if site.request_log else None,
     )
     return {
         "name": "routing-agent",

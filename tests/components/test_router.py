@@ -116,6 +116,16 @@ def test_the_agent_sidecar_runs_the_mounted_agent_code_beside_haproxy() -> None:
     assert "log /var/lib/haproxy/admin.requests.sock format raw local1 info" in cfg
 
 
+def test_without_request_times_no_request_is_logged_to_the_agent() -> None:
+    spec = endpoint(version("v1"), router={"request_times": False})
+    graph, _ = _run(lambda: RouterArgs(spec, spec.routing, 1, HASHES))
+    pod = graph.named("ep-router-deployment").inputs["spec"]["template"]["spec"]
+    _, agent = pod["containers"]
+    assert "--request-log" not in agent["command"]
+    cfg = graph.named("ep-router-config").inputs["data"]["haproxy.cfg"]
+    assert "requests.sock" not in cfg and "    no log" in cfg
+
+
 def test_auth_disabled_needs_no_secret() -> None:
     spec = endpoint(version("v1"), auth_enabled=False)
     graph, _ = _run(lambda: RouterArgs(spec, spec.routing, 1))

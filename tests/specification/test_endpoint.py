@@ -391,6 +391,27 @@ def test_a_promql_alarm_with_prometheus_url_and_router_alarms_without() -> None:
     assert EndpointSpec.model_validate(router_only.model_dump()) == router_only
 
 
+LATENCY_ALARM = {"alarm_name": "canary-p99", "metric": "p99_latency_ms", "threshold": 250}
+
+
+def test_a_p99_alarm_needs_the_routers_request_times() -> None:
+    assert _endpoint().router.request_times is True
+    assert _endpoint(deployment_config=_shift_with_alarms(LATENCY_ALARM)).deployment_config
+    with pytest.raises(ValidationError) as error:
+        _endpoint(
+            deployment_config=_shift_with_alarms(ROUTER_ALARM, LATENCY_ALARM),
+            router={"request_times": False},
+        )
+    assert error.value.errors()[0]["msg"] == (
+        "Value error, deployment_config.auto_rollback_configuration.alarms[1] ('canary-p99'): a "
+        "p99_latency_ms alarm reads the request times the router logs, and router.request_times "
+        "is false; set it to true or use another alarm"
+    )
+    # without request times, a 5xx alarm still works
+    quiet = _endpoint(deployment_config=_shift_with_alarms(ROUTER_ALARM), router={"request_times": False})
+    assert quiet.router.request_times is False
+
+
 # --- values Kubernetes would refuse at `up` fail at preview instead
 
 
