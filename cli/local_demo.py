@@ -2,10 +2,11 @@
 
 `python -m cli.local_demo` starts stack `dev` (versiona 20% + default, versionb 10%: effective
 90/10) with real inference servers and the real router on loopback, sends `--requests` scoring
-calls with the primary key, shows the split the router made next to the configured one, shows a
-call without a key refused with 401 and one pinned to versionb by the `x-model-version` header,
-then stops everything, also on an error, Ctrl-C or SIGTERM. It uses its own temporary run
-directory and a free port, so it never collides with a `local up` of the same stack.
+calls with the primary key, shows the split the router made next to the configured one and each
+version's score of the sample (its model, read from AZUREML_MODEL_DIR), shows a call without a key refused with 401 and one pinned to versionb by the `x-model-version` header,
+then stops everything, also on an error, Ctrl-C or SIGTERM. First it trains the stack's models
+(`models/train_demo_models.py` next to the stack config, when there is one), so the versions score
+with real model files. It uses its own temporary run directory and a free port, so it never collides with a `local up` of the same stack.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import json
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -89,6 +91,11 @@ def _exercise(
             if response.status == 200:
                 served[response.headers.get("x-model-version", "?")] += 1
     console.print(_split_table(endpoint, configured, served, requests))
+    console.print(f"scores of {SAMPLE.decode()}, one request pinned to each version:")
+    for version in endpoint.traffic:
+        answer = _score(endpoint.port, {**auth, "x-model-version": version})
+        shown = answer.json().get("scores") if answer.status == 200 else f"HTTP {answer.status}"
+        console.print(f"  {version}: {escape(str(shown))}")
 
     refused = _score(endpoint.port, {})
     console.print(
@@ -106,6 +113,21 @@ def _exercise(
         f"{pinned.headers.get('x-model-version')} ({pinned.headers.get('x-model-role')}): "
         f"{escape(pinned.body.decode(errors='replace'))}"
     )
+
+
+TRAINING_SCRIPT = Path("models") / "train_demo_models.py"  # beside the stack config
+
+
+def _train_models(console: Console, stack_dir: Path) -> None:
+    """Run the stack's training script, which writes the model files its versions serve."""
+    script = stack_dir / TRAINING_SCRIPT
+    if not script.is_file():
+        return
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise LocalRunError(f"{script} failed:\n{done.stderr.strip()}")
+    for line in done.stdout.splitlines():
+        console.print(f"trained: {escape(line)}")
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -134,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = stack_config_path(args.stack, find_project_dir())
         stack = load_stack(args.stack, config)
+        _train_models(console, stack.source_dir)
         progress = Progress(console)
         with progress.spinner():
             state = start_local_run(

@@ -33,6 +33,7 @@ from provider import (
     TrafficSplitArgs,
 )
 from specification.endpoint import EndpointSpec
+from specification.models import cluster_uri_problem
 from specification.node_pool import NodePoolSpec
 from specification.placement import check_placement
 from specification.source_paths import OutsideStackDirError, resolve_in_stack_dir
@@ -74,6 +75,15 @@ def _entry_script_text(spec: EndpointSpec, index: int, source_dir: Path) -> str:
         raise ValueError(f"{field}: cannot read {path}: {error.strerror}") from None
 
 
+def _check_models_reach_a_cluster(spec: EndpointSpec) -> None:
+    """A cluster fetches models by URI: a local path (which `local up` serves) fails the preview."""
+    for index, version in enumerate(spec.versions):
+        for number, model in enumerate(version.models):
+            problem = cluster_uri_problem(model.uri)
+            if problem is not None:
+                raise ValueError(f"versions[{index}].models[{number}].uri: {problem}")
+
+
 class Endpoint(pulumi.ComponentResource):
     """An Azure ML-style online endpoint: versions behind one scoring URL with a traffic split."""
 
@@ -97,7 +107,8 @@ class Endpoint(pulumi.ComponentResource):
     ) -> None:
         """`args`: an `EndpointArgs`, or just the spec (no node pools, entry scripts read from
         the working directory). `opts.depends_on` reaches every child. Raises ValueError before
-        creating anything if a version cannot be placed or an entry script cannot be read."""
+        creating anything if a version cannot be placed, an entry script cannot be read or a
+        model's uri is a local path."""
         if isinstance(args, EndpointSpec):
             args = EndpointArgs(spec=args)
         spec, node_pools, source_dir = args.spec, args.node_pools, args.source_dir
@@ -106,6 +117,7 @@ class Endpoint(pulumi.ComponentResource):
             for p in node_pools
         }
         check_placement(spec, pools)
+        _check_models_reach_a_cluster(spec)
         scripts = [_entry_script_text(spec, i, Path(source_dir)) for i in range(len(spec.versions))]
         pool_components = {p.spec.name: p for p in node_pools if isinstance(p, NodePool)}
 

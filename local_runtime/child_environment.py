@@ -5,6 +5,9 @@ runs whatever its scoring script and requirements do: it gets none of them. Repl
 get what a program needs to run (PATH, HOME, the locale, TZ, TMPDIR) plus what the project sets
 (the run's marker, the version's declared `env`, the inference server's settings); virtualenv
 builds get that and what pip needs to reach an index (its `PIP_*` settings, proxies, CA bundles).
+The fetch of a model with KServe's storage package gets what a build gets plus the storage
+credentials that package reads (`AWS_*`, `S3_*`, `AZURE_*`, `AZ_*`, `GOOGLE_*`, ...): a developer's
+own cloud login fetches the models, as a Secret does in a cluster, and reaches only that process.
 Nothing else passes, in particular none of this Python's own settings (PYTHONPATH, VIRTUAL_ENV).
 """
 
@@ -18,8 +21,10 @@ from local_runtime.process_control import RUN_MARKER_ENV
 __all__ = [
     "BUILD_VARIABLES",
     "PROCESS_VARIABLES",
+    "STORAGE_PREFIXES",
     "build_environment",
     "process_environment",
+    "storage_environment",
 ]
 
 # What any program needs: where to find executables, a home, the locale, the time zone, a tmp dir.
@@ -40,6 +45,9 @@ BUILD_VARIABLES = PROCESS_VARIABLES | {
     "CURL_CA_BUNDLE",
 }
 _BUILD_PREFIXES = (*_PROCESS_PREFIXES, "PIP_")
+# What KServe's storage package reads for S3 (and S3-compatible servers), GCS and Azure.
+STORAGE_PREFIXES = ("AWS_", "S3_", "AZURE_", "AZ_", "GOOGLE_", "CLOUDSDK_", "STORAGE_")
+_STORAGE_VARIABLES = frozenset({"awsAnonymousCredential", "CA_BUNDLE_CONFIGMAP_NAME"})
 
 
 def _allowed(
@@ -68,5 +76,16 @@ def build_environment(
 ) -> dict[str, str]:
     """The environment of `python -m venv` and pip while a virtualenv is built."""
     env = _allowed(os.environ if parent is None else parent, BUILD_VARIABLES, _BUILD_PREFIXES)
+    env.update(additions or {})
+    return env
+
+
+def storage_environment(
+    additions: Mapping[str, str] | None = None, parent: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a model fetch: a build's, plus the storage credentials and settings."""
+    source = os.environ if parent is None else parent
+    env = build_environment(parent=source)
+    env.update(_allowed(source, _STORAGE_VARIABLES, STORAGE_PREFIXES))
     env.update(additions or {})
     return env

@@ -11,6 +11,8 @@ __all__ = [
     "ForeignRunDirectoryError",
     "HAProxyMissingError",
     "LocalRunError",
+    "ModelChecksumError",
+    "ModelFetchError",
     "NotRunningError",
     "PortInUseError",
     "ReplicaStartError",
@@ -66,3 +68,11 @@ class VenvBuildError(LocalRunError):
 
 class HAProxyMissingError(LocalRunError):
     """Debian's haproxy is not installed."""
+
+
+class ModelFetchError(LocalRunError):
+    """A model could not be fetched (the storage package's own words), or is not where it was said."""
+
+
+class ModelChecksumError(ModelFetchError):
+    """A model's content does not have the `sha256` the spec expects; both digests are named."""

@@ -2,7 +2,7 @@
 
 Everything that can fail without side effects is checked first (haproxy installed, not already
 running, config valid, image-only versions, entry scripts present, the private socket directory,
-ports free, virtualenvs built), then the run directory is created with a marker file and each
+ports free, virtualenvs built, models found or fetched and checked), then the run directory is created with a marker file and each
 process is recorded in `state.json` as soon as it starts: the replicas, then per endpoint the router
 (on its routing directory, written kubelet-style) and its routing agent. If anything fails after
 that, or the user presses Ctrl-C, every process started so far is stopped and the run directory
@@ -27,6 +27,8 @@ from local_runtime.child_environment import process_environment
 from local_runtime.errors import AlreadyRunningError, LocalRunError, RouterStartError
 from local_runtime.haproxy import check_router_config, haproxy_binary, router_argv
 from local_runtime.key_files import write_credentials
+from local_runtime.local_models import link_models, resolve_models
+from local_runtime.model_cache import models_cache_dir
 from local_runtime.planner import (
     COLLECT_DATA_FILE_ENV,
     OnImageVersion,
@@ -83,6 +85,7 @@ class UpRequest:
     on_image_version: OnImageVersion = "skip"
     timeout: float = 120.0  # seconds for replicas (their init()) and routers to come up
     cache_dir: Path = field(default_factory=venv_cache_dir)
+    models_cache_dir: Path = field(default_factory=models_cache_dir)  # fetched models
     # the private directory of admin sockets whose path in run_dir would be too long
     socket_dir: Path = field(default_factory=default_socket_dir)
 
@@ -343,6 +346,13 @@ def start_local_run(
     serve_local = scoring_helper("serve_local")
     _check_ports(plan, chosen=True)
     venvs = _build_venvs(plan, request.cache_dir, say, pip_line)
+    models = resolve_models(
+        plan.models,
+        cache_dir=request.models_cache_dir,
+        venv_cache_dir=request.cache_dir,
+        say=say,
+        pip_line=pip_line,
+    )
     _check_ports(plan, chosen=False)
 
     _new_run_dir(layout, request.stack)
@@ -359,6 +369,7 @@ def start_local_run(
         for endpoint_credentials in credentials.values():
             write_credentials(layout.keys_dir, endpoint_credentials)
         make_private_dir(layout.logs_dir)
+        link_models(models)
         for data_file in {r.env.get(COLLECT_DATA_FILE_ENV) for r in plan.replicas} - {None}:
             write_private(Path(str(data_file)), "")  # the wrapper appends; the file stays 0600
         say(f"starting {len(plan.replicas)} inference server(s)")

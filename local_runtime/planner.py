@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from credentials.endpoint_credentials import EndpointCredentials
 from local_runtime.errors import LocalRunError
@@ -30,6 +31,7 @@ from local_runtime.run_plan import (
     LOOPBACK,
     EndpointPlan,
     LocalPlan,
+    ModelPlan,
     ReplicaPlan,
     SkippedVersion,
 )
@@ -37,6 +39,7 @@ from router.endpoint_router import JWT_KEY_FILE, RouterSite, render_endpoint_rou
 from router.model import StaticReplicas
 from router.names import request_log_socket
 from specification.endpoint import EndpointSpec
+from specification.models import model_dir, uri_kind
 from specification.source_paths import OutsideStackDirError, resolve_in_stack_dir
 from specification.stack_config import LoadedStack
 from specification.version import VersionSpec
@@ -45,6 +48,8 @@ __all__ = [
     "COLLECT_DATA_FILE_ENV",
     "EndpointPlan",
     "LocalPlan",
+    "MODEL_DIR_ENV",
+    "ModelPlan",
     "OnImageVersion",
     "ReplicaPlan",
     "SkippedVersion",
@@ -63,6 +68,7 @@ _UNIX_SOCKET_PATH_MAX = 107
 COLLECT_ENTRY_SCRIPT_ENV = "MODEL_ENDPOINTS_ENTRY_SCRIPT"
 COLLECT_VERSION_ENV = "MODEL_ENDPOINTS_VERSION"
 COLLECT_DATA_FILE_ENV = "MODEL_ENDPOINTS_MODEL_DATA_FILE"
+MODEL_DIR_ENV = "AZUREML_MODEL_DIR"
 
 
 def replica_count(version: VersionSpec) -> int:
@@ -129,6 +135,40 @@ def local_endpoint_spec(spec: EndpointSpec) -> EndpointSpec | None:
     return spec if len(kept) == len(spec.versions) else _local_spec(spec, kept)
 
 
+def _model_plans(
+    stack: LoadedStack, layout: RunLayout, endpoint: EndpointSpec, version: VersionSpec
+) -> list[ModelPlan]:
+    """Where each model of `version` is read from locally (`local_uri`, else `uri`)."""
+    plans = []
+    for number, model in enumerate(version.models):
+        source = model.local_uri or model.uri
+        kind = uri_kind(source)
+        if kind == "pvc":
+            raise LocalRunError(
+                f"version {version.name} of endpoint {endpoint.name}: models[{number}].uri "
+                f"{source!r} is a claim in a cluster, which cannot be read locally; give the "
+                "model a local_uri (a local copy, or a URI local up can fetch)"
+            )
+        local_path: Path | None = None
+        if kind == "file":
+            local_path = Path(urlsplit(source).path)
+        elif kind == "local":
+            local_path = stack.source_dir / source  # relative to the stack's directory
+        plans.append(
+            ModelPlan(
+                endpoint=endpoint.name,
+                version=version.name,
+                name=model.name,
+                model_version=model.version,
+                source=source,
+                local_path=local_path,
+                sha256=model.sha256,
+                link=layout.models_dir(endpoint.name, version.name) / model.relative_dir,
+            )
+        )
+    return plans
+
+
 def _replica_env(
     layout: RunLayout,
     endpoint: EndpointSpec,
@@ -137,6 +177,10 @@ def _replica_env(
     qualified_data_files: bool,
 ) -> dict[str, str]:
     env = {"AML_APP_ROOT": str(user_script.parent), **version.env}
+    if version.models:
+        env[MODEL_DIR_ENV] = model_dir(
+            version.models, str(layout.models_dir(endpoint.name, version.name))
+        )
     if version.collect_model_data:
         data_file = layout.model_data_file(
             endpoint.name, version.name, qualified=qualified_data_files
@@ -268,6 +312,7 @@ def plan_local_run(
     )
 
     plans: list[EndpointPlan] = []
+    models: list[ModelPlan] = []
     skipped_endpoints: list[str] = []
     for index, endpoint in enumerate(endpoints):
         kept = [v for v in endpoint.versions if v.inference_config is not None]
@@ -278,6 +323,7 @@ def plan_local_run(
             continue
         replicas: list[ReplicaPlan] = []
         for version in kept:
+            models += _model_plans(stack, layout, endpoint, version)
             replicas += plan_version_replicas(
                 stack,
                 endpoint,
@@ -338,4 +384,5 @@ def plan_local_run(
         endpoints=tuple(plans),
         skipped=tuple(image_only),
         skipped_endpoints=tuple(skipped_endpoints),
+        models=tuple(models),
     )

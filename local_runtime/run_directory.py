@@ -19,6 +19,9 @@ Inside it (pure path arithmetic, nothing is created here):
   logs/<endpoint>-routing-agent.log   the routing agent's output
   logs/<endpoint>-<version>-<n>.log   each replica's inference server output
   model-data/<version>.jsonl      one JSON line per request of a collect_model_data version
+  models/<endpoint>/<version>/<model>/<model version>
+                                  a version's models, as links to the model cache or to the local
+                                  path the spec gives (AZUREML_MODEL_DIR points here)
 """
 
 from __future__ import annotations
@@ -93,6 +96,10 @@ class RunLayout:
     @property
     def model_data_dir(self) -> Path:
         return self.root / "model-data"
+
+    def models_dir(self, endpoint: str, version: str) -> Path:
+        """The models root of one version: AZUREML_MODEL_DIR is it or a model under it."""
+        return self.root / "models" / endpoint / version
 
     def router_dir(self, endpoint: str) -> Path:
         return self.root / "router" / endpoint

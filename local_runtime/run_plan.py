@@ -16,7 +16,15 @@ from router_agent.status_server import ROUTING_PATH
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 
-__all__ = ["LOOPBACK", "EndpointPlan", "LocalPlan", "ReplicaPlan", "SkippedVersion", "replica_name"]
+__all__ = [
+    "LOOPBACK",
+    "EndpointPlan",
+    "LocalPlan",
+    "ModelPlan",
+    "ReplicaPlan",
+    "SkippedVersion",
+    "replica_name",
+]
 
 LOOPBACK = "127.0.0.1"
 
@@ -54,6 +62,29 @@ class ReplicaPlan:
     @property
     def address(self) -> str:
         return f"{LOOPBACK}:{self.port}"
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """One model of a version: read from `local_path` (a local path or file://), or fetched from
+    `source` into the model cache; linked at `link` (`<run>/models/<endpoint>/<version>/<name>/
+    <model version>`) under the replicas' AZUREML_MODEL_DIR."""
+
+    endpoint: str
+    version: str
+    name: str
+    model_version: str
+    source: str  # the model's local_uri, else its uri
+    local_path: Path | None
+    sha256: str | None
+    link: Path
+
+    @property
+    def label(self) -> str:
+        return (
+            f"model {self.name}:{self.model_version} of version {self.version} of endpoint "
+            f"{self.endpoint}"
+        )
 
 
 @dataclass(frozen=True)
@@ -129,6 +160,7 @@ class LocalPlan:
     endpoints: tuple[EndpointPlan, ...]
     skipped: tuple[SkippedVersion, ...] = ()  # every version that cannot run locally
     skipped_endpoints: tuple[str, ...] = ()  # endpoints all of whose versions were skipped
+    models: tuple[ModelPlan, ...] = ()  # every model of the versions that run
 
     @property
     def replicas(self) -> tuple[ReplicaPlan, ...]:

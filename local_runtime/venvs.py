@@ -1,5 +1,8 @@
 """One virtualenv per distinct requirements list, with Azure ML's inference server, cached by hash.
 
+The same cache builds the virtualenv of KServe's storage package that fetches models
+(`local_runtime.model_storage_venv`): its base requirement replaces the server's.
+
 A version's scoring script runs with `azureml-inference-server-http` plus the inference config's
 `requirements`, isolated from this project's own packages (as in its container). Building one
 takes pip a while, so it is cached under `<cache>/<key>/`, where the key hashes the server
@@ -95,11 +98,13 @@ def normalized_requirements(requirements: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted({requirement.strip() for requirement in requirements}))
 
 
-def venv_key(requirements: Sequence[str], python: PythonIdentity) -> str:
-    """The cache key: a SHA-256 over the server requirement, the requirements and the Python."""
+def venv_key(
+    requirements: Sequence[str], python: PythonIdentity, base: str = SERVER_REQUIREMENT
+) -> str:
+    """The cache key: a SHA-256 over the base (server) requirement, the requirements and the Python."""
     payload = {
         "layout": _LAYOUT,
-        "server": SERVER_REQUIREMENT,
+        "server": base,
         "requirements": list(normalized_requirements(requirements)),
         "python": asdict(python),
     }
@@ -126,7 +131,9 @@ def _locked(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _run_pip(python: Path, requirements: tuple[str, ...], progress: Progress) -> None:
+def _run_pip(
+    python: Path, requirements: tuple[str, ...], progress: Progress, base: str = SERVER_REQUIREMENT
+) -> None:
     command = [
         str(python),
         "-m",
@@ -136,7 +143,7 @@ def _run_pip(python: Path, requirements: tuple[str, ...], progress: Progress) ->
         "--no-input",
         "--progress-bar",
         "off",
-        SERVER_REQUIREMENT,
+        base,
         *requirements,
     ]
     tail: list[str] = []
@@ -158,7 +165,7 @@ def _run_pip(python: Path, requirements: tuple[str, ...], progress: Progress) ->
     if code != 0:
         listed = ", ".join(requirements) or "no extra requirements"
         raise VenvBuildError(
-            f"pip could not install {SERVER_REQUIREMENT} with {listed} (exit {code}):\n"
+            f"pip could not install {base} with {listed} (exit {code}):\n"
             + "\n".join(tail)
         )
 
@@ -192,13 +199,18 @@ def _point_scripts_at(bin_dir: Path, old: Path, new: Path) -> None:
 
 
 def _build(
-    final: Path, key: str, requirements: tuple[str, ...], python: PythonIdentity, progress: Progress
+    final: Path,
+    key: str,
+    requirements: tuple[str, ...],
+    python: PythonIdentity,
+    progress: Progress,
+    base: str,
 ) -> Venv:
     started = time.monotonic()
     building = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".build-{key}-"))
     try:
         listed = ", ".join(requirements) or "no extra requirements"
-        progress(f"building virtualenv {key[:12]} ({SERVER_REQUIREMENT}; {listed})")
+        progress(f"building virtualenv {key[:12]} ({base}; {listed})")
         created = subprocess.run(
             [sys.executable, "-m", "venv", str(building)],
             capture_output=True,
@@ -209,12 +221,12 @@ def _build(
         if created.returncode != 0:
             raise VenvBuildError(f"python -m venv {building} failed: {created.stderr.strip()}")
         venv_python = building / "bin" / "python"
-        _run_pip(venv_python, requirements, progress)
+        _run_pip(venv_python, requirements, progress, base)
         gunicorn = _installed_version(venv_python, "gunicorn")
         _point_scripts_at(building / "bin", building, final)
         marker = {
             "key": key,
-            "server": SERVER_REQUIREMENT,
+            "server": base,
             "requirements": list(requirements),
             "python": asdict(python),
             "gunicorn": gunicorn,
@@ -234,11 +246,13 @@ def ensure_venv(
     cache_dir: Path,
     progress: Progress = lambda line: None,
     python: PythonIdentity | None = None,
+    base: str = SERVER_REQUIREMENT,
 ) -> Venv:
-    """The cached virtualenv for `requirements`, built first if there is none yet."""
+    """The cached virtualenv for `requirements` on top of `base` (default: the inference
+    server), built first if there is none yet."""
     python = python or PythonIdentity.current()
     normalized = normalized_requirements(requirements)
-    key = venv_key(normalized, python)
+    key = venv_key(normalized, python, base)
     final = cache_dir / key
     marker = _read_marker(final)
     if marker is not None:
@@ -252,7 +266,7 @@ def ensure_venv(
         # build that was killed.
         for stale in cache_dir.glob(f".build-{key}-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        return _build(final, key, normalized, python, progress)
+        return _build(final, key, normalized, python, progress, base)
 
 
 def _gunicorn(marker: dict[str, object]) -> str | None:

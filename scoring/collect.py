@@ -33,7 +33,7 @@ NaN and infinities as strings, sets and tuples as lists, objects with `tolist()`
 full, no permission) is reported on stderr and the request is answered as usual. On stdout, lines
 of several server workers (WORKER_COUNT > 1) longer than the pipe's atomic write (4 KiB) may
 interleave; the data file has no such limit. azmlinfsrv reads a `logging.json` from the entry
-script's directory, which is now this file's: in a pod both files share /var/azureml-app.
+script's directory, which is now this file's: in a pod both files share /var/azureml-app/code.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from specification.deployment_config import (
     TrafficRoutingConfiguration,
 )
 from specification.endpoint import EndpointSpec
+from specification.models import ModelSpec
 from specification.node_pool import NodePoolSpec, Taint
 from specification.retention import ExcludedVariantProperty
 from specification.rolling_update import RollbackBatchSize, RollingBatchSize, RollingUpdatePolicy
@@ -42,6 +43,7 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Router (`endpoints[].router`)", RouterSpec),
     ("Version (`endpoints[].versions[]`)", VersionSpec),
     ("Inference config (`versions[].inference_config`)", InferenceConfig),
+    ("Model (`versions[].models[]`)", ModelSpec),
     ("Deployment config (`endpoints[].deployment_config`)", DeploymentConfig),
     ("Blue/green update policy (`deployment_config.blue_green_update_policy`)", BlueGreenUpdatePolicy),
     ("Traffic routing (`blue_green_update_policy.traffic_routing_configuration`)", TrafficRoutingConfiguration),

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from specification.models import ModelSpec, duplicate_models
 from specification.names import ImageReference, ResourceName
 from specification.pip_requirements import PipRequirement
 from specification.routing import STEPS_PER_PERCENT, share_steps
@@ -117,6 +118,28 @@ class VersionSpec(BaseModel):
         description="Entry script + requirements served by the generic inference server. "
         "Exactly one of `image` and `inference_config`.",
     )
+    models: list[ModelSpec] = Field(
+        default_factory=list,
+        description="The models the version serves (the seed's `models`), each fetched before "
+        "its server starts and found through `AZUREML_MODEL_DIR`: "
+        "`/var/azureml-app/azureml-models/<name>/<version>` for one model, "
+        "`/var/azureml-app/azureml-models` for several (Azure ML's layout). With an `image`, "
+        "`MODEL_ENDPOINTS_MODEL_DIR` is set to the same directory.",
+    )
+    models_disk_gb: float = Field(
+        default=10.0,
+        gt=0,
+        description="Kubernetes: disk (GB) for the models fetched into each pod: the size limit "
+        "of their `emptyDir` volume and an `ephemeral-storage` request, so the pod lands on a "
+        "node with room for them. Unused when every model is on a claim (`pvc://`).",
+    )
+    service_account_name: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
+        description="Kubernetes: an existing service account the version's pods run as, e.g. one "
+        "bound to a cloud identity (IRSA, GKE or Azure workload identity) that may read the "
+        "models' bucket. Unset: the namespace's default.",
+    )
     port: int = Field(
         default=SCORING_SERVER_PORT, ge=1, le=65535, description="Kubernetes: container port."
     )
@@ -217,6 +240,17 @@ class VersionSpec(BaseModel):
                 f"inference_config.entry_script {self.inference_config.entry_script!r}: the file "
                 f"name {COLLECT_SCRIPT_NAME} is taken by the model data collection wrapper when "
                 "collect_model_data is on; rename the script"
+            )
+        repeated = duplicate_models(self.models)
+        if repeated:
+            raise ValueError(
+                f"models: {', '.join(repeated)} given more than once (each name/version is one "
+                "directory under AZUREML_MODEL_DIR)"
+            )
+        if self.models and "AZUREML_MODEL_DIR" in self.env:
+            raise ValueError(
+                "env 'AZUREML_MODEL_DIR': set by model-endpoints to where the version's models "
+                "are; remove it from env"
             )
         for name in self.env:
             if name.startswith(RESERVED_ENV_PREFIX) or (

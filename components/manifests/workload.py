@@ -6,6 +6,10 @@ per pod: a restarted model container (a failed liveness probe, an `init()` that 
 again at once instead of downloading everything again, a failed install shows as the pod's
 `Init:Error` with pip's own words in the init container's log, and the install works in images
 that run as a non-root user, since it writes only to the volume.
+
+The code is mounted at `/var/azureml-app/code`, beside (not around) the models under
+`/var/azureml-app/azureml-models` (`components.manifests.model_fetch`): a mount point cannot be
+created inside the read-only ConfigMap volume.
 """
 
 from __future__ import annotations
@@ -19,6 +23,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from components.manifests.labels import object_name, version_labels, version_selector
+from components.manifests.model_fetch import (
+    fetch_containers,
+    model_environment,
+    model_mounts,
+    model_volumes,
+    models_disk_quantity,
+    verify_containers,
+)
 from components.manifests.quantities import cpu_quantity, memory_quantity
 from components.manifests.rolling_update import rollout_fields
 from specification.endpoint import EndpointSpec
@@ -42,7 +54,7 @@ __all__ = [
     "scoring_command",
 ]
 
-CODE_MOUNT_PATH = "/var/azureml-app"
+CODE_MOUNT_PATH = "/var/azureml-app/code"
 SITE_MOUNT_PATH = "/opt/model-endpoints/site"  # the installed server and requirements
 CONTAINER_NAME = "model"
 INSTALL_CONTAINER_NAME = "install"
@@ -171,16 +183,25 @@ def _probe(version: VersionSpec, *, liveness: bool) -> dict[str, Any]:
     }
 
 
+def _model_container_resources(version: VersionSpec, pool: NodePoolSpec | None) -> dict[str, Any]:
+    resources = _resources(version, pool)
+    if any(model.kind != "pvc" for model in version.models):
+        # The fetched models' emptyDir counts against the pod's ephemeral storage: ask for it.
+        resources["requests"]["ephemeral-storage"] = models_disk_quantity(version.models_disk_gb)
+    return resources
+
+
 def _container(version: VersionSpec, pool: NodePoolSpec | None) -> dict[str, Any]:
     container: dict[str, Any] = {
         "name": CONTAINER_NAME,
         "image": version.image or version.inference_config.base_image,  # type: ignore[union-attr]
         "ports": [{"name": "http", "containerPort": version.port, "protocol": "TCP"}],
-        "resources": _resources(version, pool),
+        "resources": _model_container_resources(version, pool),
         "livenessProbe": _probe(version, liveness=True),
         "readinessProbe": _probe(version, liveness=False),
     }
     env = [{"name": key, "value": value} for key, value in sorted(version.env.items())]
+    env += model_environment(version)
     if version.collect_model_data:
         env.append({"name": "MODEL_ENDPOINTS_COLLECT_MODEL_DATA", "value": "true"})
     if _collects_from_script(version):
@@ -197,6 +218,8 @@ def _container(version: VersionSpec, pool: NodePoolSpec | None) -> dict[str, Any
             {"name": "code", "mountPath": CODE_MOUNT_PATH, "readOnly": True},
             {"name": "site", "mountPath": SITE_MOUNT_PATH, "readOnly": True},
         ]
+    if version.models:
+        container["volumeMounts"] = [*container.get("volumeMounts", []), *model_mounts(version)]
     return container
 
 
@@ -252,12 +275,25 @@ def deployment(
         ]
         if tolerations:
             pod_spec["tolerations"] = tolerations
+    fetch_resources = _resources(version, pool, accelerators=False)
+    init_containers = [
+        *fetch_containers(version, fetch_resources),
+        *verify_containers(version, fetch_resources),
+    ]
+    volumes = model_volumes(version)
     if version.inference_config is not None:
-        pod_spec["initContainers"] = [_install_container(version, pool)]
-        pod_spec["volumes"] = [
+        init_containers.append(_install_container(version, pool))
+        volumes = [
             {"name": "code", "configMap": {"name": f"{name}-code"}},
             {"name": "site", "emptyDir": {}},
+            *volumes,
         ]
+    if init_containers:
+        pod_spec["initContainers"] = init_containers
+    if volumes:
+        pod_spec["volumes"] = volumes
+    if version.service_account_name is not None:
+        pod_spec["serviceAccountName"] = version.service_account_name
     spec: dict[str, Any] = {
         "selector": {"matchLabels": version_selector(endpoint.name, version.name)},
         # How a changed template rolls: the endpoint's rolling_update_policy, or one at a time.

@@ -6,15 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.local_runtime.conftest import haproxy_installed, local_runs
+from tests.local_runtime.conftest import demo_models, haproxy_installed, local_runs
 from tests.local_runtime.local_run_harness import LocalRuns
 
-__all__ = ["console_runs", "haproxy_installed", "local_runs"]
+__all__ = ["console_runs", "demo_models", "haproxy_installed", "local_runs"]
 
 
 @pytest.fixture
 def console_runs(
-    tmp_path_factory: pytest.TempPathFactory, haproxy_installed: str
+    tmp_path_factory: pytest.TempPathFactory, haproxy_installed: str, demo_models: None
 ) -> Iterator[LocalRuns]:
     """Like `local_runs`, through the `model-endpoints` console script of this environment."""
     runs = LocalRuns(tmp_path_factory.mktemp("runs"), console_script=True)

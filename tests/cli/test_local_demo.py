@@ -32,6 +32,10 @@ def test_the_demo_runs_to_the_end_and_leaves_nothing(haproxy_installed: str) -> 
     assert rows["versiona"][0] == 90 and rows["versionb"][0] == 10  # effective share shown
     assert rows["versiona"][1] + rows["versionb"][1] == 300  # every request served
     assert 0 < rows["versionb"][1] < rows["versiona"][1]
+    # each version scores the sample with its own model (the trained classifier's two versions)
+    scores = dict(re.findall(r"^  (versiona|versionb): \[([0-9.]+)\]$", out, re.M))
+    assert scores.keys() == {"versiona", "versionb"}, out
+    assert all(0 < float(s) < 1 for s in scores.values()) and scores["versiona"] != scores["versionb"]
     assert "without a key: HTTP 401" in out
     assert "pinned with x-model-version: versionb: HTTP 200, served by versionb" in out
     run_dir = re.search(r"removed (/\S+)", out)

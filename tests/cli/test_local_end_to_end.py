@@ -6,7 +6,9 @@ the routing directory as kubelet writes one, then `local down` leaving nothing b
 from __future__ import annotations
 
 import json
+import math
 import os
+import struct
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,18 @@ from tests.local_runtime.local_run_harness import LocalRuns, bearer, score
 from tests.ports import free_port
 
 VERSIONS = {"versiona", "versionb"}
+ARTIFACTS = Path(__file__).resolve().parents[2] / "stacks" / "models" / "artifacts"
+
+
+def _fraud_probability(model_version: int, row: list[float]) -> float:
+    """What the dev stack's classifier scores `row` at, computed here from its safetensors file."""
+    data = (ARTIFACTS / "fraud-classifier" / str(model_version) / "model.safetensors").read_bytes()
+    (length,) = struct.unpack("<Q", data[:8])
+    header, body = json.loads(data[8 : 8 + length]), data[8 + length :]
+    weights = struct.unpack("<3f", body[slice(*header["weights"]["data_offsets"])])
+    (bias,) = struct.unpack("<f", body[slice(*header["bias"]["data_offsets"])])
+    logit = sum(w * x for w, x in zip(weights, row, strict=True)) + bias
+    return round(1.0 / (1.0 + math.exp(-logit)), 6)
 
 
 def test_dev_stack_up_score_status_down(console_runs: LocalRuns) -> None:
@@ -54,7 +68,8 @@ def test_dev_stack_up_score_status_down(console_runs: LocalRuns) -> None:
 
     pinned = score(port, {**bearer(primary), "x-model-version": "versionb"})
     assert pinned.status == 200 and pinned.json()["version"] == "versionb"
-    assert abs(pinned.json()["scores"][0] - 3.6) < 1e-9  # versionb's weights: 0.4, -0.2, 1.2
+    # versionb serves fraud-classifier 2, read from its AZUREML_MODEL_DIR: the file's weights
+    assert pinned.json()["scores"] == [_fraud_probability(2, [1.0, 2.0, 3.0])]
     served["versionb"] += 1
 
     status = console_runs.json("local", "status")  # the only run: no --stack needed
@@ -74,8 +89,12 @@ def test_dev_stack_up_score_status_down(console_runs: LocalRuns) -> None:
         in (run_dir / "router" / "mynewendpoint" / "apikeys.map").read_text()
     )
     for path in run_dir.rglob("*"):
-        if path.is_file():
+        if path.is_file() and not path.is_symlink():  # links: the models, the user's own files
             assert path.stat().st_mode & 0o077 == 0, path
+    model_link = run_dir / "models" / "mynewendpoint" / "versionb" / "fraud-classifier" / "2"
+    assert (model_link / "model.safetensors").resolve() == (
+        ARTIFACTS / "fraud-classifier" / "2" / "model.safetensors"
+    )
 
     agent_port = _check_live_routing(up, run_dir, primary, console_runs)
 

@@ -11,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from local_runtime.child_environment import build_environment, process_environment
+from local_runtime.child_environment import (
+    build_environment,
+    process_environment,
+    storage_environment,
+)
 from local_runtime.process_control import RUN_MARKER_ENV, start_process, stop_processes
 from local_runtime.venvs import _run_pip
 
@@ -63,6 +67,28 @@ def test_a_build_also_gets_pips_settings_proxies_and_ca_bundles() -> None:
         **PIP_SETTINGS,
         "PIP_NO_INPUT": "1",
     }
+
+
+def test_a_model_fetch_also_gets_the_storage_credentials_and_nothing_else() -> None:
+    storage = {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9000",
+        "S3_VERIFY_SSL": "0",
+        "awsAnonymousCredential": "false",
+        "GOOGLE_APPLICATION_CREDENTIALS": "/home/dev/gcp.json",
+        "AZ_TENANT_ID": "tenant",
+    }
+    env = storage_environment({"PYTHONUNBUFFERED": "1"}, {**SHELL, **PIP_SETTINGS, **storage})
+    assert env == {
+        **{k: v for k, v in SHELL.items() if k not in SECRETS},
+        **PIP_SETTINGS,
+        **storage,
+        "AWS_SECRET_ACCESS_KEY": SECRETS["AWS_SECRET_ACCESS_KEY"],
+        "AZURE_CLIENT_SECRET": SECRETS["AZURE_CLIENT_SECRET"],
+        "PYTHONUNBUFFERED": "1",
+    }
+    # a replica of the same shell gets none of them
+    replica = process_environment({}, "/runs/dev", {**SHELL, **storage})
+    assert not set(replica) & {*storage, "AWS_SECRET_ACCESS_KEY", "AZURE_CLIENT_SECRET"}
 
 
 def _environ_of(pid: int) -> dict[str, str]:

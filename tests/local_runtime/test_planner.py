@@ -71,7 +71,10 @@ def test_dev_stack_plan_is_one_replica_per_version_behind_a_loopback_router() ->
     versiona = plan.replicas[0]
     assert versiona.entry_script == PROJECT / "stacks" / "models" / "versiona" / "score.py"
     assert versiona.app_root == versiona.entry_script.parent
-    assert versiona.env == {"AML_APP_ROOT": str(versiona.app_root)}
+    assert versiona.env == {
+        "AML_APP_ROOT": str(versiona.app_root),
+        "AZUREML_MODEL_DIR": str(RUN_DIR / "models" / "mynewendpoint" / "versiona" / "fraud-classifier" / "1"),
+    }
     assert plan.requirement_sets() == ((),)
 
     cfg = endpoint.router.haproxy_cfg
@@ -344,3 +347,47 @@ def test_an_entry_script_linked_inside_the_stack_directory_is_served_from_its_ta
     (tmp_path / "models" / "v1.py").symlink_to(tmp_path / "models" / "releases" / "v1-2.py")
     plan = _plan(_stack([{"name": "ep", "versions": [_version("v1")]}], source_dir=tmp_path))
     assert plan.replicas[0].user_script == tmp_path.resolve() / "models" / "releases" / "v1-2.py"
+
+
+def test_models_are_planned_from_local_uri_else_uri_under_azureml_model_dir() -> None:
+    stack = _stack(
+        [
+            {
+                "name": "ep",
+                "versions": [
+                    _version("one", models=[{"name": "iris", "version": 3, "uri": "artifacts/iris"}]),
+                    _version(
+                        "two",
+                        models=[
+                            {"name": "iris", "version": 3, "uri": "file:///srv/iris"},
+                            {
+                                "name": "resnet",
+                                "version": 7,
+                                "uri": "pvc://store/resnet/7",
+                                "local_uri": "https://models.example.com/resnet/7/model.onnx",
+                            },
+                        ],
+                    ),
+                ],
+            }
+        ]
+    )
+    plan = _plan(stack)
+    env = {r.version: r.env["AZUREML_MODEL_DIR"] for r in plan.replicas}
+    assert env == {
+        "one": str(RUN_DIR / "models" / "ep" / "one" / "iris" / "3"),
+        "two": str(RUN_DIR / "models" / "ep" / "two"),
+    }
+    by_link = {m.link.relative_to(RUN_DIR / "models" / "ep"): m for m in plan.models}
+    assert by_link[Path("one/iris/3")].local_path == Path("/src/artifacts/iris")
+    assert by_link[Path("two/iris/3")].local_path == Path("/srv/iris")
+    remote = by_link[Path("two/resnet/7")]
+    assert remote.local_path is None and remote.source.startswith("https://models.example.com/")
+
+
+def test_a_claim_without_a_local_uri_cannot_run_locally() -> None:
+    stack = _stack(
+        [{"name": "ep", "versions": [_version("one", models=[{"name": "m", "version": 1, "uri": "pvc://store/m/1"}])]}]
+    )
+    with pytest.raises(LocalRunError, match=r"version one of endpoint ep: models\[0\]\.uri 'pvc://store/m/1' is a claim"):
+        _plan(stack)

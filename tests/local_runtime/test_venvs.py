@@ -42,6 +42,13 @@ def test_the_key_depends_on_the_requirement_set_and_the_python_only() -> None:
     assert len(key) == 24 and set(key) <= set("0123456789abcdef")
 
 
+def test_another_base_requirement_is_another_virtualenv() -> None:
+    from specification.models import KSERVE_STORAGE_REQUIREMENT
+
+    assert venv_key([], PYTHON) == venv_key([], PYTHON, SERVER_REQUIREMENT)
+    assert venv_key([], PYTHON, KSERVE_STORAGE_REQUIREMENT) != venv_key([], PYTHON)
+
+
 def test_the_server_requirement_is_the_one_pods_install() -> None:
     from specification.version import INFERENCE_SERVER_REQUIREMENT
 

@@ -346,7 +346,7 @@ def test_health_path_pattern(path: str) -> None:
 
 @pytest.mark.parametrize(
     "field",
-    ["autoscale_max_replica", "trafic_percentile", "gpu_core", "version_name", "isDefault", "memory_gb_limits", "models"],
+    ["autoscale_max_replica", "trafic_percentile", "gpu_core", "version_name", "isDefault", "memory_gb_limits", "model"],
 )
 def test_unknown_fields_are_rejected(field: str) -> None:
     _rejects(field, "Extra inputs are not permitted", **{field: 1})

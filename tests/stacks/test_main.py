@@ -156,6 +156,41 @@ def test_missing_entry_script_fails_cleanly(dev_config: dict[str, Any]) -> None:
     assert "model-endpoints:endpoints[0].versions[0].inference_config.entry_script: cannot read" in message
 
 
+@pytest.mark.parametrize(
+    "uri, rule",
+    [
+        ("models/artifacts/fraud-classifier/1/model.safetensors", "is a local path, which only"),
+        ("file:///srv/models/fraud/1", "is a local path, which only"),
+        ("hf://org/model", "scheme hf:// is not supported"),
+        ("pvc://demo-models", "pvc://<claim>/<path> needs the model's path inside the claim"),
+        ("s3://bucket/model?X-Amz-Signature=abc", "must not hold credentials"),
+    ],
+)
+def test_a_model_uri_a_cluster_cannot_fetch_fails_the_preview_naming_the_field(
+    dev_config: dict[str, Any], uri: str, rule: str
+) -> None:
+    def cluster_uri(config: dict[str, Any]) -> None:
+        config[ENDPOINTS][0]["versions"][1]["models"][0]["uri"] = uri
+
+    message = _invalid(dev_config, cluster_uri)
+    assert message.startswith("invalid stack config:")
+    assert f"model-endpoints:endpoints[0].versions[1].models[0].uri: " in message
+    assert rule in message
+
+
+def test_the_dev_stack_mounts_its_models_from_the_claim(dev_config: dict[str, Any]) -> None:
+    graph = run_stack(dev_config)
+    deployment = graph.named("mynewendpoint-versionb-deployment").manifest
+    pod = deployment["spec"]["template"]["spec"]
+    model = pod["containers"][0]
+    assert {"name": "AZUREML_MODEL_DIR", "value": "/var/azureml-app/azureml-models/fraud-classifier/2"} in model["env"]
+    assert {
+        "name": "model-claim-0",
+        "persistentVolumeClaim": {"claimName": "demo-models", "readOnly": True},
+    } in pod["volumes"]
+    assert [c["name"] for c in pod["initContainers"]] == ["install"]  # a claim is not copied
+
+
 def test_missing_endpoints_config_is_required() -> None:
     with pytest.raises(pulumi.ConfigMissingError):
         run_stack({})

@@ -149,10 +149,10 @@ def test_inference_config_mounts_its_code_and_runs_the_inference_server() -> Non
     assert install["command"][2] == (
         "pip install --no-cache-dir --disable-pip-version-check --no-warn-script-location "
         "--target /opt/model-endpoints/site 'azureml-inference-server-http>=1.5.1,<2' "
-        "-r /var/azureml-app/requirements.txt"
+        "-r /var/azureml-app/code/requirements.txt"
     )
     assert install["volumeMounts"] == [
-        {"name": "code", "mountPath": "/var/azureml-app", "readOnly": True},
+        {"name": "code", "mountPath": "/var/azureml-app/code", "readOnly": True},
         {"name": "site", "mountPath": "/opt/model-endpoints/site"},
     ]
     # CPU and memory like the model, but no GPU: the device stays free for the model container
@@ -164,11 +164,11 @@ def test_inference_config_mounts_its_code_and_runs_the_inference_server() -> Non
     assert container["command"] == scoring_command(v)
     assert container["command"][2] == (
         "exec /opt/model-endpoints/site/bin/azmlinfsrv "
-        "--entry_script /var/azureml-app/score.py --port 5001"
+        "--entry_script /var/azureml-app/code/score.py --port 5001"
     )
     assert container["env"] == [{"name": "PYTHONPATH", "value": "/opt/model-endpoints/site"}]
     assert container["volumeMounts"] == [
-        {"name": "code", "mountPath": "/var/azureml-app", "readOnly": True},
+        {"name": "code", "mountPath": "/var/azureml-app/code", "readOnly": True},
         {"name": "site", "mountPath": "/opt/model-endpoints/site", "readOnly": True},
     ]
     # changed code -> a different pod template -> a rollout
@@ -231,18 +231,18 @@ def test_collecting_inference_config_mounts_the_wrapper_and_serves_it() -> None:
     assert container["command"] == scoring_command(v)
     assert container["command"][2] == (
         "exec /opt/model-endpoints/site/bin/azmlinfsrv "
-        "--entry_script /var/azureml-app/collect.py --port 5001"
+        "--entry_script /var/azureml-app/code/collect.py --port 5001"
     )
     assert container["env"] == [
         {"name": "PYTHONPATH", "value": "/opt/model-endpoints/site"},
         {"name": "LOG_LEVEL", "value": "info"},
         {"name": "MODEL_ENDPOINTS_COLLECT_MODEL_DATA", "value": "true"},
-        {"name": "MODEL_ENDPOINTS_ENTRY_SCRIPT", "value": "/var/azureml-app/score.py"},
+        {"name": "MODEL_ENDPOINTS_ENTRY_SCRIPT", "value": "/var/azureml-app/code/score.py"},
         {"name": "MODEL_ENDPOINTS_VERSION", "value": "v1"},
     ]  # no MODEL_ENDPOINTS_MODEL_DATA_FILE: the lines go to stdout, where the log pipeline reads
     assert container["volumeMounts"][0] == {
         "name": "code",
-        "mountPath": "/var/azureml-app",
+        "mountPath": "/var/azureml-app/code",
         "readOnly": True,
     }
 
@@ -267,7 +267,7 @@ def test_inference_config_without_collection_serves_the_script_itself() -> None:
     v = _collecting_script_version().model_copy(update={"collect_model_data": False})
     container = _container(deployment(endpoint(v), v, None, code_files(v, SCRIPT)))
     assert container["command"][2].endswith(
-        "/bin/azmlinfsrv --entry_script /var/azureml-app/score.py --port 5001"
+        "/bin/azmlinfsrv --entry_script /var/azureml-app/code/score.py --port 5001"
     )
     assert container["env"] == [{"name": "PYTHONPATH", "value": "/opt/model-endpoints/site"}]
 
