@@ -59,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if receiver is not None:
         receiver.start()
+    agent.poll()  # a first look before answering, so /routing never reports a table unread
     server.start()
     logging.info(
         "watching %s, applying to %s through %s, answering on http://%s:%s/routing",
