@@ -38,6 +38,7 @@ from local_runtime.run_plan import (
 from router.endpoint_router import JWT_KEY_FILE, RouterSite, render_endpoint_router
 from router.model import StaticReplicas
 from router.names import request_log_socket
+from router_agent.safe_values import LOG_SOCKET_PATH_MAX
 from specification.endpoint import EndpointSpec
 from specification.models import model_dir, uri_kind
 from specification.source_paths import OutsideStackDirError, resolve_in_stack_dir
@@ -247,25 +248,30 @@ def code_digest(stack: LoadedStack, endpoint: EndpointSpec, version: VersionSpec
 
 
 def _fits(admin_socket: str) -> bool:
-    """Whether the admin socket and the request log socket beside it are short enough."""
-    longest = max(admin_socket, request_log_socket(admin_socket), key=len)
-    return len(longest.encode()) <= _UNIX_SOCKET_PATH_MAX
+    """Whether the admin socket and the request log socket beside it are short enough (HAProxy
+    takes a shorter path for a log socket than the kernel for a socket)."""
+    return (
+        len(admin_socket.encode()) <= _UNIX_SOCKET_PATH_MAX
+        and len(request_log_socket(admin_socket).encode()) <= LOG_SOCKET_PATH_MAX
+    )
 
 
 def _admin_socket(router_dir: Path, socket_fallback_dir: Path) -> str:
     path = str(router_dir / ADMIN_SOCKET)
     if _fits(path):
         return path
-    # A UNIX socket path is limited to 107 bytes; a deep run directory gets a short one in the
-    # user's private socket directory instead, named after the directory so that two runs never
-    # share one.
+    # A UNIX socket path is limited to 107 bytes, and HAProxy's log socket (the request log
+    # beside it) to 97; a deep run directory gets short ones in the user's private socket
+    # directory instead, named after the directory so that two runs never share one.
     digest = hashlib.sha256(path.encode()).hexdigest()[:16]
     short = str(socket_fallback_dir / f"{digest}.sock")
     if not _fits(short):
         raise LocalRunError(
             f"the router's admin socket fits neither in the run directory ({path}) nor in "
             f"{socket_fallback_dir} ({short}): a UNIX socket path holds at most "
-            f"{_UNIX_SOCKET_PATH_MAX} bytes; set TMPDIR or MODEL_ENDPOINTS_RUN_DIR to a shorter path"
+            f"{_UNIX_SOCKET_PATH_MAX} bytes, and HAProxy takes at most {LOG_SOCKET_PATH_MAX} for "
+            f"the request log socket beside it ({request_log_socket(short)}); set TMPDIR or "
+            "MODEL_ENDPOINTS_RUN_DIR to a shorter path"
         )
     return short
 

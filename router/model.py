@@ -24,6 +24,7 @@ from router.validation import (
     check_positive_int,
     check_sha256_hex,
 )
+from router_agent.safe_values import LOG_SOCKET_PATH_MAX
 
 __all__ = [
     "StaticReplicas",
@@ -193,6 +194,12 @@ class RouterSettings:
         check_path(self.admin_socket, "admin_socket", unix_socket=True)
         if self.request_log:
             check_path(self.request_log_socket, "request log socket", unix_socket=True)
+            if len(self.request_log_socket.encode()) > LOG_SOCKET_PATH_MAX:
+                raise ValueError(
+                    f"request log socket {self.request_log_socket!r} (beside the admin socket) is "
+                    f"longer than HAProxy takes for a log socket ({LOG_SOCKET_PATH_MAX} bytes): "
+                    "use a shorter admin socket path"
+                )
         if self.nameserver is not None:
             host, sep, port = str(self.nameserver).partition(":")
             if not sep or not port.isdigit():

@@ -16,6 +16,7 @@ __all__ = [
     "GREEN_SUFFIX",
     "NAME",
     "NAME_PATTERN",
+    "LOG_SOCKET_PATH_MAX",
     "UNIX_SOCKET_PATH_MAX",
     "check_path",
 ]
@@ -31,6 +32,8 @@ BACKEND_PATTERN = re.compile(rf"^{BACKEND_PREFIX}{NAME}(?:{GREEN_SUFFIX})?$")
 # Absolute file paths: '/'-separated segments of letters, digits, '.', '_' and '-'; no '..'.
 _PATH_PATTERN = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 UNIX_SOCKET_PATH_MAX = 107  # sun_path is 108 bytes including the terminating NUL
+# HAProxy 2.6 refuses a longer unix socket as a `log` target ("socket path ... too long (max 97)")
+LOG_SOCKET_PATH_MAX = 97
 
 
 def check_path(value: object, what: str = "path", *, unix_socket: bool = False) -> str:

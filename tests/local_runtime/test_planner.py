@@ -303,6 +303,26 @@ def test_a_deep_run_directory_gets_a_short_admin_socket_in_the_private_directory
     )
 
 
+def test_a_request_log_socket_haproxy_would_refuse_moves_both_sockets_too() -> None:
+    """HAProxy 2.6 takes at most 97 bytes for a log socket: an admin socket that fits the kernel's
+    107 but whose request log beside it would not fit HAProxy's 97 moves as well."""
+    run_dir = Path("/" + "r" * 69 + "/dev")  # .../router/ep/admin.sock: 95 bytes; the log: 104
+    assert len(str(run_dir / "router/ep/admin.sock")) == 95
+    plan = _plan_in(run_dir, Path("/tmp/model-endpoints-1000"))
+    router = plan.endpoints[0].router
+    assert router.admin_socket.startswith("/tmp/model-endpoints-1000/")
+    assert router.request_log_socket == router.admin_socket.removesuffix(".sock") + ".requests.sock"
+    assert "log /tmp/model-endpoints-1000/" in router.haproxy_cfg
+
+
+def test_a_request_log_socket_longer_than_haproxy_takes_is_refused() -> None:
+    from router.model import RouterSettings
+
+    with pytest.raises(ValueError, match="longer than HAProxy takes for a log socket \\(97 bytes\\)"):
+        RouterSettings(admin_socket="/" + "s" * 85 + ".sock")  # its log: 99 bytes
+    assert RouterSettings(admin_socket="/" + "s" * 85 + ".sock", request_log=False).request_log is False
+
+
 def test_an_admin_socket_that_fits_nowhere_is_a_clear_error() -> None:
     deep = Path("/" + "deep/" * 20 + "runs/dev")
     with pytest.raises(LocalRunError, match="a UNIX socket path holds at most 107 bytes"):
