@@ -63,7 +63,7 @@ def run_document(state: RunState, layout: RunLayout) -> dict[str, Any]:
     }
 
 
-def _print_run(console: Console, document: dict[str, Any], show_keys: bool) -> None:
+def _print_run(console: Console, document: dict[str, Any]) -> None:
     stack = document["stack"]
     console.print(
         f"\n[bold green]stack {stack} is running locally[/bold green] "
@@ -82,17 +82,16 @@ def _print_run(console: Console, document: dict[str, Any], show_keys: bool) -> N
         console.print(f"  scoring URL    {endpoint['url']}")
         console.print(f"  metrics URL    {endpoint['metrics_url']}")
         console.print(f"  routing        {endpoint['routing_url']}")
-        if show_keys and endpoint["primary_key"]:
-            console.print(f"  primary key    {endpoint['primary_key']}")
-            console.print(f"  secondary key  {endpoint['secondary_key']}")
+        if endpoint["primary_key"]:  # never the values here: `keys` shows them when asked
+            console.print(
+                f"  API keys       model-endpoints keys --stack {stack} --endpoint {name}"
+            )
         if endpoint["token_auth_enabled"]:
             console.print(
                 f"  tokens         model-endpoints get-token --stack {stack} --endpoint {name}"
             )
         auth = (
-            f" -H {shlex.quote('Authorization: Bearer ' + endpoint['primary_key'])}"
-            if endpoint["primary_key"]
-            else ""
+            " -H 'Authorization: Bearer <primary key>'" if endpoint["primary_key"] else ""
         )
         console.print(
             f"  try            curl{escape(auth)} -H 'Content-Type: application/json' "
@@ -124,7 +123,7 @@ def run_up(args: argparse.Namespace) -> int:
         console.print(f"stack {stack} is running locally at {document['url']}")
         print_json(document)
     else:
-        _print_run(console, document, show_keys=True)
+        _print_run(console, document)
     return 0
 
 
