@@ -129,10 +129,12 @@ def _new_digests(loaded: LoadedStack, spec: EndpointSpec) -> dict[str, str]:
     """Each local version's entry script digest now; a script that cannot be read is left out
     (its content is not compared: a replacement needing it fails when it starts green)."""
     local = local_endpoint_spec(spec)
+    if local is None:
+        return {}
     digests: dict[str, str] = {}
-    for version in local.versions if local is not None else ():
+    for version in local.versions:
         try:
-            digests[version.name] = code_digest(loaded, local, version)  # type: ignore[arg-type]
+            digests[version.name] = code_digest(loaded, local, version)
         except LocalRunError:
             continue
     return digests

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from local_runtime.errors import ModelChecksumError, ModelFetchError
 from local_runtime.model_digest import content_digest
+from local_runtime.venvs import user_cache_dir
 
 __all__ = ["CachedModel", "Download", "fetch_model", "models_cache_dir", "checksum_problem"]
 
@@ -36,9 +37,7 @@ Download = Callable[[str, Path], None]  # (uri, directory to write its files int
 
 def models_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """`$XDG_CACHE_HOME/model-endpoints/models` (default `~/.cache/model-endpoints/models`)."""
-    environ = os.environ if environ is None else environ
-    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "model-endpoints" / "models"
+    return user_cache_dir(environ) / "models"
 
 
 @dataclass(frozen=True)

@@ -39,17 +39,14 @@ RenderConfig = Callable[[RoutingTable], str]
 _POLL_SECONDS = 0.05
 
 
-def local_router_renderer(
-    layout: RunLayout,
-    endpoint: EndpointState,
-    local_spec: EndpointSpec,
-    key_hashes: Mapping[str, str] | None,
-) -> RenderConfig | None:
-    """`haproxy.cfg` of `endpoint`'s local router for a table, rendered as `local up` rendered
-    it (same site, replicas and key hashes); None for a run recorded without its router's site."""
+def local_router_site(
+    layout: RunLayout, endpoint: EndpointState, local_spec: EndpointSpec
+) -> RouterSite | None:
+    """Where `endpoint`'s local router runs, as `local up` placed it; None for a run recorded
+    without its router's site (by an earlier model-endpoints)."""
     if not endpoint.agent_port or not endpoint.admin_socket:
         return None
-    site = RouterSite(
+    return RouterSite(
         map_dir=str(layout.router_dir(endpoint.name)),
         routing_dir=str(layout.routing_dir(endpoint.name)),
         admin_socket=endpoint.admin_socket,
@@ -59,6 +56,19 @@ def local_router_renderer(
         bind_address=LOOPBACK,
         request_log=local_spec.router.request_times,
     )
+
+
+def local_router_renderer(
+    layout: RunLayout,
+    endpoint: EndpointState,
+    local_spec: EndpointSpec,
+    key_hashes: Mapping[str, str] | None,
+) -> RenderConfig | None:
+    """`haproxy.cfg` of `endpoint`'s local router for a table, rendered as `local up` rendered
+    it (same site, replicas and key hashes); None for a run recorded without its router's site."""
+    site = local_router_site(layout, endpoint, local_spec)
+    if site is None:
+        return None
     replicas = {
         version.name: StaticReplicas(
             tuple(f"{LOOPBACK}:{r.port}" for r in endpoint.replicas if r.version == version.name)

@@ -32,8 +32,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from local_runtime.errors import VenvBuildError
 from local_runtime.child_environment import build_environment
+from local_runtime.errors import VenvBuildError
 from specification.version import INFERENCE_SERVER_REQUIREMENT
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "Venv",
     "ensure_venv",
     "normalized_requirements",
+    "user_cache_dir",
     "venv_cache_dir",
     "venv_key",
 ]
@@ -55,12 +56,17 @@ _PIP_TAIL_LINES = 15
 Progress = Callable[[str], None]
 
 
-def venv_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """`$XDG_CACHE_HOME/model-endpoints/venvs` (default `~/.cache/model-endpoints/venvs`):
-    virtualenvs outlive runs, so they are cached per user, not in a run directory."""
+def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_CACHE_HOME/model-endpoints` (default `~/.cache/model-endpoints`): what outlives
+    runs (virtualenvs, fetched models) is cached per user, not in a run directory."""
     environ = os.environ if environ is None else environ
     base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "model-endpoints" / "venvs"
+    return Path(base).expanduser() / "model-endpoints"
+
+
+def venv_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_CACHE_HOME/model-endpoints/venvs` (default `~/.cache/model-endpoints/venvs`)."""
+    return user_cache_dir(environ) / "venvs"
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from local_runtime.ports import free_ports
 from local_runtime.process_control import RecordedProcess, stop_recorded_processes
 from local_runtime.readiness import wait_for_replicas
 from local_runtime.router_control import LocalRouterControl
-from local_runtime.router_reload import RouterReconfiguration
+from local_runtime.router_reload import RouterReconfiguration, local_router_site
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_plan import LOOPBACK, ReplicaPlan
 from local_runtime.run_record import EndpointState, ReplicaState, RunState, write_state
@@ -151,8 +151,8 @@ class VersionReplacement:
     # ------------------------------------------------------------------ the router
 
     def _site(self) -> RouterSite:
-        entry = self.entry
-        if not entry.agent_port or not entry.admin_socket:
+        site = local_router_site(self.layout, self.entry, self.spec)
+        if site is None:
             raise LocalRunError(
                 f"endpoint {self.shift.name}: this run's record lacks its router's site (a run "
                 "started by an earlier model-endpoints), so the router cannot be reconfigured "
@@ -160,16 +160,7 @@ class VersionReplacement:
                 f"--stack {self.shift.stack}` then `model-endpoints local up --stack "
                 f"{self.shift.stack}`"
             )
-        return RouterSite(
-            map_dir=str(self.layout.router_dir(self.shift.name)),
-            routing_dir=str(self.layout.routing_dir(self.shift.name)),
-            admin_socket=entry.admin_socket,
-            port=entry.port,
-            metrics_port=entry.metrics_port,
-            agent_port=entry.agent_port,
-            bind_address=LOOPBACK,
-            request_log=self.spec.router.request_times,
-        )
+        return site
 
     def _reconfiguration(
         self, spec: EndpointSpec, serving: int, green: int | None

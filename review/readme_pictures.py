@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from review.topology import flowchart
+from specification.reference import replace_marked
 from specification.stack_config import read_stack_config, stack_config_file, validate_stack_config
 
 __all__ = ["END", "EXAMPLE_STACKS", "START", "render_pictures", "replace_pictures"]
@@ -40,11 +41,7 @@ def render_pictures(stacks_dir: Path = STACKS_DIR) -> str:
 
 def replace_pictures(text: str, stacks_dir: Path = STACKS_DIR) -> str:
     """`text` with the part between the markers replaced by the current pictures."""
-    head, _, rest = text.partition(START)
-    _, found, tail = rest.partition(END)
-    if not found:
-        raise ValueError(f"markers {START!r} ... {END!r} not found")
-    return f"{head}{START}\n{render_pictures(stacks_dir)}\n{END}{tail}"
+    return replace_marked(text, START, END, render_pictures(stacks_dir))
 
 
 def main(argv: list[str]) -> int:
