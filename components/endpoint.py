@@ -31,6 +31,8 @@ from provider import (
     TokenSignerArgs,
     TrafficSplit,
     TrafficSplitArgs,
+    VersionSettle,
+    VersionSettleArgs,
 )
 from specification.endpoint import EndpointSpec
 from specification.models import cluster_uri_problem
@@ -131,6 +133,8 @@ class Endpoint(pulumi.ComponentResource):
         )
         in_namespace = [self.namespace_resource] if self.namespace_resource is not None else []
 
+        config = spec.deployment_config
+        blue_green = config is not None and config.blue_green_update_policy is not None
         self.versions: dict[str, Version] = {}
         for version, script in zip(spec.versions, scripts, strict=True):
             pool_deps = (
@@ -145,6 +149,7 @@ class Endpoint(pulumi.ComponentResource):
                     version=version,
                     node_pool=pools.get(version.node_pool) if version.node_pool else None,
                     entry_script_text=script,
+                    defer_deployment=blue_green,
                 ),
                 child_options(self, opts, *in_namespace, *pool_deps),
             )
@@ -162,11 +167,37 @@ class Endpoint(pulumi.ComponentResource):
             if args.kubeconfig is not None or args.kube_context is not None
             else stack_cluster_credentials()
         )
+        serving = {name_: component.serving for name_, component in self.versions.items()}
+        # With a blue/green policy the split creates green pods, which mount the versions' code
+        # ConfigMaps (so it waits for them), and each version's Deployment rolls only after the
+        # split moved the version's traffic onto green; VersionSettle then folds green back.
+        codes = [c.code for c in self.versions.values() if blue_green and c.code is not None]
         self.traffic_split = TrafficSplit(
             f"{name}-traffic",
-            TrafficSplitArgs.from_endpoint(spec, cluster.kubeconfig, cluster.kube_context),
-            child,
+            TrafficSplitArgs.from_endpoint(
+                spec, cluster.kubeconfig, cluster.kube_context, versions_serving=serving
+            ),
+            child_options(self, opts, *codes),
         )
+        self.settle: VersionSettle | None = None
+        if blue_green:
+            for component in self.versions.values():
+                component.add_deployment(after=[self.traffic_split])
+            deployments = [c.deployment for c in self.versions.values() if c.deployment is not None]
+            self.settle = VersionSettle(
+                f"{name}-settle",
+                VersionSettleArgs(
+                    endpoint=spec.name,
+                    namespace=spec.effective_namespace,
+                    versions=[version.name for version in spec.versions],
+                    default_version=self.traffic_split.default_version,
+                    control_version=self.traffic_split.control_version,
+                    serving_digests={name_: each.digest for name_, each in serving.items()},
+                    kubeconfig=cluster.kubeconfig,
+                    kube_context=cluster.kube_context,
+                ),
+                child_options(self, opts, self.traffic_split, *deployments),
+            )
         self.api_keys = (
             ApiKeys(f"{name}-keys", ApiKeysArgs.from_endpoint(spec), child) if spec.auth_enabled else None
         )

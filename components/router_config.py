@@ -2,7 +2,8 @@
 
 `router.endpoint_router` builds a router's configuration for any site; in a cluster, a version's
 replicas are found through its headless Service (one server slot per replica it can have, so
-`maxconn` holds per replica), and the router runs at `cluster_site`.
+`maxconn` holds per replica), its green replicas (while it is replaced blue/green) through the
+green Service, and the router runs at `cluster_site`.
 """
 
 from __future__ import annotations
@@ -11,16 +12,22 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import router_agent
-from router.split import render_split_map
-from router_agent.routing_dir import routing_files
-
 from components.manifests.serving import service_host
+from kube_adapter.names import green_object_name
 from router.endpoint_router import RouterSite, cluster_site, render_endpoint_router
 from router.model import DnsReplicas, RouterConfig
+from router.split import render_split_map
+from router_agent.routing_dir import routing_files
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 
-__all__ = ["agent_files", "cluster_router_config", "routing_data", "version_replicas"]
+__all__ = [
+    "agent_files",
+    "cluster_router_config",
+    "green_replicas",
+    "routing_data",
+    "version_replicas",
+]
 
 
 def version_replicas(spec: EndpointSpec, cluster_domain: str = "cluster.local") -> dict[str, DnsReplicas]:
@@ -28,6 +35,26 @@ def version_replicas(spec: EndpointSpec, cluster_domain: str = "cluster.local") 
     return {
         version.name: DnsReplicas(
             service=service_host(spec, version, cluster_domain),
+            port=version.port,
+            max_replicas=version.max_replicas,
+        )
+        for version in spec.versions
+    }
+
+
+def green_replicas(spec: EndpointSpec, cluster_domain: str = "cluster.local") -> dict[str, DnsReplicas]:
+    """Each version's green replicas, through the headless Service a blue/green replacement
+    creates (`components.manifests.green`), for an endpoint with a `blue_green_update_policy`
+    (none without one). Its router keeps a `be_<v>_green` backend for every version: the name
+    resolves to nothing (no server up) except while `v` is replaced, and a replacement then
+    needs no router restart. Setting the policy rolls the router pods once."""
+    config = spec.deployment_config
+    if config is None or config.blue_green_update_policy is None:
+        return {}
+    return {
+        version.name: DnsReplicas(
+            service=f"{green_object_name(spec.name, version.name)}.{spec.effective_namespace}"
+            f".svc.{cluster_domain}",
             port=version.port,
             max_replicas=version.max_replicas,
         )
@@ -56,5 +83,10 @@ def cluster_router_config(
     """The configuration a router pod of `spec` runs, routing by `routing` (`site`: the pod's,
     unless a test moves its directories)."""
     return render_endpoint_router(
-        spec, routing, version_replicas(spec), key_hashes, site or cluster_site(spec)
+        spec,
+        routing,
+        version_replicas(spec),
+        key_hashes,
+        site or cluster_site(spec),
+        green_replicas(spec),
     )

@@ -4,16 +4,24 @@ either an autoscaler or a fixed replica count (plus its code ConfigMap for an in
 The Deployment's options carry what the manifest cannot: how long `up` waits for it to roll (the
 rolling update policy's deadline) and, when the endpoint retains instance counts, that Pulumi
 keeps the live `spec.replicas` after creation.
+
+`serving` is the version's serving definition as a blue/green replacement needs it (the digest of
+its pod template, its declared pods, its green Deployment and Service). With `defer_deployment`
+the Deployment (and its autoscaler) are created by a later `add_deployment(after=...)`: an
+endpoint with a blue/green policy creates its TrafficSplit in between, after the code
+ConfigMap (which green mounts) and before the Deployment (which rolls only once green serves).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 
 from components.kubernetes_objects import create_object
 from components.manifests.autoscaling import autoscaler
+from components.manifests.green import green_deployment, green_service, serving_digest
 from components.manifests.serving import (
     disruption_budget,
     headless_service,
@@ -22,6 +30,7 @@ from components.manifests.serving import (
 from components.manifests.rolling_update import rollout_timeout_seconds
 from components.manifests.workload import code_config_map, code_files, deployment
 from components.options import child_options
+from provider import VersionServing
 from specification.endpoint import EndpointSpec
 from specification.node_pool import NodePoolSpec
 from specification.version import VersionSpec
@@ -40,6 +49,7 @@ class VersionArgs:
     version: VersionSpec
     node_pool: NodePoolSpec | None = None
     entry_script_text: str = ""  # the inference config's script, read by the Endpoint
+    defer_deployment: bool = False  # the caller creates the Deployment with `add_deployment`
 
 
 def deployment_options(endpoint: EndpointSpec, version: VersionSpec) -> pulumi.ResourceOptions:
@@ -86,17 +96,39 @@ class Version(pulumi.ComponentResource):
             if version.inference_config is not None
             else None
         )
-        self.deployment = create_object(
-            f"{name}-deployment",
-            deployment(endpoint, version, args.node_pool, code),
-            pulumi.ResourceOptions.merge(
-                child_options(self, opts, *([self.code] if self.code is not None else [])),
-                deployment_options(endpoint, version),
-            ),
-        )
         self.service = create_object(f"{name}-service", headless_service(endpoint, version), child)
         self.disruption_budget = create_object(
             f"{name}-pdb", disruption_budget(endpoint, version), child
+        )
+        self.deployment_manifest = deployment(endpoint, version, args.node_pool, code)
+        fleet = version.num_replicas or version.autoscale_min_replicas  # the declared pods
+        self.serving = VersionServing(
+            digest=serving_digest(self.deployment_manifest),
+            fleet=fleet,
+            green_deployment=green_deployment(endpoint, version, self.deployment_manifest, fleet),
+            green_service=green_service(endpoint, version),
+        )
+        self.service_host = pulumi.Output.from_input(service_host(endpoint, version))
+        self.port = pulumi.Output.from_input(version.port)
+        self._name, self._args, self._opts = name, args, opts
+        self.deployment: pulumi.CustomResource | None = None
+        self.autoscaler: pulumi.CustomResource | None = None
+        if not args.defer_deployment:
+            self.add_deployment()
+
+    def add_deployment(self, after: Sequence[pulumi.Resource] = ()) -> None:
+        """Create the Deployment (waiting also for `after`) and its autoscaler; once."""
+        if self.deployment is not None:
+            raise RuntimeError(f"{self._name}: the Deployment exists already")
+        name, args, opts = self._name, self._args, self._opts
+        endpoint, version = args.endpoint, args.version
+        self.deployment = create_object(
+            f"{name}-deployment",
+            self.deployment_manifest,
+            pulumi.ResourceOptions.merge(
+                child_options(self, opts, *([self.code] if self.code is not None else []), *after),
+                deployment_options(endpoint, version),
+            ),
         )
         scaler = autoscaler(endpoint, version)
         self.autoscaler = (
@@ -108,8 +140,6 @@ class Version(pulumi.ComponentResource):
                 child_options(self, opts, self.deployment),
             )
         )
-        self.service_host = pulumi.Output.from_input(service_host(endpoint, version))
-        self.port = pulumi.Output.from_input(version.port)
         self.register_outputs(
             {
                 "service_host": self.service_host,

@@ -16,11 +16,14 @@ __all__ = [
     "routing_config_map_name",
     "router_label_selector",
     "version_deployment_name",
+    "GREEN_OF_LABEL",
+    "green_object_name",
 ]
 
 ENDPOINT_LABEL = "model-endpoints.io/endpoint"
 COMPONENT_LABEL = "app.kubernetes.io/component"
 ROUTER_COMPONENT = "router"
+GREEN_OF_LABEL = "model-endpoints.io/green-of"  # on a blue/green replacement's new pods
 ROUTER_METRICS_PORT = 8405  # `/metrics` (Prometheus text) and `/routing` (the applied revision)
 
 
@@ -32,6 +35,13 @@ def router_deployment_name(endpoint: str) -> str:
 def version_deployment_name(endpoint: str, version: str) -> str:
     """A version's Deployment: `<endpoint>-<version>`."""
     return f"{endpoint}-{version}"
+
+
+def green_object_name(endpoint: str, version: str) -> str:
+    """The Deployment and headless Service of a version's new pods while it is replaced
+    blue/green: `<endpoint>-<version>-green` (the spec refuses a version named `<v>-green` beside
+    a version `v`, so the name is never a version's own)."""
+    return f"{endpoint}-{version}-green"
 
 
 def routing_config_map_name(endpoint: str) -> str:

@@ -1,8 +1,9 @@
 """Dynamic providers: the state of an endpoint that Pulumi must diff, preview and remember.
 
 `TrafficSplit` (the router's weights and A/B roles), `ApiKeys` (two keys, rotated one at a time),
-`TokenSigner` (the ES256 key pair tokens are signed with) and `EndpointRecord` (the seed's
-`update()` fields, with add-only properties).
+`TokenSigner` (the ES256 key pair tokens are signed with), `EndpointRecord` (the seed's
+`update()` fields, with add-only properties) and `VersionSettle` (the last step of a cluster
+blue/green replacement, whose first steps the TrafficSplit takes).
 
 Each resource's rules (inputs, transitions, outputs) are pure functions in `*_rules` modules; the
 credentials themselves (keys, hashes, signing keys, tokens) are made by the `credentials` package,
@@ -14,7 +15,9 @@ from __future__ import annotations
 from provider.api_keys import ApiKeys, ApiKeysArgs
 from provider.endpoint_record import EndpointRecord, EndpointRecordArgs
 from provider.token_signer import TokenSigner, TokenSignerArgs
+from provider.replacement_rules import VersionServing
 from provider.traffic_split import TrafficSplit, TrafficSplitArgs
+from provider.version_settle import VersionSettle, VersionSettleArgs
 
 __all__ = [
     "ApiKeys",
@@ -25,4 +28,7 @@ __all__ = [
     "TokenSignerArgs",
     "TrafficSplit",
     "TrafficSplitArgs",
+    "VersionServing",
+    "VersionSettle",
+    "VersionSettleArgs",
 ]

@@ -8,11 +8,20 @@ plans no step.
 
 from __future__ import annotations
 
+from provider.replacement_rules import changed_versions
 from provider.split_retention import effective_split, live_split
 from provider.split_rules import TrafficSplitInputs, routing
 from rollout import PlannedStep, plan_steps
+from rollout.replacement import replacement_tables
 
-__all__ = ["PLAN_FIELDS", "planned_shift"]
+__all__ = [
+    "PLAN_FIELDS",
+    "REPLACEMENT_FIELDS",
+    "planned_replacement",
+    "planned_shift",
+    "replacement_candidates",
+    "replaced_version",
+]
 
 # What the plan is made of; the other inputs (credentials, alarms) may be unknown in a preview.
 PLAN_FIELDS = (
@@ -23,6 +32,34 @@ PLAN_FIELDS = (
     "blue_green_update_policy",
     "retain_weights",
 )
+
+
+# What decides a replacement, beside the plan's fields.
+REPLACEMENT_FIELDS = ("versions_serving", "serving_digests", "endpoint", "namespace")
+
+
+def replacement_candidates(old: TrafficSplitInputs | None, new: TrafficSplitInputs) -> list[str]:
+    """The versions whose serving definition changed and that take traffic in the table the
+    routers run, under a policy with live routing (`provider.replacement_rules`)."""
+    if old is None or new.blue_green_update_policy is None or new.endpoint is None:
+        return []
+    live = routing(live_split(old))
+    changed = changed_versions(old.serving_digests, new.versions_serving)
+    return [name for name in changed if live.steps.get(name, 0) > 0]
+
+
+def replaced_version(old: TrafficSplitInputs | None, new: TrafficSplitInputs) -> str | None:
+    """The one version this change replaces blue/green (None: none, or a refused change)."""
+    candidates = replacement_candidates(old, new)
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def planned_replacement(old: TrafficSplitInputs, new: TrafficSplitInputs, version: str) -> list[PlannedStep]:
+    """The steps that move `version`'s share from its blue to its green pods under `new`'s policy."""
+    policy = new.blue_green_update_policy
+    configuration = policy.traffic_routing_configuration if policy is not None else None
+    tables = replacement_tables(routing(live_split(old)), version)
+    return plan_steps(tables.start, tables.target, configuration)
 
 
 def planned_shift(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[PlannedStep]:

@@ -21,6 +21,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from provider.problems import Problem
+from provider.replacement_rules import VersionServing
 from provider.shift_settings import (
     SecretText,
     ShiftAlarms,
@@ -120,6 +121,27 @@ class TrafficSplitInputs(BaseModel):
         default=None,
         description="Computed by `check`, not given: `[{version: percent}, ...]`, the tables the "
         "change from the previous split walks through (empty: no shift).",
+    )
+    versions_serving: dict[ResourceName, VersionServing] | None = Field(
+        default=None,
+        description="Each version's serving definition (`provider.replacement_rules`): its "
+        "digest, declared pods and green Deployment and Service. A changed digest under a "
+        "policy is a blue/green replacement. Unset: no replacement, nothing recorded.",
+    )
+    serving_digests: dict[ResourceName, str] | None = Field(
+        default=None,
+        description="Computed by `check`, not given: `{version: digest}` of `versions_serving`, "
+        "recorded in the outputs, so the next change can tell which definition changed.",
+    )
+    replaced_version: ResourceName | None = Field(
+        default=None,
+        description="Computed by `check`, not given: the version this change replaces "
+        "blue/green (none: no replacement).",
+    )
+    planned_replacement: list[dict[str, float]] | None = Field(
+        default=None,
+        description="Computed by `check`, not given: `[{entry: percent}, ...]`, the tables the "
+        "replacement walks, `v_green` being the version's new pods.",
     )
     moved_percent: float | None = Field(
         default=None,

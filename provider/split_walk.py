@@ -27,8 +27,10 @@ from provider.shift_log import progress_printer, write_line
 from provider.shift_settings import rollback_alarms
 from provider.split_plan import planned_shift
 from provider.split_rules import TrafficSplitInputs, routing
+from specification.routing import RoutingTable
 from rollout import (
     Clock,
+    PlannedStep,
     PrometheusQuery,
     RouterMetricsStats,
     ShiftEvent,
@@ -38,7 +40,7 @@ from rollout import (
     run_shift,
 )
 
-__all__ = ["TrafficShiftError", "walk_shift"]
+__all__ = ["RECORD_GRACE_SECONDS", "TrafficShiftError", "walk_shift", "walk_tables"]
 
 # Beyond the engine's deadline and rollback time, before a shift record left behind reads as a
 # shift whose `up` was killed (the API calls of a rollback take time of their own).
@@ -83,8 +85,28 @@ def walk_shift(
         )
         return None
     revision = max(start_revision, config_map_revision(live) or 0)
-    steps = planned_shift(old, new)
-    policy = ShiftPolicy.from_spec(new.blue_green_update_policy)
+    return walk_tables(
+        new, adapter, routers, routing(old), planned_shift(old, new), revision, clock=clock, on_event=say
+    )
+
+
+def walk_tables(
+    new: TrafficSplitInputs,
+    adapter: ClusterAdapter,
+    routers: ClusterRouters,
+    start: RoutingTable,
+    steps: list[PlannedStep],
+    revision: int,
+    *,
+    clock: Clock | None = None,
+    on_event: Callable[[ShiftEvent], None],
+    policy: ShiftPolicy | None = None,
+) -> int:
+    """Walk `steps` from `start` (live as `revision`) through `routers` with `new`'s policy (or
+    `policy`), alarms and Prometheus, recording the shift on the routing ConfigMap; the revision
+    every router reports at the end. Raises `TrafficShiftError` when it failed."""
+    assert new.endpoint is not None and new.namespace is not None
+    policy = policy or ShiftPolicy.from_spec(new.blue_green_update_policy)
     write_line(
         f"endpoint {new.endpoint!r}: walking {len(steps)} step{'s' if len(steps) != 1 else ''} "
         f"from revision {revision} through the routers of namespace '{new.namespace}' "
@@ -95,19 +117,19 @@ def walk_shift(
     prom = PrometheusQuery(new.prometheus_url) if new.prometheus_url else None
     record = ClusterShiftRecorder(adapter, new.namespace, routers.config_map_name, write_line)
     record.begin(
-        routing(old),
+        start,
         steps,
         policy.termination_wait_seconds,
         policy.max_execution_seconds + policy.rollback_timeout_seconds + RECORD_GRACE_SECONDS,
     )
 
     def on_step_event(event: ShiftEvent) -> None:
-        say(event)
+        on_event(event)
         record.on_event(event)
 
     try:
         result = run_shift(
-            routing(old),
+            start,
             steps,
             start_revision=revision,
             routers=routers,

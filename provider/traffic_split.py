@@ -18,7 +18,15 @@ from pulumi.dynamic import UpdateResult
 
 from provider.lifecycle import InputsProvider
 from provider.problems import Problem
-from provider.split_plan import PLAN_FIELDS, planned_shift
+from provider.replacement_rules import VersionServing, replacement_problems
+from provider.split_plan import (
+    PLAN_FIELDS,
+    REPLACEMENT_FIELDS,
+    planned_replacement,
+    planned_shift,
+    replaced_version,
+    replacement_candidates,
+)
 from provider.split_retention import effective_split, live_split, retention_problems
 from provider.split_rules import (
     ROUTING_FIELDS,
@@ -30,6 +38,7 @@ from provider.split_rules import (
     transition_problems,
 )
 from provider.split_walk import walk_shift
+from provider.version_replacement import replace_version
 from rollout import moved_percent, planned_traffic
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
@@ -49,8 +58,15 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
     change of shares plans no step and is no change."""
 
     inputs_model = TrafficSplitInputs
-    derived = ("planned_steps", "moved_percent", "retained_shares")
-    derived_from = PLAN_FIELDS
+    derived = (
+        "planned_steps",
+        "moved_percent",
+        "retained_shares",
+        "serving_digests",
+        "replaced_version",
+        "planned_replacement",
+    )
+    derived_from = (*PLAN_FIELDS, *REPLACEMENT_FIELDS)
 
     def input_problems(self, new: TrafficSplitInputs) -> list[Problem]:
         return split_problems(new) + shift_problems(new)
@@ -61,11 +77,20 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
         """The rules against the table the routers run, for the table this update applies (the
         declared one, or the live one kept: `provider.split_retention`)."""
         live = live_split(old)
-        return transition_problems(live, effective_split(live, new)) + retention_problems(live, new)
+        applied = effective_split(live, new)
+        return (
+            transition_problems(live, applied)
+            + retention_problems(live, new)
+            + replacement_problems(replacement_candidates(old, new), routing_changed(live, applied))
+        )
 
     def changed(self, old: TrafficSplitInputs, new: TrafficSplitInputs) -> bool:
+        """A change of routing, or of a version's serving definition (recorded, and replaced
+        blue/green under a policy)."""
         live = live_split(old)
-        return routing_changed(live, effective_split(live, new))
+        return routing_changed(live, effective_split(live, new)) or (
+            new.versions_serving is not None and old.serving_digests != _digests(new)
+        )
 
     def outputs(
         self,
@@ -99,6 +124,13 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
         retained."""
         steps = planned_shift(old, new) if old is not None else []
         derived: dict[str, Any] = {"planned_steps": planned_traffic(steps)}
+        digests = _digests(new)
+        if digests is not None:
+            derived["serving_digests"] = digests
+        replaced = replaced_version(old, new)
+        if old is not None and replaced is not None:
+            derived["replaced_version"] = replaced
+            derived["planned_replacement"] = planned_traffic(planned_replacement(old, new, replaced))
         kept = effective_split(live_split(old), new).retained_shares if old is not None else None
         if kept is not None:
             derived["retained_shares"] = kept
@@ -114,7 +146,12 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
         recorded = self.parse_recorded(olds)
         outputs = self.outputs(new, recorded, olds)
         old = live_split(recorded) if recorded is not None else None
-        if old is not None and routing_changed(old, effective_split(old, new)):
+        replaced = replaced_version(recorded, new)
+        if recorded is not None and replaced is not None:
+            walked = replace_version(recorded, new, replaced, int(olds.get("revision", 0)))
+            if walked is not None:
+                outputs["revision"] = walked
+        elif old is not None and routing_changed(old, effective_split(old, new)):
             walked = walk_shift(old, new, int(olds.get("revision", 0)))
             if walked is not None:
                 outputs["revision"] = walked
@@ -131,7 +168,9 @@ class TrafficSplitArgs:
     (`shift_settings.alarm_inputs`), `prometheus_url`, and the cluster credentials the stack's
     Kubernetes provider uses, `kubeconfig` (a path or the text) and `kube_context`, which the
     resource marks secret (unset: `$KUBECONFIG` or `~/.kube/config` where `pulumi up` runs).
-    `retain_weights`: an update keeps the live table (the spec's retained `DesiredWeight`)."""
+    `retain_weights`: an update keeps the live table (the spec's retained `DesiredWeight`).
+    `versions_serving`: each version's serving definition (`provider.replacement_rules`), which
+    makes a changed definition under a policy a blue/green replacement."""
 
     shares: pulumi.Input[Mapping[str, pulumi.Input[float]]]
     default_version: pulumi.Input[str]
@@ -145,6 +184,7 @@ class TrafficSplitArgs:
     kubeconfig: pulumi.Input[str] | None = None
     kube_context: pulumi.Input[str] | None = None
     retain_weights: pulumi.Input[bool] | None = None
+    versions_serving: Mapping[str, VersionServing] | None = None
 
     @classmethod
     def from_endpoint(
@@ -152,6 +192,7 @@ class TrafficSplitArgs:
         spec: EndpointSpec,
         kubeconfig: pulumi.Input[str] | None = None,
         kube_context: pulumi.Input[str] | None = None,
+        versions_serving: Mapping[str, VersionServing] | None = None,
     ) -> TrafficSplitArgs:
         """The split an endpoint declares, with its shift settings and the given credentials."""
         inputs = TrafficSplitInputs.from_endpoint(spec)
@@ -171,6 +212,7 @@ class TrafficSplitArgs:
             kubeconfig=kubeconfig,
             kube_context=kube_context,
             retain_weights=inputs.retain_weights,
+            versions_serving=versions_serving,
         )
 
 
@@ -198,6 +240,9 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
     effective_steps: pulumi.Output[dict[str, int]]
     planned_steps: pulumi.Output[list[dict[str, float]]]
     moved_percent: pulumi.Output[float]
+    serving_digests: pulumi.Output[dict[str, str] | None]
+    replaced_version: pulumi.Output[str | None]
+    planned_replacement: pulumi.Output[list[dict[str, float]] | None]
     revision: pulumi.Output[int]
 
     def __init__(
@@ -218,6 +263,17 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
             "kubeconfig": _secret(args.kubeconfig),
             "kube_context": _secret(args.kube_context),
             "retain_weights": args.retain_weights,
+            "versions_serving": (
+                None
+                if args.versions_serving is None
+                else {
+                    name: serving.model_dump(mode="json")
+                    for name, serving in args.versions_serving.items()
+                }
+            ),
+            "serving_digests": None,
+            "replaced_version": None,
+            "planned_replacement": None,
             "treatments": None,
             "effective_traffic": None,
             "effective_steps": None,
@@ -233,6 +289,11 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
         return pulumi.Output.all(self.effective_steps, self.default_version, self.control_version).apply(
             lambda values: RoutingTable.from_steps(values[0], values[1], values[2])
         )
+
+
+def _digests(inputs: TrafficSplitInputs) -> dict[str, str] | None:
+    serving = inputs.versions_serving
+    return None if serving is None else {name: each.digest for name, each in serving.items()}
 
 
 def _secret(value: pulumi.Input[str] | None) -> pulumi.Output[str] | None:

@@ -394,7 +394,7 @@ def render_router(
     """Render the router of `spec`.
 
     `routing` is the endpoint's routing table (weights, default version and A/B roles together;
-    it must name exactly the spec's versions, and `v_green` for each version in `green`);
+    it must name exactly the spec's versions, and may name `v_green` for a version in `green`);
     `replicas` says how each version's replicas are reached; `green`, how the new replicas of
     versions being replaced blue/green are (a second backend `be_<v>_green` each, answering as
     the version, with its role and limits; pinned requests stay on `be_<v>`); `auth` must agree
@@ -409,8 +409,13 @@ def render_router(
     unknown = sorted(set(green) - {v.name for v in spec.versions})
     if unknown:
         raise ValueError(f"green replicas of {', '.join(unknown)}: not versions of {spec.name}")
+    # a green backend takes traffic only while its version is replaced: the table names its
+    # `v_green` entry then, and may leave it out otherwise (a cluster router keeps the backend)
     routing.check_versions(
-        [*(v.name for v in spec.versions), *(green_target(name) for name in green)]
+        [
+            *(v.name for v in spec.versions),
+            *(green_target(name) for name in green if green_target(name) in routing.steps),
+        ]
     )
     _check_replicas(spec, replicas)
     _check_auth(spec, auth)

@@ -7,7 +7,8 @@ without a word), and applies the table through the admin socket in one atomic ma
 A table it refuses leaves the live one in place and is reported as the error; a table it could not
 apply (HAProxy not up yet, the socket refused) is retried on the next poll. `status` is what
 `GET /routing` answers: the revision applied, when, the last error (None once a table is
-applied) and the applied table's buckets per backend.
+applied), the applied table's buckets per backend, and the backends this HAProxy has (as last
+asked), so a blue/green replacement can tell that every router has the green backend it needs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import threading
 from collections.abc import Callable
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -47,12 +48,14 @@ class RoutingStatus:
     """What the router runs: the revision applied (None before the first), when (ISO 8601), the
     last problem (None when the directory's table is the one applied) and the applied table as
     `{backend: buckets}` (of 10000; None before the first), so a reader sees the shares the
-    router serves, not only a revision number."""
+    router serves, not only a revision number, and `backends`: every backend HAProxy has, as
+    the agent last asked it (None before it could)."""
 
     revision: int | None = None
     applied_at: str | None = None
     error: str | None = None
     buckets: Mapping[str, int] | None = None
+    backends: tuple[str, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +63,7 @@ class RoutingStatus:
             "applied_at": self.applied_at,
             "error": self.error,
             "buckets": None if self.buckets is None else dict(self.buckets),
+            "backends": None if self.backends is None else list(self.backends),
         }
 
 
@@ -92,7 +96,7 @@ class RoutingAgent:
     def _report(self, **changes: Any) -> None:
         with self._lock:
             previous = self._status
-            self._status = RoutingStatus(**{**previous.to_json(), **changes})
+            self._status = replace(previous, **changes)
         error = changes.get("error")
         if error is not None and error != previous.error:
             _log.warning("%s", error)
@@ -123,6 +127,7 @@ class RoutingAgent:
     def _unknown_backends(self, table: SplitTable) -> list[str]:
         """The backends `table` names that this HAProxy does not have (asked on the socket)."""
         known = parse_backends(self._send(SHOW_BACKENDS))
+        self._report(backends=tuple(sorted(known)))
         return sorted({backend for _, backend in table.entries} - known)
 
     def poll(self) -> None:

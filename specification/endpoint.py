@@ -33,6 +33,8 @@ SEED_MAX_VERSIONS = 6
 # The `iss` claim of every endpoint's tokens: who signs them (this project, with the endpoint's key).
 TOKEN_ISSUER = "model-endpoints"
 RESERVED_VERSION_NAME = "router"
+# A version being replaced blue/green runs its new pods as `<endpoint>-<version>-green`.
+GREEN_NAME_SUFFIX = "-green"
 
 
 class EndpointSpec(BaseModel):
@@ -140,6 +142,17 @@ class EndpointSpec(BaseModel):
             raise ValueError(
                 f"versions: {RESERVED_VERSION_NAME!r} is reserved (the endpoint's router objects are "
                 f"named '<endpoint>-{RESERVED_VERSION_NAME}'); rename that version"
+            )
+        twins = sorted(
+            name
+            for name in names
+            if name.endswith(GREEN_NAME_SUFFIX) and name[: -len(GREEN_NAME_SUFFIX)] in names
+        )
+        if twins:
+            raise ValueError(
+                f"versions: {', '.join(repr(t) for t in twins)} would share the Kubernetes names of "
+                f"the new pods of version {twins[0][: -len(GREEN_NAME_SUFFIX)]!r} while it is "
+                f"replaced blue/green ('<endpoint>-<version>{GREEN_NAME_SUFFIX}'); rename that version"
             )
         if len(self.versions) > self.max_versions:
             raise ValueError(

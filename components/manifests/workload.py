@@ -47,6 +47,8 @@ __all__ = [
     "CODE_MOUNT_PATH",
     "SITE_MOUNT_PATH",
     "code_config_map",
+    "code_config_map_name",
+    "code_digest",
     "code_files",
     "collect_script_text",
     "deployment",
@@ -103,20 +105,35 @@ def code_files(version: VersionSpec, entry_script_text: str) -> dict[str, str]:
     return files
 
 
+def code_digest(code: Mapping[str, str]) -> str:
+    """SHA-256 (hex) of a version's code files: the pods' `code-sha256` annotation, and the tail
+    of the code ConfigMap's name."""
+    return hashlib.sha256(json.dumps(dict(code), sort_keys=True).encode()).hexdigest()
+
+
+def code_config_map_name(endpoint: EndpointSpec, version: VersionSpec, code: Mapping[str, str]) -> str:
+    """`<endpoint>-<version>-code-<10 hex of the code's digest>`: named by its content, so new
+    code is a new ConfigMap (Pulumi creates it, then deletes the old one once the update is
+    done). Pods still running the old template keep the old files while a Deployment rolls or
+    while a blue/green replacement's green pods (which mount the new one) take traffic."""
+    return f"{object_name(endpoint.name, version.name)}-code-{code_digest(code)[:10]}"
+
+
 def code_config_map(
     endpoint: EndpointSpec, version: VersionSpec, entry_script_text: str
 ) -> dict[str, Any]:
     """ConfigMap with the scoring script and requirements of an inference-config version (and
-    the collection wrapper, see `code_files`)."""
+    the collection wrapper, see `code_files`), named by its content (`code_config_map_name`)."""
+    files = code_files(version, entry_script_text)
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {
-            "name": f"{object_name(endpoint.name, version.name)}-code",
+            "name": code_config_map_name(endpoint, version, files),
             "namespace": endpoint.effective_namespace,
             "labels": version_labels(endpoint.name, version.name),
         },
-        "data": code_files(version, entry_script_text),
+        "data": files,
     }
 
 
@@ -258,8 +275,7 @@ def deployment(
     labels = version_labels(endpoint.name, version.name)
     pod_annotations: dict[str, str] = {}
     if code:
-        digest = hashlib.sha256(json.dumps(dict(code), sort_keys=True).encode()).hexdigest()
-        pod_annotations["model-endpoints.io/code-sha256"] = digest  # new code rolls the pods
+        pod_annotations["model-endpoints.io/code-sha256"] = code_digest(code)  # new code rolls the pods
     pod_spec: dict[str, Any] = {
         "containers": [_container(version, pool)],
         "terminationGracePeriodSeconds": math.ceil(version.scoring_timeout_ms / 1000)
@@ -284,7 +300,7 @@ def deployment(
     if version.inference_config is not None:
         init_containers.append(_install_container(version, pool))
         volumes = [
-            {"name": "code", "configMap": {"name": f"{name}-code"}},
+            {"name": "code", "configMap": {"name": code_config_map_name(endpoint, version, code or {})}},
             {"name": "site", "emptyDir": {}},
             *volumes,
         ]

@@ -350,3 +350,52 @@ def test_the_endpoints_key_outputs_reach_the_engine_as_secrets() -> None:
 
     graph = run_under_mocks(program)
     assert graph.secret_exports == {"keys", "signing_key"}
+
+
+def _scripted(version_name: str, **fields: object) -> object:
+    config = InferenceConfig(entry_script="score.py", base_image="python:3.11-slim")
+    return version(version_name, image=None, inference_config=config, **fields)
+
+
+def test_with_a_policy_deployments_roll_after_the_split_and_settle_comes_last(tmp_path: Path) -> None:
+    (tmp_path / "score.py").write_text("def init():\n    pass\n\ndef run(raw):\n    return raw\n")
+    spec = endpoint(
+        _scripted("v1", traffic_percentile=90, num_replicas=2),
+        _scripted("v2", traffic_percentile=10),
+        deployment_config=GUARDED,
+    )
+    graph, _ = _build(spec, source_dir=tmp_path)
+    split = graph.named("ep-traffic")
+    settle = graph.named("ep-settle")
+    for name in ("v1", "v2"):
+        code = graph.named(f"ep-{name}-code")
+        deployment = graph.named(f"ep-{name}-deployment")
+        assert code.urn in split.dependencies, "green mounts the code: the split waits for it"
+        assert split.urn in deployment.dependencies, "blue rolls only after the split moved its traffic"
+        assert deployment.urn in settle.dependencies, "green is folded back once blue rolled"
+        serving = split.inputs["versions_serving"][name]
+        assert serving["green_deployment"]["metadata"]["name"] == f"ep-{name}-green"
+        volumes = serving["green_deployment"]["spec"]["template"]["spec"]["volumes"]
+        assert {"name": "code", "configMap": {"name": code.inputs["metadata"]["name"]}} in volumes
+        assert serving["green_deployment"]["spec"]["template"] == {
+            **deployment.inputs["spec"]["template"],
+            "metadata": serving["green_deployment"]["spec"]["template"]["metadata"],
+        }
+        validate_manifest(serving["green_deployment"])
+        validate_manifest(serving["green_service"])
+    assert split.inputs["versions_serving"]["v1"]["fleet"] == 2
+    assert settle.inputs["serving_digests"] == {
+        name: each["digest"] for name, each in split.inputs["versions_serving"].items()
+    }
+    assert settle.inputs["versions"] == ["v1", "v2"] and settle.inputs["namespace"] == "ep"
+
+
+def test_without_a_policy_nothing_waits_for_the_split_and_there_is_no_settle() -> None:
+    graph, _ = _build(endpoint(version("v1", traffic_percentile=90), version("v2", traffic_percentile=10)))
+    split = graph.named("ep-traffic")
+    assert split.urn not in graph.named("ep-v1-deployment").dependencies
+    assert not graph.of_type("model-endpoints:index:VersionSettle") and not [
+        r for r in graph.resources if r.name == "ep-settle"
+    ]
+    # the digests are recorded all the same, so a policy added later compares with them
+    assert set(split.inputs["versions_serving"]) == {"v1", "v2"}

@@ -57,12 +57,16 @@ def test_a_new_generation_is_swapped_in_with_prepare_add_commit(tmp_path: Path) 
         f"commit map @1 {MAP}",
     ]
     buckets = {"be_v1": 3000, "be_v2": 7000}
-    assert agent.status() == RoutingStatus(revision=5, applied_at="T", error=None, buckets=buckets)
+    backends = tuple(sorted(haproxy.backends))
+    assert agent.status() == RoutingStatus(
+        revision=5, applied_at="T", error=None, buckets=buckets, backends=backends
+    )
     assert agent.status().to_json() == {
         "revision": 5,
         "applied_at": "T",
         "error": None,
         "buckets": buckets,
+        "backends": list(backends),
     }
     agent.poll()  # nothing changed: nothing sent
     assert len(haproxy.commands) == 5
@@ -81,7 +85,9 @@ def test_a_refused_add_is_never_committed_and_is_retried(tmp_path: Path) -> None
     haproxy.refuse = None
     agent.poll()  # the same generation again, now accepted
     assert haproxy.commands[-1] == f"commit map @2 {MAP}"
-    assert agent.status() == RoutingStatus(5, "T", None, {"be_v1": 3000, "be_v2": 7000})
+    assert agent.status() == RoutingStatus(
+        5, "T", None, {"be_v1": 3000, "be_v2": 7000}, tuple(sorted(haproxy.backends))
+    )
 
 
 def test_haproxy_not_up_yet_is_an_error_until_it_is(tmp_path: Path) -> None:
@@ -94,7 +100,9 @@ def test_haproxy_not_up_yet_is_an_error_until_it_is(tmp_path: Path) -> None:
     assert "Connection refused" in (agent.status().error or "")
     haproxy.down = False
     agent.poll()
-    assert agent.status() == RoutingStatus(1, "T", None, {"be_v1": 3000, "be_v2": 7000})
+    assert agent.status() == RoutingStatus(
+        1, "T", None, {"be_v1": 3000, "be_v2": 7000}, tuple(sorted(haproxy.backends))
+    )
 
 
 def test_a_bad_table_is_refused_once_and_the_applied_one_stays_reported(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from router.endpoint_router import cluster_site
 from router_agent.routing_dir import routing_files, write_generation
 from tests.kubernetes_schema import validate_manifest
 from tests.router.tls_material import self_signed_pem
+from specification.routing import RoutingTable
 from tests.specs import endpoint, routed, version
 
 PRIMARY, SECONDARY = "primary-key-value", "secondary-key-value"
@@ -120,6 +121,31 @@ def test_versions_are_discovered_per_replica_through_their_headless_services() -
     assert replicas["v2"].max_replicas == 4
     config = cluster_router_config(spec, spec.routing, HASHES)
     assert "server-template r 1-4 ep-v2.ep.svc.cluster.local:5001 resolvers cluster" in config.haproxy_cfg
+
+
+BLUE_GREEN = {
+    "blue_green_update_policy": {
+        "traffic_routing_configuration": {"type": "ALL_AT_ONCE", "wait_interval_in_seconds": 0}
+    }
+}
+
+
+def test_under_a_blue_green_policy_every_version_has_a_green_backend_on_its_green_service() -> None:
+    spec = _spec(deployment_config=BLUE_GREEN)
+    cfg = cluster_router_config(spec, spec.routing, HASHES).haproxy_cfg
+    for name, most in (("v1", 10), ("v2", 4)):
+        section = cfg[cfg.index(f"backend be_{name}_green\n") :].split("\n\n")[0]
+        assert (
+            f"server-template r 1-{most} ep-{name}-green.ep.svc.cluster.local:5001 resolvers cluster"
+            in section
+        )
+        assert f"set-header x-model-version {name}" in section.lower()
+    # and a table sending part of v2 to its green pods renders against the same backends
+    table = RoutingTable({"v1": 2000, "v2": 0, "v2_green": 8000}, "v2", "v1")
+    assert "be_v2_green" in cluster_router_config(spec, table, HASHES).split_map
+    # without a policy there is no green backend at all
+    plain = _spec()
+    assert "_green" not in cluster_router_config(plain, plain.routing, HASHES).haproxy_cfg
 
 
 def test_key_material_is_only_in_the_secret_and_only_as_hashes() -> None:
@@ -220,6 +246,7 @@ def _write_cluster_files(tmp_path: Path, spec: Any, pem: str | None) -> tuple[Pa
         {"token_auth_enabled": True},
         {"auth_enabled": False, "router": {"tls_secret_name": "t"}},
         {"router": {"ip_family": "DualStack"}},
+        {"deployment_config": BLUE_GREEN},
     ],
 )
 def test_precheck_passes_the_cluster_config_with_real_haproxy(tmp_path: Path, fields: dict[str, Any]) -> None:
