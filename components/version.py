@@ -22,12 +22,12 @@ import pulumi
 from components.kubernetes_objects import create_object
 from components.manifests.autoscaling import autoscaler
 from components.manifests.green import green_deployment, green_service, serving_digest
+from components.manifests.rolling_update import rollout_timeout_seconds
 from components.manifests.serving import (
     disruption_budget,
     headless_service,
     service_host,
 )
-from components.manifests.rolling_update import rollout_timeout_seconds
 from components.manifests.workload import code_config_map, code_files, deployment
 from components.options import child_options
 from provider import VersionServing

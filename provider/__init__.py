@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from provider.api_keys import ApiKeys, ApiKeysArgs
 from provider.endpoint_record import EndpointRecord, EndpointRecordArgs
-from provider.token_signer import TokenSigner, TokenSignerArgs
 from provider.replacement_rules import VersionServing
+from provider.token_signer import TokenSigner, TokenSignerArgs
 from provider.traffic_split import TrafficSplit, TrafficSplitArgs
 from provider.version_settle import VersionSettle, VersionSettleArgs
 

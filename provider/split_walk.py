@@ -27,7 +27,6 @@ from provider.shift_log import progress_printer, write_line
 from provider.shift_settings import rollback_alarms
 from provider.split_plan import planned_shift
 from provider.split_rules import TrafficSplitInputs, routing
-from specification.routing import RoutingTable
 from rollout import (
     Clock,
     PlannedStep,
@@ -39,6 +38,7 @@ from rollout import (
     SystemClock,
     run_shift,
 )
+from specification.routing import RoutingTable
 
 __all__ = ["RECORD_GRACE_SECONDS", "TrafficShiftError", "walk_shift", "walk_tables"]
 

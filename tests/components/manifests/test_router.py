@@ -30,9 +30,9 @@ from components.manifests.router import (
 from components.router_config import cluster_router_config, version_replicas
 from router.endpoint_router import cluster_site
 from router_agent.routing_dir import routing_files, write_generation
+from specification.routing import RoutingTable
 from tests.kubernetes_schema import validate_manifest
 from tests.router.tls_material import self_signed_pem
-from specification.routing import RoutingTable
 from tests.specs import endpoint, routed, version
 
 PRIMARY, SECONDARY = "primary-key-value", "secondary-key-value"
