@@ -2,9 +2,11 @@
 
 It reads and writes one ConfigMap (the endpoint's live routing table) with optimistic
 concurrency, lists an endpoint's router pods, reads a router pod's metrics port through the API
-server's pod proxy, and reads a Deployment's replica counts, with the stack's own cluster
-credentials (kubeconfig and context, as the Kubernetes provider takes them). Layer 1: it imports
-only third-party libraries; the official `kubernetes` client is imported on first use.
+server's pod proxy, reads a Deployment's replica counts and rollout state, and, for a blue/green
+replacement, creates (or replaces), scales and deletes a temporary Deployment and Service, with
+the stack's own cluster credentials (kubeconfig and context, as the Kubernetes provider takes
+them). Layer 1: it imports only third-party libraries; the official `kubernetes` client is
+imported on first use.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ from kube_adapter.names import (
     router_label_selector,
     routing_config_map_name,
 )
-from kube_adapter.objects import ConfigMapData, DeploymentReplicas, RouterPod
+from kube_adapter.objects import (
+    AppliedObject,
+    ConfigMapData,
+    DeploymentReplicas,
+    DeploymentRollout,
+    RouterPod,
+)
 
 __all__ = [
     "FIELD_MANAGER",
@@ -45,5 +53,7 @@ __all__ = [
     "routing_config_map_name",
     "ConfigMapData",
     "DeploymentReplicas",
+    "DeploymentRollout",
+    "AppliedObject",
     "RouterPod",
 ]

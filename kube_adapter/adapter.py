@@ -1,25 +1,49 @@
 """The few Kubernetes API calls the project makes: one ConfigMap read and written with optimistic
 concurrency, an endpoint's router pods, a pod's HTTP port through the API server, a Deployment's
-replica counts.
+replica counts and rollout state, and for a blue/green replacement a temporary Deployment and
+Service created (or replaced), scaled and deleted.
 
 The client is created on first use and never pickled, so a dynamic provider can hold an adapter.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from kube_adapter.credentials import ClusterCredentials, Connection, connect, credential_errors
-from kube_adapter.errors import Call, ClusterError, KubeconfigError, error_for_network, error_for_status
+from kube_adapter.errors import (
+    Call,
+    ClusterError,
+    ConflictError,
+    KubeconfigError,
+    NotFoundError,
+    error_for_network,
+    error_for_status,
+    status_reason,
+)
 from kube_adapter.names import ROUTER_METRICS_PORT, router_label_selector
-from kube_adapter.objects import ConfigMapData, DeploymentReplicas, RouterPod
+from kube_adapter.objects import (
+    AppliedObject,
+    ConfigMapData,
+    DeploymentReplicas,
+    DeploymentRollout,
+    RouterPod,
+)
+from kube_adapter.workloads import (
+    applied_object,
+    checked_replicas,
+    deployment_rollout,
+    manifest_target,
+    replacement,
+)
 
 __all__ = ["ClusterAdapter", "FIELD_MANAGER"]
 
-FIELD_MANAGER = "model-endpoints"  # who wrote the ConfigMap's data, in its managedFields
+FIELD_MANAGER = "model-endpoints"  # who wrote what the adapter writes, in the objects' managedFields
 _MERGE_PATCH = "application/merge-patch+json"
 _PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 T = TypeVar("T")
@@ -223,24 +247,157 @@ class ClusterAdapter:
 
     def read_deployment_replicas(self, namespace: str, name: str) -> DeploymentReplicas:
         """A Deployment's desired replica count and how many are created, ready, updated, available."""
+        return self.read_deployment_rollout(namespace, name).replicas
+
+    def read_deployment_rollout(self, namespace: str, name: str) -> DeploymentRollout:
+        """A Deployment's replica counts, its generation and the one the controller observed, and
+        whether its rollout exceeded its progress deadline; `.complete` says it is done."""
         from kubernetes.client import AppsV1Api
 
         found = self._call(
             Call("get", "deployments", namespace, "Deployment", name),
-            lambda api: AppsV1Api(api).read_namespaced_deployment(
-                name, namespace, _request_timeout=self.timeout_seconds
+            lambda api: api.sanitize_for_serialization(
+                AppsV1Api(api).read_namespaced_deployment(name, namespace, _request_timeout=self.timeout_seconds)
             ),
         )
-        status = found.status
-        return DeploymentReplicas(
-            name=name,
-            # the API server defaults spec.replicas to 1, so a served object always has it
-            desired=int(found.spec.replicas if found.spec and found.spec.replicas is not None else 1),
-            current=int(status.replicas or 0) if status else 0,
-            ready=int(status.ready_replicas or 0) if status else 0,
-            updated=int(status.updated_replicas or 0) if status else 0,
-            available=int(status.available_replicas or 0) if status else 0,
+        return deployment_rollout(found, name)
+
+    def apply_deployment(self, manifest: Mapping[str, Any]) -> AppliedObject:
+        """Create the apps/v1 Deployment `manifest` describes in its `metadata.namespace`, or, if
+        one of that name exists, replace it with the manifest, provided it does not change between
+        the read and the write and is not being deleted (else `ConflictError`, nothing written). As
+        with `kubectl replace`, a manifest without `spec.replicas` gets the API server's default, 1.
+        A manifest that is not a Deployment's is a `ValueError` naming the field."""
+        from kubernetes.client import AppsV1Api
+
+        namespace, name = manifest_target(manifest, "Deployment")
+        return self._create_or_replace(
+            manifest,
+            Call("create", "deployments", namespace, "Deployment", name),
+            create=lambda api, body: AppsV1Api(api).create_namespaced_deployment(
+                namespace, body, field_manager=FIELD_MANAGER, _request_timeout=self.timeout_seconds
+            ),
+            read=lambda api: AppsV1Api(api).read_namespaced_deployment(
+                name, namespace, _request_timeout=self.timeout_seconds
+            ),
+            replace=lambda api, body: AppsV1Api(api).replace_namespaced_deployment(
+                name, namespace, body, field_manager=FIELD_MANAGER, _request_timeout=self.timeout_seconds
+            ),
         )
+
+    def apply_service(self, manifest: Mapping[str, Any]) -> AppliedObject:
+        """Create the v1 Service `manifest` describes in its `metadata.namespace`, or, if one of
+        that name exists, replace it with the manifest as `apply_deployment` does, keeping the
+        Service's cluster IP when the manifest names none."""
+        from kubernetes.client import CoreV1Api
+
+        namespace, name = manifest_target(manifest, "Service")
+        return self._create_or_replace(
+            manifest,
+            Call("create", "services", namespace, "Service", name),
+            create=lambda api, body: CoreV1Api(api).create_namespaced_service(
+                namespace, body, field_manager=FIELD_MANAGER, _request_timeout=self.timeout_seconds
+            ),
+            read=lambda api: CoreV1Api(api).read_namespaced_service(
+                name, namespace, _request_timeout=self.timeout_seconds
+            ),
+            replace=lambda api, body: CoreV1Api(api).replace_namespaced_service(
+                name, namespace, body, field_manager=FIELD_MANAGER, _request_timeout=self.timeout_seconds
+            ),
+        )
+
+    def _create_or_replace(
+        self,
+        manifest: Mapping[str, Any],
+        creation: Call,
+        *,
+        create: Callable[[Any, Any], Any],
+        read: Callable[[Any], Any],
+        replace: Callable[[Any, Any], Any],
+    ) -> AppliedObject:
+        """POST the manifest; on 409 AlreadyExists read the object and PUT the manifest with the
+        resourceVersion read (`replacement`). Someone changing the object between the read and the
+        PUT, or the object being deleted, is a `ConflictError` and nothing is written."""
+        from kubernetes.client.exceptions import ApiException
+
+        # the client takes the manifest as JSON in place of its model (kubernetes 37 validates it
+        # into one: a field the schema does not know is a ValueError before anything is sent)
+        body: Any = dict(manifest)
+
+        def create_unless_exists(api: Any) -> dict[str, Any] | None:
+            try:
+                return api.sanitize_for_serialization(create(api, body))
+            except ApiException as error:
+                if error.status == 409 and status_reason(error.body) == "AlreadyExists":
+                    return None
+                raise
+
+        created = self._call(creation, create_unless_exists)
+        if created is not None:
+            return applied_object(creation.kind, created, created=True)
+        existing = self._call(
+            dataclasses.replace(creation, verb="get"), lambda api: api.sanitize_for_serialization(read(api))
+        )
+        if existing["metadata"].get("deletionTimestamp"):
+            # replacing it would write an object about to vanish
+            raise ConflictError(
+                f"{creation.target()} is being deleted, so it was not replaced; apply it again once it is gone"
+            )
+        replaced: Any = replacement(manifest, existing)
+        stored = self._call(
+            dataclasses.replace(creation, verb="update"),
+            lambda api: api.sanitize_for_serialization(replace(api, replaced)),
+        )
+        return applied_object(creation.kind, stored, created=False)
+
+    def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
+        """Set a Deployment's `spec.replicas` to a positive count: a JSON merge patch of that field
+        alone, without a resourceVersion precondition (the count is all it changes)."""
+        from kubernetes.client import AppsV1Api
+
+        patch = {"spec": {"replicas": checked_replicas(replicas)}}
+        self._call(
+            Call("patch", "deployments", namespace, "Deployment", name),
+            lambda api: AppsV1Api(api).patch_namespaced_deployment(
+                name,
+                namespace,
+                patch,
+                field_manager=FIELD_MANAGER,
+                _content_type=_MERGE_PATCH,
+                _request_timeout=self.timeout_seconds,
+            ),
+        )
+
+    def delete_deployment(self, namespace: str, name: str) -> bool:
+        """Delete a Deployment with its ReplicaSets and pods, in the foreground (the Deployment
+        stays, marked as being deleted, until they are gone). False if there was none."""
+        from kubernetes.client import AppsV1Api
+
+        return self._deleted(
+            Call("delete", "deployments", namespace, "Deployment", name),
+            lambda api: AppsV1Api(api).delete_namespaced_deployment(
+                name, namespace, propagation_policy="Foreground", _request_timeout=self.timeout_seconds
+            ),
+        )
+
+    def delete_service(self, namespace: str, name: str) -> bool:
+        """Delete a Service (its EndpointSlices go in the background). False if there was none."""
+        from kubernetes.client import CoreV1Api
+
+        return self._deleted(
+            Call("delete", "services", namespace, "Service", name),
+            lambda api: CoreV1Api(api).delete_namespaced_service(
+                name, namespace, propagation_policy="Background", _request_timeout=self.timeout_seconds
+            ),
+        )
+
+    def _deleted(self, call: Call, request: Callable[[Any], object]) -> bool:
+        """Run a delete: True when the API server took it, False when the object was already gone."""
+        try:
+            self._call(call, request)
+        except NotFoundError:
+            return False
+        return True
 
 
 def _config_map_data(found: Any, namespace: str, name: str) -> ConfigMapData:

@@ -22,6 +22,7 @@ __all__ = [
     "Call",
     "error_for_status",
     "error_for_network",
+    "status_reason",
 ]
 
 
@@ -57,10 +58,10 @@ class ConflictError(ClusterError):
 class Call:
     """One API call, as messages name it: `patch configmaps 'x' in namespace 'ns'`."""
 
-    verb: str  # the RBAC verb: get, list, patch
-    resource: str  # the RBAC resource: configmaps, pods, pods/proxy, deployments
+    verb: str  # the RBAC verb: get, list, create, update, patch, delete
+    resource: str  # the RBAC resource: configmaps, pods, pods/proxy, deployments, services
     namespace: str
-    kind: str  # what the user knows the object as: ConfigMap, Pod, Deployment
+    kind: str  # what the user knows the object as: ConfigMap, Pod, Deployment, Service
     name: str | None = None  # None for a list
 
     def target(self) -> str:
@@ -80,6 +81,16 @@ def _server_message(body: str | bytes | None) -> str:
     if isinstance(status, dict) and isinstance(status.get("message"), str):
         return str(status["message"])
     return text.strip()[:300]
+
+
+def status_reason(body: str | bytes | None) -> str:
+    """The `reason` of the API server's Status answer (`AlreadyExists`, `Conflict`, ...), or ""."""
+    try:
+        status = json.loads(body or "")
+    except ValueError:
+        return ""
+    reason = status.get("reason") if isinstance(status, dict) else None
+    return reason if isinstance(reason, str) else ""
 
 
 def error_for_status(status: int, body: str | bytes | None, call: Call, where: str) -> ClusterError:

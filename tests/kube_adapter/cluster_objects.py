@@ -1,11 +1,15 @@
 """The objects a test seeds its fake API server with: a router's routing ConfigMap, pods and
-Deployment, labelled as the components label them."""
+Deployment, labelled as the components label them; and the manifests of a blue/green "green"
+Deployment and Service, as the components render a version's."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from components.manifests.labels import COMPONENT_LABEL, endpoint_labels, version_labels
+from components.manifests.serving import headless_service
+from components.manifests.workload import deployment as version_deployment
+from tests.specs import endpoint, version
 
 NAMESPACE = "fraud"
 ENDPOINT = "fraud"
@@ -77,3 +81,25 @@ def deployment(name: str, *, replicas: int, ready: int, updated: int, available:
             "availableReplicas": available,
         },
     }
+
+
+GREEN = f"{ENDPOINT}-versiona-green"
+
+
+def green_deployment(*, replicas: int = 2, image: str = "registry.example.com/models/a:2") -> dict[str, Any]:
+    """The version's Deployment as the components render it, named as a blue/green green one."""
+    spec = endpoint(version("versiona", image=image, num_replicas=replicas), name=ENDPOINT)
+    manifest = version_deployment(spec, spec.versions[0], None)
+    manifest["metadata"]["name"] = GREEN
+    return manifest
+
+
+def green_service(*, headless: bool = True) -> dict[str, Any]:
+    """The version's headless Service as the components render it, named as a green one; with
+    `headless=False`, one that asks for a cluster IP."""
+    spec = endpoint(version("versiona"), name=ENDPOINT)
+    manifest = headless_service(spec, spec.versions[0])
+    manifest["metadata"]["name"] = GREEN
+    if not headless:
+        del manifest["spec"]["clusterIP"]
+    return manifest
