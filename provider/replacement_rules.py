@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from provider.problems import Problem
 
@@ -45,6 +45,23 @@ class VersionServing(BaseModel):
     green_service: dict[str, Any] = Field(
         description="The green pods' headless Service, which the router's `be_<v>_green` resolves."
     )
+
+    @field_validator("green_deployment", "green_service")
+    @classmethod
+    def _whole_numbers(cls, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Numbers cross the engine's wire as floats; a manifest has none (quantities are
+        strings), and the API's client refuses `port: 5001.0`."""
+        return _ints(manifest)
+
+
+def _ints(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _ints(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_ints(item) for item in value]
+    return value
 
 
 def changed_versions(

@@ -121,17 +121,17 @@ def _start_green(
     write_line(f"green Deployment '{name}': {replicas} pod{'s' if replicas != 1 else ''} starting")
     while True:
         rollout = adapter.read_deployment_rollout(namespace, name)
-        if rollout.complete and rollout.ready >= replicas:
-            write_line(f"green Deployment '{name}': {rollout.ready} of {replicas} pods ready")
+        if rollout.complete and rollout.replicas.ready >= replicas:
+            write_line(f"green Deployment '{name}': {rollout.replicas.ready} of {replicas} pods ready")
             return
         if rollout.progress_deadline_exceeded:
             raise GreenNotReady(
-                f"green Deployment '{name}' passed its progress deadline with {rollout.ready} of "
+                f"green Deployment '{name}' passed its progress deadline with {rollout.replicas.ready} of "
                 f"{replicas} pods ready: {rollout.progress_message or 'ProgressDeadlineExceeded'}"
             )
         if clock.now() >= deadline:
             raise GreenNotReady(
-                f"green Deployment '{name}' had {rollout.ready} of {replicas} pods ready at the "
+                f"green Deployment '{name}' had {rollout.replicas.ready} of {replicas} pods ready at the "
                 "policy's maximum_execution_timeout_in_seconds"
             )
         clock.sleep(GREEN_POLL_SECONDS)

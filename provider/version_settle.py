@@ -122,7 +122,10 @@ class VersionSettleProvider(InputsProvider[VersionSettleInputs]):
         return result
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """Delete any green left behind (a destroy of an endpoint mid-replacement)."""
+        """Delete any green left behind (a destroy of an endpoint mid-replacement), best effort:
+        a delete gets the outputs only, which hold no credentials, so the provider process's own
+        (`$KUBECONFIG`, `~/.kube/config`) are used; failing, it says so and the destroy goes on
+        (an endpoint that created its namespace loses green with it)."""
         recorded = self.parse_recorded(props)
         if recorded is None:
             return
@@ -133,7 +136,10 @@ class VersionSettleProvider(InputsProvider[VersionSettleInputs]):
                 adapter.delete_deployment(recorded.namespace, name)
                 adapter.delete_service(recorded.namespace, name)
         except ClusterError as error:
-            write_line(f"endpoint {recorded.endpoint!r}: could not delete green pods: {error}")
+            write_line(
+                f"endpoint {recorded.endpoint!r}: could not delete any green Deployment and Service "
+                f"'<endpoint>-<version>-green' left by a replacement: {error}"
+            )
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ class VersionSettleArgs:
     versions: pulumi.Input[list[str]]
     default_version: pulumi.Input[str]
     serving_digests: pulumi.Input[Mapping[str, str]]
-    control_version: pulumi.Input[str] | None = None
+    control_version: pulumi.Input[str | None] | None = None
     kubeconfig: pulumi.Input[str] | None = None
     kube_context: pulumi.Input[str] | None = None
 

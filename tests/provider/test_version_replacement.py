@@ -16,7 +16,10 @@ from components.manifests.workload import deployment
 from provider.replacement_rules import VersionServing
 from provider.traffic_split import TrafficSplitProvider
 from provider.version_settle import VersionSettleProvider
+from router.split import render_split_map
+from router_agent.routing_dir import routing_files
 from specification.endpoint import EndpointSpec
+from specification.routing import RoutingTable
 from tests.kube_adapter.cluster_objects import ENDPOINT, NAMESPACE, router_pod, routing_config_map
 from tests.kube_adapter.fake_api_server import FakeApiServer, RecordedRequest
 from tests.kube_adapter.scripted_routers import ScriptedAgent, ScriptedMetrics
@@ -143,3 +146,223 @@ def test_two_versions_replaced_in_one_up_are_refused_at_preview(client: Provider
         inputs, split_inputs(SHARES, "/a/kubeconfig", versions_serving=both, blue_green_update_policy=canary(25, wait=0))
     )
     assert "change one version's definition per `pulumi up`" in refused.failures["versions_serving"]
+
+
+# -- the update: green created, walked onto, settled, deleted ------------------------------------
+
+DEPLOYMENT_PATH = f"{DEPLOYMENTS}/{GREEN}"
+SERVICE_PATH = f"{SERVICES}/{GREEN}"
+
+
+def with_backends(agent: ScriptedAgent, backends: list[str]) -> Any:
+    """A router pod's `/routing` answer that also lists HAProxy's backends, as the agent does."""
+
+    def answer(request: RecordedRequest) -> tuple[int, str]:
+        status, body = agent(request)
+        return status, json.dumps({**json.loads(body), "backends": backends})
+
+    return answer
+
+
+class Cluster:
+    """The endpoint as `up` finds it: routing ConfigMap (90/10, revision 1), two router pods whose
+    agents have the green backends (or not), metrics pages, and blue's Deployment of versionb."""
+
+    def __init__(
+        self,
+        api_server: FakeApiServer,
+        *,
+        green_backend: bool = True,
+        per_scrape: dict[str, tuple[int, int]] | None = None,
+        blue_replicas: int = 2,
+    ) -> None:
+        self.api_server = api_server
+        api_server.put(routing_config_map(files({"versiona": 90, "versionb": 10}, 1)))
+        backends = ["be_versiona", "be_versionb", "routing_agent"]
+        if green_backend:
+            backends += ["be_versiona_green", "be_versionb_green"]
+        self.agents = {}
+        for pod in ROUTERS:
+            api_server.put(router_pod(pod))
+            self.agents[pod] = ScriptedAgent(api_server, NAMESPACE, CONFIG_MAP)
+            api_server.pod_http[(NAMESPACE, pod, 8405, "/routing")] = with_backends(self.agents[pod], backends)
+            metrics = ScriptedMetrics(per_scrape or {"versionb_green": (100, 0)})
+            api_server.pod_http[(NAMESPACE, pod, 8405, "/metrics")] = metrics
+        spec = _spec("registry.example.com/model:1")
+        blue = deployment(spec, spec.version("versionb"), None)
+        api_server.put({**blue, "spec": {**blue["spec"], "replicas": blue_replicas}})
+        api_server.finish_rollout(NAMESPACE, f"{ENDPOINT}-versionb")
+        api_server.finish_rollouts_after_reads = 0
+
+    def calls(self, path: str) -> list[str]:
+        return [r.method for r in self.api_server.requests if r.path == path or r.path.startswith(f"{path}?")]
+
+    def writes(self) -> list[dict[str, str]]:
+        path = f"/api/v1/namespaces/{NAMESPACE}/configmaps/{CONFIG_MAP}"
+        return [
+            r.body["data"] for r in self.api_server.requests if r.method == "PATCH" and r.path == path and "data" in r.body
+        ]
+
+
+def green_files(traffic: dict[str, float], revision: int) -> dict[str, str]:
+    return routing_files(
+        render_split_map(RoutingTable({k: round(v * 100) for k, v in traffic.items()}, "versiona")), revision
+    )
+
+
+def failed_update(client: ProviderClient, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> str:
+    with pytest.raises(grpc.RpcError) as raised:
+        client.update(id_, olds, news, timeout=WALK_TIMEOUT)
+    return str(raised.value.details()).strip().splitlines()[-1]
+
+
+def replacement(client: ProviderClient, kubeconfig: str, **extra: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A split created with versionb on image 1, and the checked inputs that move it to image 2."""
+    id_, inputs, outputs = created(client, guarded(SHARES, kubeconfig, "registry.example.com/model:1", **extra))
+    news = client.check(inputs, guarded(SHARES, kubeconfig, NEW_IMAGE, **extra))
+    assert news.failures == {} and news.inputs["replaced_version"] == "versionb"
+    return id_, outputs, news.inputs
+
+
+def settle_inputs(kubeconfig: str, image: str) -> dict[str, Any]:
+    return {
+        "endpoint": ENDPOINT,
+        "namespace": NAMESPACE,
+        "versions": ["versiona", "versionb"],
+        "default_version": "versiona",
+        "serving_digests": {name: s["digest"] for name, s in serving(image).items()},
+        "kubeconfig": kubeconfig,
+    }
+
+
+def test_a_replacement_creates_green_walks_onto_it_and_settle_folds_it_back_and_deletes_it(
+    client: ProviderClient, settler: ProviderClient, api_server: FakeApiServer, kubeconfig_text: str
+) -> None:
+    cluster = Cluster(api_server, blue_replicas=3)  # the autoscaler gave blue more than declared
+    settle_id, settle_outputs = settler.create(settler.check({}, settle_inputs(kubeconfig_text, "registry.example.com/model:1")).inputs)
+    assert api_server.requests == [] or cluster.calls(DEPLOYMENT_PATH) == []  # a create writes nothing
+    id_, outputs, news = replacement(client, kubeconfig_text)
+
+    updated = client.update(id_, outputs, news, timeout=WALK_TIMEOUT)
+
+    # green: the new definition, sized like blue runs, created before any traffic moved
+    green = api_server.deployments[(NAMESPACE, GREEN)]
+    assert green["spec"]["template"]["spec"]["containers"][0]["image"] == NEW_IMAGE
+    assert green["spec"]["replicas"] == 3
+    assert (NAMESPACE, GREEN) in api_server.services
+    created_at = max(r.at for r in api_server.requests if r.method == "POST")
+    first_write = min(r.at for r in api_server.requests if r.method == "PATCH" and "data" in r.body)
+    assert created_at < first_write
+    # the version's share walked onto green in the canary's steps; versiona never moved
+    assert cluster.writes() == [
+        green_files({"versiona": 90, "versionb": 7.5, "versionb_green": 2.5}, 2),
+        green_files({"versiona": 90, "versionb": 0, "versionb_green": 10}, 3),
+    ]
+    assert updated["revision"] == 3 and updated["replaced_version"] == "versionb"
+    assert updated["serving_digests"]["versionb"] == serving(NEW_IMAGE)["versionb"]["digest"]
+    assert updated["effective_traffic"] == {"versiona": 90.0, "versionb": 10.0}
+
+    # (Pulumi rolls blue's Deployment here.) VersionSettle folds green back, then deletes it.
+    settled = settler.check(settle_outputs, settle_inputs(kubeconfig_text, NEW_IMAGE)).inputs
+    assert settler.diff(settle_id, settle_outputs, settled) == SOME
+    settler.update(settle_id, settle_outputs, settled, timeout=WALK_TIMEOUT)
+
+    assert cluster.writes()[-1] == green_files({"versiona": 90, "versionb": 10}, 4)
+    assert (NAMESPACE, GREEN) not in api_server.deployments and (NAMESPACE, GREEN) not in api_server.services
+    assert cluster.calls(DEPLOYMENT_PATH)[-1] == "DELETE" and cluster.calls(SERVICE_PATH)[-1] == "DELETE"
+    table_written = max(r.at for r in api_server.requests if r.method == "PATCH" and "data" in r.body)
+    deleted_at = min(r.at for r in api_server.requests if r.method == "DELETE")
+    assert table_written < deleted_at, "green goes only once no router sends it requests"
+
+
+def test_a_green_that_fails_its_alarm_is_rolled_back_and_deleted_and_up_fails_naming_it(
+    client: ProviderClient, api_server: FakeApiServer, kubeconfig_text: str
+) -> None:
+    cluster = Cluster(api_server, per_scrape={"versiona": (100, 0), "versionb_green": (100, 60)})
+    id_, outputs, news = replacement(
+        client, kubeconfig_text, blue_green_update_policy=canary(25, wait=2), alarms=five_xx_alarm(0.05)
+    )
+
+    message = failed_update(client, id_, outputs, news)
+
+    assert "alarm 'canary-5xx' breached: 5xx_ratio of versionb_green = 0.6 > threshold 0.05" in message
+    assert "version 'versionb' was not replaced: its green pods were deleted" in message
+    assert f"Deployment/{GREEN}" in message and f"Service/{GREEN}" in message
+    assert cluster.writes() == [
+        green_files({"versiona": 90, "versionb": 7.5, "versionb_green": 2.5}, 2),
+        green_files({"versiona": 90, "versionb": 10}, 3),  # all of versionb back on blue
+    ]
+    assert (NAMESPACE, GREEN) not in api_server.deployments and (NAMESPACE, GREEN) not in api_server.services
+    blue = api_server.deployments[(NAMESPACE, f"{ENDPOINT}-versionb")]
+    assert blue["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.com/model:1"
+
+
+def test_a_green_that_never_gets_ready_is_deleted_before_any_traffic_moves(
+    client: ProviderClient, api_server: FakeApiServer, kubeconfig_text: str
+) -> None:
+    cluster = Cluster(api_server)
+    api_server.finish_rollouts_after_reads = None
+    id_, outputs, news = replacement(client, kubeconfig_text)
+
+    def stall(request: RecordedRequest) -> None:
+        if request.method == "POST" and request.path == DEPLOYMENTS:
+            stored = api_server.deployments[(NAMESPACE, GREEN)]
+            stored["status"] = {
+                "observedGeneration": 1,
+                "conditions": [
+                    {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                     "message": 'ReplicaSet "fraud-versionb-green-5d8f" has timed out progressing.'}
+                ],
+            }
+
+    api_server.after_answer = stall
+    message = failed_update(client, id_, outputs, news)
+
+    assert "passed its progress deadline with 0 of 2 pods ready" in message
+    assert "has timed out progressing" in message and "green was deleted" in message
+    assert cluster.writes() == []  # no table was written
+    assert (NAMESPACE, GREEN) not in api_server.deployments
+
+
+def test_routers_without_the_green_backend_make_the_version_roll_in_place_once(
+    client: ProviderClient, api_server: FakeApiServer, kubeconfig_text: str
+) -> None:
+    cluster = Cluster(api_server, green_backend=False)
+    id_, outputs, news = replacement(client, kubeconfig_text)
+    updated = client.update(id_, outputs, news, timeout=WALK_TIMEOUT)
+    assert cluster.writes() == [] and (NAMESPACE, GREEN) not in api_server.deployments
+    assert updated["serving_digests"]["versionb"] == serving(NEW_IMAGE)["versionb"]["digest"]
+
+
+def test_a_replacement_a_killed_up_left_half_way_is_walked_on_from_where_it_stopped(
+    client: ProviderClient, api_server: FakeApiServer, kubeconfig_text: str
+) -> None:
+    cluster = Cluster(api_server)
+    # the killed `up` had created green and written the canary step
+    api_server.change_config_map(
+        NAMESPACE, CONFIG_MAP, green_files({"versiona": 90, "versionb": 7.5, "versionb_green": 2.5}, 2)
+    )
+    id_, outputs, news = replacement(client, kubeconfig_text)
+    updated = client.update(id_, outputs, news, timeout=WALK_TIMEOUT)
+    # the canary's 25% of what is left to move (7.5%), then the rest: from the live table on
+    assert cluster.writes() == [
+        green_files({"versiona": 90, "versionb": 5.62, "versionb_green": 4.38}, 3),
+        green_files({"versiona": 90, "versionb": 0, "versionb_green": 10}, 4),
+    ]
+    assert updated["revision"] == 4
+
+
+def test_settle_keeps_no_credentials_and_a_destroy_without_a_cluster_does_not_fail(
+    settler: ProviderClient, api_server: FakeApiServer, kubeconfig_text: str
+) -> None:
+    Cluster(api_server)
+    spec = _spec(NEW_IMAGE)
+    each = spec.version("versionb")
+    api_server.put(green_deployment(spec, each, deployment(spec, each, None), 2))
+    api_server.put(green_service(spec, each))
+    id_, outputs = settler.create(settler.check({}, settle_inputs(kubeconfig_text, NEW_IMAGE)).inputs)
+    assert "kubeconfig" not in outputs and kubeconfig_text not in json.dumps(outputs)
+    assert (NAMESPACE, GREEN) in api_server.deployments  # a create touches nothing
+    # a delete gets the outputs only, so it uses $KUBECONFIG, which reaches no cluster here:
+    # said in a line, and the destroy goes on
+    settler.delete(id_, outputs)
