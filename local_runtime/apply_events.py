@@ -3,8 +3,8 @@
 Besides the step engine's own events (`rollout.ShiftEvent`: step applied, routers caught up, bake
 progress with the alarm readings, rolling back, ...), an apply says which shift it planned, that
 an endpoint's table is already the config's, that it found (and rolled back) a shift whose
-`local apply` was killed, and that a replacement's green grew before a step. A sink gets `(endpoint, event)`; the command line draws its progress
-bars and alarm lines from them.
+`local apply` was killed, and that a replacement's green grew before a step. A sink gets
+`(endpoint, event)`; the command line draws its progress bars and alarm lines from them.
 """
 
 from __future__ import annotations

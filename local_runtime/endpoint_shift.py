@@ -3,17 +3,16 @@ routers serve, plan the steps to the config's table and walk them with the step 
 
 The start is the table every router serves now, as its `/routing` reports it (revision and
 buckets), not what the run record believes. `rollout.plan_steps` plans the steps under the
-endpoint's `deployment_config` (a size in pods converted with the declared replicas of the
-versions gaining share: `rollout.shift_step_percents`), and `rollout.run_shift` walks them on the endpoint's routers
-(`LocalRouterControl`: each table written kubelet-style into every routing directory, each
+endpoint's `deployment_config` (a size in pods converted with the declared replicas of the versions
+gaining share: `rollout.shift_step_percents`), and `rollout.run_shift` walks them on the endpoint's
+routers (`LocalRouterControl`: each table written kubelet-style into every routing directory, each
 router's revision read on its metrics port), baking with the endpoint's alarms read from the
 routers' own metrics (`RouterMetricsStats`) and, for PromQL alarms, its `prometheus_url`. A table
-with another default or control also re-renders the router's configuration and reloads it
-without dropping a connection (`router_reload`). The run record follows every step
-(`ShiftRecorder`). Why an interrupted shift is rolled back rather than completed: see
-`local_runtime.local_apply`. With retained weights (`retain_all_variant_properties` without
-`DesiredWeight` excluded) the target is the live table: nothing moves, and the event says which
-declared table was not applied.
+with another default or control also re-renders the router's configuration and reloads it without
+dropping a connection (`router_reload`). The run record follows every step (`ShiftRecorder`). Why
+an interrupted shift is rolled back rather than completed: see `local_runtime.local_apply`. With
+retained weights (`retain_all_variant_properties` without `DesiredWeight` excluded) the target is
+the live table: nothing moves, and the event says which declared table was not applied.
 """
 
 from __future__ import annotations
@@ -372,6 +371,8 @@ class EndpointShift:
         versions = self.local_spec.versions
         try:
             percents = shift_step_percents(policy, start, target, versions)
+            counts = routing is not None and routing.counts_instances
+            fleet = gaining_fleet(start, target, versions) if counts else None
         except ValueError as error:
             raise LocalRunError(
                 f"endpoint {self.name}: the traffic change cannot be planned: {error}; its "
@@ -394,7 +395,7 @@ class EndpointShift:
         try:
             result = self.walk(
                 start, start_revision, target, steps, self.control(start, target),
-                describe_policy(routing, gaining_fleet(start, target, versions)),
+                describe_policy(routing, fleet),
             )
         except ShiftRolledBack as rolled:
             failure = LastFailure.from_error(rolled, utc_now())

@@ -59,7 +59,9 @@ def gaining_fleet(current: RoutingTable, new: RoutingTable, versions: Iterable[V
     return fleet
 
 
-def fleet_step_percents(policy: BlueGreenUpdatePolicy | None, fleet: int | None) -> tuple[StepPercent, ...]:
+def fleet_step_percents(
+    policy: BlueGreenUpdatePolicy | None, fleet: int | None
+) -> tuple[StepPercent, ...]:
     """The cumulative percent of the change each step reaches under `policy` (None: one step),
     an INSTANCE_COUNT size converted with `fleet`, the pods taking the traffic: CANARY n of B
     `(100 n / B, 100)`, LINEAR k of B `(100 k / B, 200 k / B, ..., 100)`; a CAPACITY_PERCENT

@@ -13,11 +13,12 @@ execution timeout, and a hook that raises fails the shift like a breach.
 
 On a breach, an alarm that cannot be read `max_consecutive_read_errors` times in a row, a failed
 write, a failed `before_step`, the maximum execution timeout, or anything else that stops it (an
-interrupt, an event sink that raises), the engine writes the starting table again with a new revision, waits until every
-router reports it and raises `ShiftRolledBack`. Every table it writes is complete, so routers never
-serve a mix; if even the rollback cannot be confirmed it raises `RollbackFailed`, naming the last
-revision every router confirmed. The engine takes plain numbers (`ShiftPolicy`), so a test can
-drive it with limits below the spec's minimums; `ShiftPolicy.from_spec` maps the spec's policy.
+interrupt, an event sink that raises), the engine writes the starting table again with a new
+revision, waits until every router reports it and raises `ShiftRolledBack`. Every table it writes
+is complete, so routers never serve a mix; if even the rollback cannot be confirmed it raises
+`RollbackFailed`, naming the last revision every router confirmed. The engine takes plain numbers
+(`ShiftPolicy`), so a test can drive it with limits below the spec's minimums;
+`ShiftPolicy.from_spec` maps the spec's policy.
 """
 
 from __future__ import annotations

@@ -9,10 +9,11 @@ Shares are whole 0.01% steps and every planned table sums to exactly 100%: the c
 of 0.01% units taken from the versions losing share and given to those gaining it, and step k
 moves the first `round(change x fraction_k)` of them, rounded half up in exact rational
 arithmetic: a fraction need not be whole (an INSTANCE_COUNT canary of 1 pod in 3 is 100/3%,
-`rollout.capacity`), and the same tables always give the same plan. Each version's units are spread evenly over
-the change (unit j of a version moving d units sits at (j - 1/2) / d, Webster's rule), so any
-prefix gives each version about its proportional part, and a later step never gives a version
-back what an earlier one moved: every version moves monotonically from its old share to its new.
+`rollout.capacity`), and the same tables always give the same plan. Each version's units are
+spread evenly over the change (unit j of a version moving d units sits at (j - 1/2) / d,
+Webster's rule), so any prefix gives each version about its proportional part, and a later step
+never gives a version back what an earlier one moved: every version moves monotonically from its
+old share to its new.
 """
 
 from __future__ import annotations
@@ -108,10 +109,11 @@ def plan_steps(
     sized in pods cannot answer (ValueError naming the field), asked only when there is traffic
     to move. Each step bakes `routing.wait_interval_in_seconds`. A version only in `new` enters
     at 0; a version only in `current` is planned toward 0 and leaves at the last step (a
-    TrafficSplit removes only a version already at 0). Intermediate tables keep `current`'s default and control; the last
-    step is exactly `new`. A step that would not change the previous table is dropped (a change
-    of 0.01% cannot be split further), and when the last intermediate step already carries the
-    whole change, `new` replaces it; no change at all plans no step.
+    TrafficSplit removes only a version already at 0). Intermediate tables keep `current`'s
+    default and control; the last step is exactly `new`. A step that would not change the
+    previous table is dropped (a change of 0.01% cannot be split further), and when the last
+    intermediate step already carries the whole change, `new` replaces it; no change at all
+    plans no step.
     """
     wait = routing.wait_interval_in_seconds if routing is not None else 0
     versions = sorted(set(current.steps) | set(new.steps))

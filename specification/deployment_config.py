@@ -125,8 +125,9 @@ class _TrafficShiftSize(BaseModel):
         description="`CAPACITY_PERCENT`: `value` is a percent of the traffic change. "
         "`INSTANCE_COUNT`: `value` is a number of pods of the fleet taking the traffic (the "
         "version replaced blue/green, or the versions gaining share in a traffic shift), "
-        "converted to a percent of it when the fleet is known (`local apply`; a deployed "
-        "stack's TrafficSplit does not know its fleet yet and refuses it)."
+        "converted to a percent of it when the fleet is known (`local apply`, the review; a "
+        "deployed stack's TrafficSplit does not know its fleet yet, so its preview of a traffic "
+        "change fails)."
     )
     value: int
 
@@ -148,7 +149,8 @@ class _TrafficShiftSize(BaseModel):
 
     @property
     def path(self) -> str:
-        """`deployment_config.blue_green_update_policy.traffic_routing_configuration.canary_size.value`."""
+        """The value's path from the endpoint:
+        `deployment_config.blue_green_update_policy.traffic_routing_configuration.<size>.value`."""
         return f"{ROUTING_PATH}.{self._FIELD}.value"
 
     def percent_of(self, fleet: int | None) -> StepPercent:

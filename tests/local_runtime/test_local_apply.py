@@ -365,7 +365,8 @@ def test_a_shift_sized_in_pods_is_a_share_of_the_gaining_versions_declared_pods(
     spec["versions"][1]["num_replicas"] = 4
     run.record(LiveRouting(START, 1), spec=spec)
     four = "              num_replicas: 4\n"
-    run.configure(_config(80, vb_extra=four).replace("          versions:\n", _canary_in_pods(3) + "          versions:\n"))
+    versions = "          versions:\n"
+    run.configure(_config(80, vb_extra=four).replace(versions, _canary_in_pods(3) + versions))
     # 3 of vb's 4 pods is more than the canary's half: refused, nothing written
     with pytest.raises(LocalRunError) as refused:
         run.apply()
@@ -377,7 +378,7 @@ def test_a_shift_sized_in_pods_is_a_share_of_the_gaining_versions_declared_pods(
     )
     assert run.control.applied_revisions() == [1, 1]
 
-    run.configure(_config(80, vb_extra=four).replace("          versions:\n", _canary_in_pods(1) + "          versions:\n"))
+    run.configure(_config(80, vb_extra=four).replace(versions, _canary_in_pods(1) + versions))
     (outcome,) = run.apply().endpoints
     # 1 of vb's 4 pods: a quarter of the change (80% to vb), then the rest
     assert outcome.outcome == "shifted"

@@ -142,7 +142,8 @@ def test_a_count_breaking_the_seeds_rule_names_the_field_the_rule_and_the_fleet(
 
 
 def test_a_count_without_a_fleet_is_refused_naming_the_field() -> None:
-    with pytest.raises(ValueError, match=rf"^{ROUTING}\.canary_size\.value: an INSTANCE_COUNT size counts pods"):
+    needs_a_fleet = rf"^{ROUTING}\.canary_size\.value: an INSTANCE_COUNT size counts pods"
+    with pytest.raises(ValueError, match=needs_a_fleet):
         fleet_step_percents(_policy(), None)
 
 

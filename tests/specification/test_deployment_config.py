@@ -190,7 +190,8 @@ def test_an_instance_count_needs_a_fleet(type_: str) -> None:
     routing = _count_routing(type_, 1)
     field = "canary_size" if type_ == "CANARY" else "linear_step_size"
     for read in (lambda: routing.step_percents_for(None), lambda: routing.step_percents):
-        with pytest.raises(ValueError, match=rf"^{ROUTING}\.{field}\.value: an INSTANCE_COUNT size counts pods"):
+        needs_a_fleet = rf"^{ROUTING}\.{field}\.value: an INSTANCE_COUNT size counts pods"
+        with pytest.raises(ValueError, match=needs_a_fleet):
             read()
     with pytest.raises(ValueError, match="needs a fleet of at least 1 pod to be a share of, got 0"):
         routing.step_percents_for(0)
