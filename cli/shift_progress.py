@@ -4,7 +4,8 @@ Each planned step gets a bar that fills while its bake runs (a step without a ba
 every router reports its table); the termination wait gets one too. Alarm readings are printed as
 they are read: every reading in a log (stderr not a terminal), and on a terminal only a reading
 whose state changed, the latest ones staying in the bar's text. Lines about the shift itself
-(planned, caught up, rolling back, rolled back, completed) are printed above the bars.
+(planned, caught up, a replacement's new replicas grown, rolling back, rolled back, completed)
+are printed above the bars.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from local_runtime.apply_events import (
     ApplyEvent,
     EndpointUnchanged,
+    GreenGrown,
     InterruptedShiftFound,
     InterruptedShiftRolledBack,
     ShiftPlanned,
@@ -160,6 +162,12 @@ class ShiftProgressView:
             )
         elif isinstance(event, ShiftPlanned):
             self._planned(endpoint, event)
+        elif isinstance(event, GreenGrown):
+            self.say(
+                f"endpoint {name}: {escape(event.version)}'s new replicas grew to "
+                f"{event.replicas} ({escape(', '.join(event.started))} started and in the "
+                "router) for the next step"
+            )
         elif isinstance(event, StepApplied):
             self._written[endpoint] = event.step
             self._update(endpoint, event.step, detail=f"written as revision {event.revision}")

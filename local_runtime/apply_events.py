@@ -2,9 +2,9 @@
 
 Besides the step engine's own events (`rollout.ShiftEvent`: step applied, routers caught up, bake
 progress with the alarm readings, rolling back, ...), an apply says which shift it planned, that
-an endpoint's table is already the config's, and that it found (and rolled back) a shift whose
-`local apply` was killed. A sink gets `(endpoint, event)`; the command line draws its progress
-bars and alarm lines from them.
+an endpoint's table is already the config's, that it found (and rolled back) a shift whose
+`local apply` was killed, and that a replacement's green grew before a step. A sink gets
+`(endpoint, event)`; the command line draws its progress bars and alarm lines from them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ __all__ = [
     "ApplyReport",
     "EndpointOutcome",
     "EndpointUnchanged",
+    "GreenGrown",
     "InterruptedShiftFound",
     "InterruptedShiftRolledBack",
     "Outcome",
@@ -73,8 +74,23 @@ class EndpointUnchanged:
     declared: RoutingTable | None = None
 
 
+@dataclass(frozen=True)
+class GreenGrown:
+    """A blue/green replacement sized in pods grew `version`'s green before a step: `started`
+    (replica names) answer and are in the router's green backend, `replicas` in all."""
+
+    version: str
+    started: tuple[str, ...]
+    replicas: int
+
+
 ApplyEvent = Union[
-    InterruptedShiftFound, InterruptedShiftRolledBack, ShiftPlanned, EndpointUnchanged, ShiftEvent
+    InterruptedShiftFound,
+    InterruptedShiftRolledBack,
+    ShiftPlanned,
+    EndpointUnchanged,
+    GreenGrown,
+    ShiftEvent,
 ]
 ApplyEventSink = Callable[[str, ApplyEvent], None]
 # `rollback_failed`: the shift failed and even its rollback could not be confirmed

@@ -3,16 +3,16 @@ routers serve, plan the steps to the config's table and walk them with the step 
 
 The start is the table every router serves now, as its `/routing` reports it (revision and
 buckets), not what the run record believes. `rollout.plan_steps` plans the steps under the
-endpoint's `deployment_config`, and `rollout.run_shift` walks them on the endpoint's routers
-(`LocalRouterControl`: each table written kubelet-style into every routing directory, each
+endpoint's `deployment_config` (a size in pods converted with the declared replicas of the versions
+gaining share: `rollout.shift_step_percents`), and `rollout.run_shift` walks them on the endpoint's
+routers (`LocalRouterControl`: each table written kubelet-style into every routing directory, each
 router's revision read on its metrics port), baking with the endpoint's alarms read from the
 routers' own metrics (`RouterMetricsStats`) and, for PromQL alarms, its `prometheus_url`. A table
-with another default or control also re-renders the router's configuration and reloads it
-without dropping a connection (`router_reload`). The run record follows every step
-(`ShiftRecorder`). Why an interrupted shift is rolled back rather than completed: see
-`local_runtime.local_apply`. With retained weights (`retain_all_variant_properties` without
-`DesiredWeight` excluded) the target is the live table: nothing moves, and the event says which
-declared table was not applied.
+with another default or control also re-renders the router's configuration and reloads it without
+dropping a connection (`router_reload`). The run record follows every step (`ShiftRecorder`). Why
+an interrupted shift is rolled back rather than completed: see `local_runtime.local_apply`. With
+retained weights (`retain_all_variant_properties` without `DesiredWeight` excluded) the target is
+the live table: nothing moves, and the event says which declared table was not applied.
 """
 
 from __future__ import annotations
@@ -48,9 +48,12 @@ from rollout import (
     ShiftResult,
     ShiftRolledBack,
     SystemClock,
+    gaining_fleet,
     plan_steps,
     run_shift,
+    shift_step_percents,
 )
+from rollout.shift_engine import BeforeStep
 from rollout.shift_progress import LastFailure
 from router.endpoint_router import CONFIG_FILE
 from specification.alarms import AnyAlarm, PromQLAlarm, RouterMetricAlarm
@@ -73,16 +76,23 @@ class ShiftTimings:
     clock: Clock = field(default_factory=SystemClock)
 
 
-def describe_policy(routing: TrafficRoutingConfiguration | None) -> str:
-    """`CANARY 10% of the change, then the rest; 300 s bake after each step`."""
+def describe_policy(routing: TrafficRoutingConfiguration | None, fleet: int | None = None) -> str:
+    """`CANARY 10% of the change, then the rest; 300 s bake after each step`; a size in pods
+    with the `fleet` it is a share of: `CANARY 1 of 2 pods (50% of the change), then the rest`."""
     if routing is None:
         return "one step (no deployment_config)"
     bake = f"{routing.wait_interval_in_seconds} s bake after each step"
+    size = routing.size
+    if size is None:
+        return f"ALL_AT_ONCE; {bake}"
+    share = f"{size.value}% of the change"
+    if routing.counts_instances:
+        share = f"{size.value} pod{'s' if size.value != 1 else ''}"
+        if fleet:
+            share = f"{size.value} of {fleet} pods ({100 * size.value / fleet:.4g}% of the change)"
     if routing.canary_size is not None:
-        return f"CANARY {routing.canary_size.value}% of the change, then the rest; {bake}"
-    if routing.linear_step_size is not None:
-        return f"LINEAR steps of {routing.linear_step_size.value}% of the change; {bake}"
-    return f"ALL_AT_ONCE; {bake}"
+        return f"CANARY {share}, then the rest; {bake}"
+    return f"LINEAR steps of {share}; {bake}"
 
 
 def endpoint_routers(
@@ -310,11 +320,13 @@ class EndpointShift:
         steps: tuple[PlannedStep, ...],
         control: LocalRouterControl,
         description: str,
+        before_step: BeforeStep | None = None,
     ) -> ShiftResult:
         """Walk `steps` from `start` (live as `start_revision`) on `control` with the endpoint's
         policy and alarms (the routers' own metrics and agents; PromQL from `prometheus_url`),
-        the record following every event. The engine's failures propagate: the caller records
-        them (what is live after a rollback is the caller's to say)."""
+        the record following every event; `before_step` as `run_shift` takes it. The engine's
+        failures propagate: the caller records them (what is live after a rollback is the
+        caller's to say)."""
         timings = self.timings
         policy = self.policy()
         alarms = _alarms(self.spec)
@@ -346,6 +358,7 @@ class EndpointShift:
             stats=stats,
             prom=prom,
             on_event=on_event,
+            before_step=before_step,
         )
 
     def run(self) -> EndpointOutcome:
@@ -353,8 +366,19 @@ class EndpointShift:
         start, start_revision = self.live_table()
         target = self.target(start)
         config = self.spec.deployment_config
-        routing = config.traffic_routing_configuration if config is not None else None
-        steps = tuple(plan_steps(start, target, routing))
+        policy = config.blue_green_update_policy if config is not None else None
+        routing = policy.traffic_routing_configuration if policy is not None else None
+        versions = self.local_spec.versions
+        try:
+            percents = shift_step_percents(policy, start, target, versions)
+            counts = routing is not None and routing.counts_instances
+            fleet = gaining_fleet(start, target, versions) if counts else None
+        except ValueError as error:
+            raise LocalRunError(
+                f"endpoint {self.name}: the traffic change cannot be planned: {error}; its "
+                f"routers keep serving revision {start_revision}"
+            ) from None
+        steps = tuple(plan_steps(start, target, routing, percents=percents))
         spec_json = self.spec.model_dump(mode="json")
         if not steps:
             declared = self.local_spec.routing
@@ -371,7 +395,7 @@ class EndpointShift:
         try:
             result = self.walk(
                 start, start_revision, target, steps, self.control(start, target),
-                describe_policy(routing),
+                describe_policy(routing, fleet),
             )
         except ShiftRolledBack as rolled:
             failure = LastFailure.from_error(rolled, utc_now())

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -35,6 +35,7 @@ from local_runtime.run_plan import (
     ReplicaPlan,
     SkippedVersion,
 )
+from rollout.capacity import declared_fleet
 from router.endpoint_router import JWT_KEY_FILE, RouterSite, render_endpoint_router
 from router.model import StaticReplicas
 from router.names import request_log_socket
@@ -73,10 +74,9 @@ MODEL_DIR_ENV = "AZUREML_MODEL_DIR"
 
 
 def replica_count(version: VersionSpec) -> int:
-    """Replicas a version runs at rest: `num_replicas`, else `autoscale_min_replicas`."""
-    return (
-        version.num_replicas if version.num_replicas is not None else version.autoscale_min_replicas
-    )
+    """Replicas a version runs at rest: `num_replicas`, else `autoscale_min_replicas` (its
+    declared fleet, the count a step size in pods is a share of: `rollout.declared_fleet`)."""
+    return declared_fleet(version)
 
 
 def _entry_script(version: VersionSpec, user_script: Path, collect_script: Path | None) -> Path:
@@ -202,9 +202,11 @@ def plan_version_replicas(
     collect_script: Path | None,
     qualified_data_files: bool,
     generation: int = 1,
+    numbers: Iterable[int] | None = None,
 ) -> list[ReplicaPlan]:
-    """The replicas of one inference-config version (`replica_count` of them), each on a port
-    from `next_port`; `generation` above 1 for the new replicas of a blue/green replacement."""
+    """The replicas of one inference-config version (`replica_count` of them, numbered from 1, or
+    those `numbers`), each on a port from `next_port`; `generation` above 1 for the new replicas
+    of a blue/green replacement, which may start fewer and add the next numbers later."""
     config = version.inference_config
     assert config is not None, "only inference-config versions run locally"
     user_script = _user_script(stack, endpoint, version, config.entry_script)
@@ -223,7 +225,7 @@ def plan_version_replicas(
             health_path=version.health_path,
             generation=generation,
         )
-        for number in range(1, replica_count(version) + 1)
+        for number in (numbers if numbers is not None else range(1, replica_count(version) + 1))
     ]
 
 

@@ -3,13 +3,19 @@
 SageMaker's deployment guardrails exist for this: the model behind a variant changes and the new
 fleet must take traffic gradually, with a way back. For version `v` of a running endpoint:
 
-1. green: `v`'s replicas for the new definition start beside the old ones (blue), as many, in
-   their own virtualenv, as the next generation (`shop-vb-g2-1`, ...), each recorded as it starts;
+1. green: `v`'s replicas for the new definition start beside the old ones (blue), in their own
+   virtualenv, as the next generation (`shop-vb-g2-1`, ...), each recorded as it starts: as
+   many as blue, or, under an INSTANCE_COUNT size, the canary's (or first linear step's) count
+   of the version's declared replicas (`rollout.replacement_schedule`);
 2. the router is reloaded (hitless) with a second backend for `v`, `be_v_green`, answering as
    `v` with its role (`router.render`), and the table gets a `v_green` entry at 0%;
 3. the step engine moves `v`'s share from `v` to `v_green` in the endpoint's policy steps, with
    its alarms read on `v_green` (the version gaining share), its bakes, termination wait and
-   deadline: the same walk as a traffic shift, on the same routers and agents;
+   deadline: the same walk as a traffic shift, on the same routers and agents. A green smaller
+   than blue grows before each step that needs more of it (the engine's `before_step`): the
+   next replicas start on the next free ports, recorded, and once they answer the router is
+   reloaded (hitless) with them in `be_v_green`; green is whole before the last step. Replicas
+   that fail to start fail the step: the shift is rolled back as on a breach;
 4. done: the router is reloaded with `be_v` on green's replicas (both backends serve green), the
    table without `v_green` is written (no request moves: both backends are green), the router is
    reloaded without `be_v_green`, and blue stops. Clients saw the name `v` throughout.
@@ -28,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from local_runtime.apply_events import EndpointOutcome
+from local_runtime.apply_events import EndpointOutcome, GreenGrown
 from local_runtime.endpoint_shift import EndpointShift, describe_policy
 from local_runtime.errors import LocalRunError
 from local_runtime.key_files import read_credentials
@@ -45,9 +51,13 @@ from local_runtime.run_record import EndpointState, ReplicaState, RunState, writ
 from local_runtime.shift_recorder import utc_now
 from local_runtime.venvs import ensure_venv, venv_cache_dir
 from rollout import (
+    PlannedStep,
     RollbackFailed,
     ShiftRolledBack,
+    declared_fleet,
+    green_pods_per_step,
     plan_steps,
+    replacement_schedule,
 )
 from rollout.shift_progress import LastFailure
 from router.endpoint_router import CONFIG_FILE, RouterSite, render_endpoint_router
@@ -216,7 +226,9 @@ class VersionReplacement:
 
     # ------------------------------------------------------------------ green
 
-    def _start_green(self, generation: int) -> tuple[ReplicaPlan, ...]:
+    def _start_green(self, generation: int, numbers: range) -> tuple[ReplicaPlan, ...]:
+        """Start green replicas `numbers` of `generation`, each recorded as it starts, and wait
+        until they all answer."""
         version = self.spec.version(self.version)
         used = {r.port for e in self.state.endpoints.values() for r in e.replicas}
         used |= {e.port for e in self.state.endpoints.values()}
@@ -232,6 +244,7 @@ class VersionReplacement:
                 collect_script=collect,
                 qualified_data_files=False,
                 generation=generation,
+                numbers=numbers,
             )
         )
         venv = ensure_venv(plans[0].requirements, self.cache_dir, lambda line: None) if plans else None
@@ -249,6 +262,25 @@ class VersionReplacement:
             )
         wait_for_replicas(starting, self.replica_timeout)
         return plans
+
+    def _grow_green(
+        self,
+        old_local: EndpointSpec,
+        blue_generation: int,
+        generation: int,
+        pods: int,
+        live: RoutingTable,
+        revision: int,
+    ) -> None:
+        """Grow green to `pods` replicas (nothing if it has them): start the next ones, then
+        reload the router with every green replica in `be_v_green`, `live` being the table the
+        routers serve as `revision`."""
+        have = len(self._replicas(generation))
+        if have >= pods:
+            return
+        started = self._start_green(generation, range(have + 1, pods + 1))
+        self._reconfiguration(old_local, blue_generation, generation)(live, revision)
+        self.shift.emit(GreenGrown(self.version, tuple(p.name for p in started), pods))
 
     # ------------------------------------------------------------------ a killed apply's
 
@@ -296,13 +328,25 @@ class VersionReplacement:
         generation = blue_generation + 1
         tables = replacement_tables(live, self.version)
         config = shift.spec.deployment_config
-        routing = config.traffic_routing_configuration if config is not None else None
-        steps = tuple(plan_steps(tables.start, tables.target, routing))
+        policy = config.blue_green_update_policy if config is not None else None
+        routing = policy.traffic_routing_configuration if policy is not None else None
+        fleet = declared_fleet(self.spec.version(self.version))
+        try:
+            schedule = replacement_schedule(policy, fleet)
+        except ValueError as error:
+            raise LocalRunError(
+                f"endpoint {shift.name}: version {self.version} ({fleet} declared replica(s)) "
+                f"cannot be replaced blue/green: {error}; nothing was started"
+            ) from None
+        percents = [step.percent for step in schedule]
+        steps = tuple(plan_steps(tables.start, tables.target, routing, percents=percents))
+        # green's replicas before each step: the schedule's, the whole fleet before the last
+        pods = green_pods_per_step(schedule, steps, green_target(self.version)) or (fleet,)
         old_spec = EndpointSpec.model_validate(self.entry.spec)
         old_local = local_endpoint_spec(old_spec)
         assert old_local is not None
 
-        green = self._start_green(generation)
+        green = self._start_green(generation, range(1, pods[0] + 1))
         try:
             with_green = self._reconfiguration(old_local, blue_generation, generation)
             with_green(tables.start, live_revision)  # reload: be_v_green beside be_v
@@ -311,13 +355,23 @@ class VersionReplacement:
             self._save(replacement=None)
             raise
         control = LocalRouterControl(shift.routers, before_write=shift.recorder.before_write)
+        grows = f", growing to {fleet}" if pods[0] < fleet else ""
         description = (
-            f"blue/green replacement of {self.version} ({len(green)} new replica(s)): "
-            + describe_policy(routing)
+            f"blue/green replacement of {self.version} ({len(green)} new replica(s){grows}): "
+            + describe_policy(routing, fleet)
         )
+
+        def before_step(k: int, step: PlannedStep) -> None:
+            # the table live now is the previous step's, as revision live_revision + k
+            previous = steps[k - 1].table if k else tables.start
+            self._grow_green(
+                old_local, blue_generation, generation, pods[k], previous, live_revision + k
+            )
+
         try:
             result = shift.walk(
-                tables.start, live_revision, tables.target, steps, control, description
+                tables.start, live_revision, tables.target, steps, control, description,
+                before_step,
             )
         except ShiftRolledBack as rolled:
             # every router serves the start again: all of the version on blue

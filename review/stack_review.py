@@ -17,9 +17,15 @@ from dataclasses import replace
 from review.auth_changes import auth_notes
 from review.capacity import pool_capacity
 from review.field_changes import model_changes
-from review.report import EndpointReview, PoolChange, StackReview, VersionChange
+from review.report import EndpointReview, PlannedStepView, PoolChange, StackReview, VersionChange
 from review.topology import endpoint_flowchart
-from review.traffic import moved_percent, planned_shift, shift_policy, traffic_rows
+from review.traffic import (
+    moved_percent,
+    planned_shift,
+    shift_plan_problem,
+    shift_policy,
+    traffic_rows,
+)
 from specification.endpoint import EndpointSpec
 from specification.node_pool import NodePoolSpec
 from specification.rotation import ROTATION_COUNTERS, lowered_counter_reason
@@ -96,8 +102,17 @@ def _endpoint_review(
         default_before=before.default_version,
         control_before=before.control_version,
         moved_percent=moved_percent(before.routing, after.routing),
-        planned_steps=planned_shift(before, after) if traffic_moves else (),
+        planned_steps=_planned_steps(before, after) if traffic_moves else (),
     )
+
+
+def _planned_steps(before: EndpointSpec, after: EndpointSpec) -> tuple[PlannedStepView, ...]:
+    """The planned steps, or none for a change that cannot be planned (an error of its own,
+    `_endpoint_transition_problems`)."""
+    try:
+        return planned_shift(before, after)
+    except ValueError:
+        return ()
 
 
 def _pool_changes(before: StackSpec | None, after: StackSpec) -> tuple[PoolChange, ...]:
@@ -132,6 +147,9 @@ def _endpoint_transition_problems(before: EndpointSpec, after: EndpointSpec, pat
         reason = lowered_counter_reason(counter, getattr(before, counter), getattr(after, counter))
         if reason is not None:
             problems.append(f"{path}.{counter}: {reason}")
+    plan = shift_plan_problem(before, after)  # a size in pods against the gaining fleet
+    if plan is not None:
+        problems.append(f"{path}.{plan}")
     return problems
 
 

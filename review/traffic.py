@@ -1,15 +1,17 @@
 """An endpoint's traffic before and after a change: the table rows, the share of traffic that
 moves (`rollout.moved_percent`) and the steps the move is planned in (`rollout.plan_steps`), as
-the TrafficSplit computes both.
+the TrafficSplit computes both; a policy sized in pods (INSTANCE_COUNT) is converted with the
+declared pods of the versions gaining share (`rollout.shift_step_percents`), as `local apply`
+converts it.
 """
 
 from __future__ import annotations
 
 from review.report import PlannedStepView, TrafficRow
-from rollout import moved_percent, plan_steps
+from rollout import moved_percent, plan_steps, shift_step_percents
 from specification.endpoint import EndpointSpec
 
-__all__ = ["moved_percent", "planned_shift", "shift_policy", "traffic_rows"]
+__all__ = ["moved_percent", "planned_shift", "shift_plan_problem", "shift_policy", "traffic_rows"]
 
 
 def _roles(spec: EndpointSpec | None, version: str) -> tuple[str, ...]:
@@ -48,10 +50,10 @@ def shift_policy(spec: EndpointSpec) -> str | None:
     if config is None or routing is None:
         return None
     size = ""
-    if routing.canary_size is not None:
-        size = f" {routing.canary_size.value}%"
-    elif routing.linear_step_size is not None:
-        size = f" {routing.linear_step_size.value}%"
+    if routing.size is not None:
+        count = routing.size.value
+        pods = f" {count} pod{'s' if count != 1 else ''}" if routing.counts_instances else ""
+        size = pods or f" {count}%"
     rollback = config.auto_rollback_configuration
     alarms = [alarm.alarm_name for alarm in (rollback.alarms or [])] if rollback is not None else []
     alarm_text = f"alarms {', '.join(alarms)}" if alarms else "no alarm (no automatic rollback)"
@@ -59,10 +61,22 @@ def shift_policy(spec: EndpointSpec) -> str | None:
 
 
 def planned_shift(before: EndpointSpec, after: EndpointSpec) -> tuple[PlannedStepView, ...]:
-    """The steps from `before`'s table to `after`'s under `after`'s policy (none: one step)."""
+    """The steps from `before`'s table to `after`'s under `after`'s policy (none: one step).
+    ValueError (field path first) when a size in pods breaks its rule for the gaining fleet."""
     config = after.deployment_config
-    routing = config.traffic_routing_configuration if config is not None else None
-    steps = plan_steps(before.routing, after.routing, routing)
+    policy = config.blue_green_update_policy if config is not None else None
+    routing = policy.traffic_routing_configuration if policy is not None else None
+    percents = shift_step_percents(policy, before.routing, after.routing, after.versions)
+    steps = plan_steps(before.routing, after.routing, routing, percents=percents)
     return tuple(
         PlannedStepView(step.traffic, step.percent_of_change, step.wait_seconds) for step in steps
     )
+
+
+def shift_plan_problem(before: EndpointSpec, after: EndpointSpec) -> str | None:
+    """Why the change cannot be planned (`deployment_config...canary_size.value: ...`), or None."""
+    try:
+        planned_shift(before, after)
+    except ValueError as error:
+        return str(error)
+    return None

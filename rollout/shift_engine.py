@@ -7,18 +7,23 @@ bake), then bakes for the step's wait interval, reading the alarms every `check_
 on the versions gaining share in that step. After the last step it bakes once more for the
 termination wait, on the versions the whole shift gave share to.
 
+A caller may prepare each step before its table is written (`before_step`: a blue/green
+replacement starts the new pods the step's share needs); the time it takes counts toward the
+execution timeout, and a hook that raises fails the shift like a breach.
+
 On a breach, an alarm that cannot be read `max_consecutive_read_errors` times in a row, a failed
-write, the maximum execution timeout, or anything else that stops it (an interrupt, an event sink
-that raises), the engine writes the starting table again with a new revision, waits until every
-router reports it and raises `ShiftRolledBack`. Every table it writes is complete, so routers never
-serve a mix; if even the rollback cannot be confirmed it raises `RollbackFailed`, naming the last
-revision every router confirmed. The engine takes plain numbers (`ShiftPolicy`), so a test can
-drive it with limits below the spec's minimums; `ShiftPolicy.from_spec` maps the spec's policy.
+write, a failed `before_step`, the maximum execution timeout, or anything else that stops it (an
+interrupt, an event sink that raises), the engine writes the starting table again with a new
+revision, waits until every router reports it and raises `ShiftRolledBack`. Every table it writes
+is complete, so routers never serve a mix; if even the rollback cannot be confirmed it raises
+`RollbackFailed`, naming the last revision every router confirmed. The engine takes plain numbers
+(`ShiftPolicy`), so a test can drive it with limits below the spec's minimums;
+`ShiftPolicy.from_spec` maps the spec's policy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -49,7 +54,10 @@ from specification.alarms import AnyAlarm, PromQLAlarm, RouterMetricAlarm
 from specification.deployment_config import MIN_EXECUTION_TIMEOUT_SECONDS, BlueGreenUpdatePolicy
 from specification.routing import RoutingTable
 
-__all__ = ["ShiftPolicy", "ShiftResult", "StepTiming", "run_shift"]
+__all__ = ["BeforeStep", "ShiftPolicy", "ShiftResult", "StepTiming", "run_shift"]
+
+# Called with (k, step) before step k's table is written, k from 0.
+BeforeStep = Callable[[int, PlannedStep], None]
 
 
 @dataclass(frozen=True)
@@ -171,8 +179,10 @@ class _Shift:
         stats: VersionStats | None,
         prom: PromQuery | None,
         on_event: EventSink | None,
+        before_step: BeforeStep | None = None,
     ) -> None:
         self.start = start
+        self.before_step = before_step
         self.steps = list(steps)
         self.start_revision = start_revision
         self.routers = routers
@@ -275,6 +285,24 @@ class _Shift:
                 raise _NotCaughtUp(reported, error)
             self.clock.sleep(min(self.policy.poll_interval_seconds, deadline - now))
 
+    def prepare_step(self, index: int, step: PlannedStep) -> None:
+        """Run the caller's `before_step` for step `index` (1-based here, 0-based for the hook).
+        An error ends the walk as a failure of its own kind, its message in the cause; the time
+        it took counts toward the deadline."""
+        if self.before_step is None:
+            return
+        try:
+            self.before_step(index - 1, step)
+        except Exception as error:
+            raise _Abort(
+                self.failure(
+                    "prepare_failed",
+                    f"preparing step {index} failed: {type(error).__name__}: {error}",
+                )
+            ) from error
+        if self.clock.now() >= self.deadline:
+            raise self.timeout(f"preparing step {index}")
+
     def apply_step(self, index: int, step: PlannedStep) -> StepTiming:
         revision = self.written + 1
         self.step, self.step_confirmed, self.phase = index, False, "apply"
@@ -373,6 +401,7 @@ class _Shift:
         timings: list[StepTiming] = []
         try:
             for index, step in enumerate(self.steps, start=1):
+                self.prepare_step(index, step)
                 timings.append(self.apply_step(index, step))
             terminal = 0.0
             if self.steps:
@@ -436,6 +465,7 @@ def run_shift(
     stats: VersionStats | None = None,
     prom: PromQuery | None = None,
     on_event: EventSink | None = None,
+    before_step: BeforeStep | None = None,
 ) -> ShiftResult:
     """Walk `steps` (from `rollout.plan_steps`) from `start`, the table live as `start_revision`.
 
@@ -444,6 +474,15 @@ def run_shift(
     result once every router reports the last step and every bake passed; raises
     `ShiftRolledBack` (the starting table is live again) or `RollbackFailed` (state unknown).
     No steps: nothing is written, the result says so.
+
+    `before_step(k, step)`, when given, is called before step k's table is written (k from 0:
+    before the first write too), after the previous step's bake. If it raises an `Exception`,
+    nothing more is written forward: the shift is rolled back as on a breach (the starting table
+    written with the next revision, every router waited for) and `ShiftRolledBack` says
+    `preparing step k+1 failed: <type>: <message>`, with kind `prepare_failed` and the step that
+    was live; an interrupt (KeyboardInterrupt, SystemExit) is rolled back and re-raised as
+    elsewhere. The hook's time counts toward `max_execution_seconds`: a hook that returns after
+    the deadline rolls the shift back as a timeout.
     """
     if any(isinstance(a, RouterMetricAlarm) for a in alarms) and stats is None:
         raise ValueError("router-metric alarms need a VersionStats (stats=...)")
@@ -460,5 +499,6 @@ def run_shift(
         stats,
         prom,
         on_event,
+        before_step,
     )
     return shift.run()

@@ -22,7 +22,11 @@ __all__ = [
     "ShiftRolledBack",
 ]
 
-FailureKind = Literal["alarm", "timeout", "unreadable_alarm", "apply_failed", "interrupted"]
+# `prepare_failed`: the caller's `before_step` hook raised (e.g. the new pods a step needs did
+# not start).
+FailureKind = Literal[
+    "alarm", "timeout", "unreadable_alarm", "apply_failed", "prepare_failed", "interrupted"
+]
 # What the shift was doing: writing a step's table, waiting for the routers to report it, baking
 # after a step, or the termination wait.
 ShiftPhase = Literal["apply", "catch_up", "step", "termination"]

@@ -7,10 +7,13 @@ pure data, known at preview, so a pull request shows it and the step engine only
 
 Shares are whole 0.01% steps and every planned table sums to exactly 100%: the change is a number
 of 0.01% units taken from the versions losing share and given to those gaining it, and step k
-moves the first `round(change x fraction_k)` of them. Each version's units are spread evenly over
-the change (unit j of a version moving d units sits at (j - 1/2) / d, Webster's rule), so any
-prefix gives each version about its proportional part, and a later step never gives a version
-back what an earlier one moved: every version moves monotonically from its old share to its new.
+moves the first `round(change x fraction_k)` of them, rounded half up in exact rational
+arithmetic: a fraction need not be whole (an INSTANCE_COUNT canary of 1 pod in 3 is 100/3%,
+`rollout.capacity`), and the same tables always give the same plan. Each version's units are
+spread evenly over the change (unit j of a version moving d units sits at (j - 1/2) / d,
+Webster's rule), so any prefix gives each version about its proportional part, and a later step
+never gives a version back what an earlier one moved: every version moves monotonically from its
+old share to its new.
 """
 
 from __future__ import annotations
@@ -18,15 +21,24 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from specification.deployment_config import (
     BlueGreenUpdatePolicy,
+    StepPercent,
     TrafficRoutingConfiguration,
     total_wait_seconds,
 )
 from specification.routing import STEPS_PER_PERCENT, RoutingTable
 
-__all__ = ["PlannedStep", "moved_percent", "plan_steps", "planned_traffic", "planned_wait_seconds"]
+__all__ = [
+    "PlannedStep",
+    "moved_percent",
+    "plan_steps",
+    "planned_traffic",
+    "planned_wait_seconds",
+    "units_moved",
+]
 
 
 @dataclass(frozen=True)
@@ -61,9 +73,21 @@ def _unit_order(moves: Mapping[str, int]) -> list[str]:
     return [name for _, name in positions]
 
 
-def _units_moved(change: int, percent: int) -> int:
-    """`percent` of `change` units, rounded half up."""
-    return (2 * change * percent + 100) // 200
+def units_moved(change: int, percent: StepPercent) -> int:
+    """`percent` of `change` 0.01% units, rounded half up, exactly (`percent` may be a fraction):
+    how far a step reaching `percent` of a change of `change` units has moved it."""
+    return math.floor((2 * change * Fraction(percent) + 100) / 200)
+
+
+def _checked(percents: Sequence[StepPercent]) -> tuple[StepPercent, ...]:
+    """`percents` if they rise strictly, above 0, to exactly 100; ValueError otherwise."""
+    found = tuple(percents)
+    rising = all(a < b for a, b in zip(found, found[1:]))
+    if not found or found[-1] != 100 or found[0] <= 0 or not rising:
+        raise ValueError(
+            f"step percents must rise strictly from above 0 to exactly 100, got {list(found)}"
+        )
+    return found
 
 
 def _nonzero(table: RoutingTable) -> dict[str, int]:
@@ -74,18 +98,23 @@ def plan_steps(
     current: RoutingTable,
     new: RoutingTable,
     routing: TrafficRoutingConfiguration | None,
+    *,
+    percents: Sequence[StepPercent] | None = None,
 ) -> list[PlannedStep]:
     """The steps from `current` to `new` under `routing` (None: one step, no bake).
 
     Step k moves each version from its share in `current` toward its share in `new` by the k-th
-    cumulative fraction of `routing.step_percents`. A version only in `new` enters at 0; a version
-    only in `current` is planned toward 0 and leaves at the last step (a TrafficSplit removes only
-    a version already at 0). Intermediate tables keep `current`'s default and control; the last
-    step is exactly `new`. A step that would not change the previous table is dropped (a change
-    of 0.01% cannot be split further), and when the last intermediate step already carries the
-    whole change, `new` replaces it; no change at all plans no step.
+    cumulative percent of `percents`: given, the caller's (an INSTANCE_COUNT policy converted
+    with its fleet, `rollout.capacity`); else `routing.step_percents_for(None)`, which a policy
+    sized in pods cannot answer (ValueError naming the field), asked only when there is traffic
+    to move. Each step bakes `routing.wait_interval_in_seconds`. A version only in `new` enters
+    at 0; a version only in `current` is planned toward 0 and leaves at the last step (a
+    TrafficSplit removes only a version already at 0). Intermediate tables keep `current`'s
+    default and control; the last step is exactly `new`. A step that would not change the
+    previous table is dropped (a change of 0.01% cannot be split further), and when the last
+    intermediate step already carries the whole change, `new` replaces it; no change at all
+    plans no step.
     """
-    percents = routing.step_percents if routing is not None else (100,)
     wait = routing.wait_interval_in_seconds if routing is not None else 0
     versions = sorted(set(current.steps) | set(new.steps))
     start = {name: current.steps.get(name, 0) for name in versions}
@@ -93,11 +122,15 @@ def plan_steps(
     gaining = _unit_order({v: end[v] - start[v] for v in versions if end[v] > start[v]})
     losing = _unit_order({v: start[v] - end[v] for v in versions if start[v] > end[v]})
     change = len(gaining)  # == len(losing): both tables sum to 100%
+    if percents is None:
+        # no share moves: nothing to split (a policy sized in pods needs no fleet then)
+        percents = (100,) if routing is None or not change else routing.step_percents_for(None)
+    percents = _checked(percents)
 
     steps: list[PlannedStep] = []
     shares, moved = dict(start), 0
     for percent in percents[:-1]:
-        target = _units_moved(change, percent)
+        target = units_moved(change, percent)
         if target == moved:
             continue
         for name in gaining[moved:target]:

@@ -12,7 +12,10 @@ through the router while the shift walks.
   is rolled back by a p99 latency alarm, read from the routing agent's request times;
 - a `local apply` killed (SIGKILL) in the middle of a bake leaves the router on a complete table
   and a record of the shift; `local status` says it was interrupted; the next `local apply` rolls
-  it back and then walks its own shift to the end; a SIGTERM rolls back in-process.
+  it back and then walks its own shift to the end; a SIGTERM rolls back in-process;
+- a version's new entry script replaces it blue/green (green beside blue, then blue gone) without
+  a failed request, or is rolled back with blue untouched; under an INSTANCE_COUNT canary of 1 pod
+  of a 2-replica version, green bakes the canary on 1 replica and grows to 2 before the rest.
 """
 
 from __future__ import annotations
@@ -103,14 +106,21 @@ def _versions(
     )
 
 
-def _policy(kind: str, size: int, wait: int, alarms: str = "", termination: int = 0) -> str:
+def _policy(
+    kind: str,
+    size: int,
+    wait: int,
+    alarms: str = "",
+    termination: int = 0,
+    size_type: str = "CAPACITY_PERCENT",
+) -> str:
     size_key = "canary_size" if kind == "CANARY" else "linear_step_size"
     text = (
         "          deployment_config:\n"
         "            blue_green_update_policy:\n"
         "              traffic_routing_configuration:\n"
         f"                type: {kind}\n"
-        f"                {size_key}: {{type: CAPACITY_PERCENT, value: {size}}}\n"
+        f"                {size_key}: {{type: {size_type}, value: {size}}}\n"
         f"                wait_interval_in_seconds: {wait}\n"
         f"              termination_wait_in_seconds: {termination}\n"
         "              maximum_execution_timeout_in_seconds: 600\n"
@@ -543,3 +553,62 @@ def test_a_killed_replacement_is_rolled_back_and_its_new_replicas_stopped_by_the
     assert state["replacement"] is None and state["shift"] is None
     cfg = (serving.runs.run_dir("serving") / "router" / "shop" / "haproxy.cfg").read_text()
     assert "be_vb_green" not in cfg
+
+
+TWO_VB_REPLICAS = "              num_replicas: 2\n"
+
+
+@pytest.fixture
+def two_replicas(local_runs: LocalRuns, tmp_path: Path) -> Iterator[ApplyRun]:
+    """vb takes half the traffic on two replicas, with no policy yet."""
+    config = _stack(_versions(50, vb_flags=TWO_VB_REPLICAS))
+    yield ApplyRun(local_runs, tmp_path / "stack", "pods", config)
+
+
+def test_an_instance_count_canary_starts_green_with_its_pods_and_grows_it_before_the_rest(
+    two_replicas: ApplyRun, tmp_path: Path
+) -> None:
+    run = two_replicas
+    blue = _processes(run, "vb")
+    assert sorted(blue) == ["shop-vb-1", "shop-vb-2"]
+    policy = _policy("CANARY", 1, wait=4, alarms=ROUTER_ALARM, size_type="INSTANCE_COUNT")
+    run.write(_stack(_versions(50, "new", vb_flags=TWO_VB_REPLICAS), policy))
+    log = tmp_path / "apply.log"
+    with ScoringLoad(run.port, max_seconds=180) as load:
+        process = run.start_apply(log)
+        try:
+            _wait(lambda: (run.shift() or {}).get("phase") == "step", "the canary's bake", seconds=90)
+            # the canary: 1 pod of vb's 2, so green has 1 replica and half of vb's traffic
+            state = run.runs.state(run.stack)["endpoints"]["shop"]
+            assert state["shift"]["step"] == 1
+            green = [r["name"] for r in state["replicas"] if (r["version"], r["generation"]) == ("vb", 2)]
+            assert green == ["shop-vb-g2-1"]
+            assert run.routing()["buckets"] == {"be_va": 5000, "be_vb": 2500, "be_vb_green": 2500}
+            vb = run.status()["versions"]["vb"]
+            one_green = {"replicas": ["shop-vb-g2-1"], "replicas_running": 1, "live_share": 25.0}
+            assert vb["green"] == one_green
+            assert (vb["replicas"], vb["replicas_running"]) == (2, 2)
+            assert process.wait(timeout=120) == 0, log.read_text()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+    assert load.total >= 100 and load.failures() == []
+    output = log.read_text()
+    planned = "blue/green replacement of vb (1 new replica(s), growing to 2): CANARY 1 of 2 pods"
+    assert f"{planned} (50% of the change), then the rest" in output
+    grown = "vb's new replicas grew to 2 (shop-vb-g2-2 started and in the router) for the next step"
+    assert grown in output
+    # green is whole (2 replicas) and is vb now; blue is gone
+    assert not any(_alive(pid) for pid in blue.values())
+    assert sorted(_processes(run, "vb")) == ["shop-vb-g2-1", "shop-vb-g2-2"]
+    assert all(_alive(pid) for pid in _processes(run, "vb").values())
+    assert run.routing()["buckets"] == {"be_va": 5000, "be_vb": 5000}
+    cfg = (run.runs.run_dir(run.stack) / "router" / "shop" / "haproxy.cfg").read_text()
+    assert "be_vb_green" not in cfg
+    after = [score(run.port) for _ in range(30)]
+    served = {(a.status, a.headers["x-model-version"], a.body) for a in after}
+    assert (200, "vb", b'{"served": "new"}') in served
+    assert {body for status, version, body in served if version == "vb"} == {b'{"served": "new"}'}
+    vb = run.status()["versions"]["vb"]
+    assert (vb["replicas"], vb["replicas_running"], vb["green"]) == (2, 2, None)

@@ -26,9 +26,9 @@ from local_runtime.local_apply import ApplyRequest, apply_local_changes
 from local_runtime.router_control import LocalRouterControl
 from local_runtime.routing_change import RestartRequiredError
 from local_runtime.routing_record import LiveRouting, LocalShift, ShiftDriver
-from rollout.shift_progress import LastFailure, ShiftProgress
 from local_runtime.run_directory import RunLayout
-from local_runtime.run_record import EndpointState, RunState, read_state, write_state
+from local_runtime.run_record import EndpointState, ReplicaState, RunState, read_state, write_state
+from rollout.shift_progress import LastFailure, ShiftProgress
 from router.split import render_split_map
 from router_agent.routing_dir import routing_files, write_generation
 from specification.endpoint import EndpointSpec
@@ -98,7 +98,7 @@ class Run:
             default_version="va",
             auth_enabled=False,
             token_auth_enabled=False,
-            replicas=(),
+            replicas=changes.pop("replicas", ()),
             spec=changes.pop("spec", _spec_json(0)),
             routing=routing,
             shift=shift,
@@ -343,4 +343,66 @@ def test_refusals_leave_the_routers_alone(run: Run) -> None:
     run.configure(_config(80))
     with pytest.raises(LocalRunError, match="did not record its spec and routing"):
         run.apply()
+    assert run.control.applied_revisions() == [1, 1]
+
+
+def _canary_in_pods(pods: int) -> str:
+    return (
+        "          deployment_config:\n"
+        "            blue_green_update_policy:\n"
+        "              traffic_routing_configuration:\n"
+        "                type: CANARY\n"
+        f"                canary_size: {{type: INSTANCE_COUNT, value: {pods}}}\n"
+        "                wait_interval_in_seconds: 0\n"
+    )
+
+
+def test_a_shift_sized_in_pods_is_a_share_of_the_gaining_versions_declared_pods(run: Run) -> None:
+    run.serve(0, START, 1)
+    run.serve(1, START, 1)
+    run.wait_for([1, 1])
+    spec = _spec_json(0)
+    spec["versions"][1]["num_replicas"] = 4
+    run.record(LiveRouting(START, 1), spec=spec)
+    four = "              num_replicas: 4\n"
+    versions = "          versions:\n"
+    run.configure(_config(80, vb_extra=four).replace(versions, _canary_in_pods(3) + versions))
+    # 3 of vb's 4 pods is more than the canary's half: refused, nothing written
+    with pytest.raises(LocalRunError) as refused:
+        run.apply()
+    assert str(refused.value) == (
+        "endpoint shop: the traffic change cannot be planned: deployment_config."
+        "blue_green_update_policy.traffic_routing_configuration.canary_size.value: an "
+        "INSTANCE_COUNT canary is at most half the fleet (the seed's rule), and 3 pods of a fleet "
+        "of 4 pods is 75%; lower it to 2 or fewer; its routers keep serving revision 1"
+    )
+    assert run.control.applied_revisions() == [1, 1]
+
+    run.configure(_config(80, vb_extra=four).replace(versions, _canary_in_pods(1) + versions))
+    (outcome,) = run.apply().endpoints
+    # 1 of vb's 4 pods: a quarter of the change (80% to vb), then the rest
+    assert outcome.outcome == "shifted"
+    assert [step.traffic for step in outcome.steps] == [{"va": 80.0, "vb": 20.0}, TARGET.traffic]
+    assert run.control.applied_revisions() == [3, 3]
+
+
+def test_a_replacement_sized_in_pods_that_breaks_the_rule_starts_nothing(run: Run) -> None:
+    run.serve(0, START, 1)
+    run.serve(1, START, 1)
+    run.wait_for([1, 1])
+    replicas = (ReplicaState("shop-va-1", "va", 1, 1), ReplicaState("shop-vb-1", "vb", 2, 1))
+    run.record(LiveRouting(START, 1), replicas=replicas)
+    new_script = _config(0).replace("models/b.py", "models/c.py")
+    run.configure(new_script.replace("          versions:\n", _canary_in_pods(1) + "          versions:\n"))
+    with pytest.raises(LocalRunError) as refused:
+        run.apply()
+    assert str(refused.value) == (
+        "endpoint shop: version vb (1 declared replica(s)) cannot be replaced blue/green: "
+        "deployment_config.blue_green_update_policy.traffic_routing_configuration.canary_size."
+        "value: an INSTANCE_COUNT canary is at most half the fleet (the seed's rule), and 1 pod of "
+        "a fleet of 1 pod is 100% (the whole fleet); a fleet of 1 pod has no canary: use "
+        "CAPACITY_PERCENT or ALL_AT_ONCE; nothing was started"
+    )
+    entry = run.state().endpoints["shop"]
+    assert entry.replacement is None and entry.replicas == replicas and entry.shift is None
     assert run.control.applied_revisions() == [1, 1]

@@ -12,7 +12,7 @@ import pytest
 from credentials.api_keys import api_key_sha256
 from credentials.endpoint_credentials import new_endpoint_credentials
 from local_runtime.errors import LocalRunError
-from local_runtime.planner import LocalPlan, plan_local_run, replica_count
+from local_runtime.planner import LocalPlan, plan_local_run, plan_version_replicas, replica_count
 from local_runtime.run_directory import RunLayout
 from specification.stack import StackSpec
 from specification.stack_config import LoadedStack, load_stack
@@ -125,6 +125,25 @@ def test_replicas_follow_num_replicas_or_the_autoscaling_minimum() -> None:
     ports.append(plan.endpoints[0].agent_port)
     assert len(set(ports)) == len(ports)
     assert plan.endpoints[0].router.haproxy_cfg.count("server r3 ") == 1
+
+
+def test_a_replacement_plans_the_green_replicas_it_asks_for_numbered_after_those_it_has() -> None:
+    """A green sized in pods starts its first replicas, then the next numbers before a step."""
+    stack = _stack([{"name": "ep", "versions": [_version("fixed", num_replicas=3)]}])
+    endpoint = stack.spec.endpoints[0]
+    ports = count(31000)
+
+    def plan(numbers: range | None) -> list[tuple[str, int]]:
+        replicas = plan_version_replicas(
+            stack, endpoint, endpoint.versions[0], layout=RunLayout(RUN_DIR),
+            next_port=lambda: next(ports), collect_script=None, qualified_data_files=False,
+            generation=2, numbers=numbers,
+        )
+        return [(r.name, r.index) for r in replicas]
+
+    assert plan(range(1, 2)) == [("ep-fixed-g2-1", 1)]
+    assert plan(range(2, 4)) == [("ep-fixed-g2-2", 2), ("ep-fixed-g2-3", 3)]
+    assert plan(None) == [("ep-fixed-g2-1", 1), ("ep-fixed-g2-2", 2), ("ep-fixed-g2-3", 3)]
 
 
 def test_endpoints_take_consecutive_scoring_ports_that_no_replica_gets() -> None:

@@ -73,3 +73,42 @@ def test_an_unchanged_stack_and_an_unreadable_base() -> None:
     review = review_stack("dev", "stacks/Pulumi.dev.yaml", {"config": 1}, base)
     assert review.base_note == "the config at the base is invalid, so everything is shown as added"
     assert [e.change for e in review.endpoints] == ["added"]
+
+
+def _instance_count_canary(config: Config, pods: int) -> None:
+    config["model-endpoints:endpoints"][0]["deployment_config"] = {
+        "blue_green_update_policy": {
+            "traffic_routing_configuration": {
+                "type": "CANARY",
+                "canary_size": {"type": "INSTANCE_COUNT", "value": pods},
+                "wait_interval_in_seconds": 60,
+            }
+        }
+    }
+
+
+def test_a_canary_in_pods_is_planned_with_the_pods_of_the_versions_gaining_share() -> None:
+    base = _dev()
+    _versions(base)[1]["num_replicas"] = 4
+    head = copy.deepcopy(base)
+    _instance_count_canary(head, 1)
+    share = _versions(base)[1]["traffic_percentile"]
+    _versions(head)[1]["traffic_percentile"] = share + 20
+    review = review_stack("dev", "stacks/Pulumi.dev.yaml", base, head)
+    assert review.valid, review.errors
+    (endpoint,) = review.endpoints
+    assert endpoint.shift_policy is not None and endpoint.shift_policy.startswith("CANARY 1 pod,")
+    # 1 pod of versionb's 4: a quarter of the change, then the rest
+    assert [step.percent_of_change for step in endpoint.planned_steps] == [25.0, 100.0]
+    assert endpoint.planned_steps[0].traffic["versionb"] == share + 5
+
+    _instance_count_canary(head, 3)
+    review = review_stack("dev", "stacks/Pulumi.dev.yaml", base, head)
+    (error,) = review.errors
+    assert error == (
+        "model-endpoints:endpoints[0].deployment_config.blue_green_update_policy."
+        "traffic_routing_configuration.canary_size.value: an INSTANCE_COUNT canary is at most "
+        "half the fleet (the seed's rule), and 3 pods of a fleet of 4 pods is 75%; lower it to 2 "
+        "or fewer"
+    )
+    assert review.endpoints[0].planned_steps == ()

@@ -788,3 +788,135 @@ def test_steps_with_a_custom_table_are_walked_as_given(clock: FakeClock) -> None
     )
     assert result.revision == 4
     assert result.steps[0].bake_seconds == 1
+
+
+# --------------------------------------------------------------------------- before_step
+
+
+def _canary_change() -> tuple[RoutingTable, RoutingTable, list[PlannedStep]]:
+    start = routing_table({"a": 100, "b": 0}, "a")
+    new = routing_table({"a": 0, "b": 100}, "a")
+    return start, new, plan_steps(start, new, _routing("CANARY", 10, wait=10))
+
+
+def test_before_step_runs_before_each_write_after_the_previous_bake(clock: FakeClock) -> None:
+    start, new, steps = _canary_change()
+    routers = _routers(clock)
+    events = Recorder()
+    calls: list[tuple[int, PlannedStep, int, list[str]]] = []
+
+    def before_step(k: int, step: PlannedStep) -> None:
+        calls.append((k, step, len(routers.writes), events.kinds()[-1:]))
+        clock.sleep(3)  # starting pods takes time: the walk waits for it
+
+    result = run_shift(
+        start,
+        steps,
+        start_revision=START_REVISION,
+        routers=routers,
+        clock=clock,
+        policy=_policy(),
+        on_event=events,
+        before_step=before_step,
+    )
+
+    # k from 0, with the step about to be written; none written yet for k, the bake of k-1 done
+    assert [(k, step, written, last) for k, step, written, last in calls] == [
+        (0, steps[0], 0, []),
+        (1, steps[1], 1, ["BakeFinished"]),
+    ]
+    assert [revision for _, revision, _ in routers.writes] == [6, 7]
+    assert routers.last_table == new
+    assert result.duration_seconds == 3 + 10 + 3 + 10  # its time counts in the shift's
+
+
+@pytest.mark.parametrize("failing_k", [0, 1])
+def test_a_before_step_that_raises_rolls_the_shift_back_as_a_breach_does(
+    clock: FakeClock, failing_k: int
+) -> None:
+    start, _, steps = _canary_change()
+    routers = _routers(clock)
+    events = Recorder()
+
+    def before_step(k: int, step: PlannedStep) -> None:
+        if k == failing_k:
+            raise RuntimeError("green replica shop-vb-g2-2 did not become ready")
+
+    with pytest.raises(ShiftRolledBack) as raised:
+        run_shift(
+            start,
+            steps,
+            start_revision=START_REVISION,
+            routers=routers,
+            clock=clock,
+            policy=_policy(),
+            on_event=events,
+            before_step=before_step,
+        )
+
+    error = raised.value
+    assert error.failure.kind == "prepare_failed"
+    assert isinstance(error.__cause__, RuntimeError)
+    # nothing written past the step that was live, then the starting table with the next revision
+    forward = [({"a": 90.0, "b": 10.0}, 6)][:failing_k]
+    rollback = 6 + failing_k
+    assert [(t.traffic, r) for t, r, _ in routers.writes] == [*forward, (start.traffic, rollback)]
+    assert routers.last_table == start
+    assert [r.poll() for r in routers.routers] == [rollback, rollback]
+    assert error.revision == rollback
+    where = (
+        "before step 1 of 2; no traffic had moved"
+        if failing_k == 0
+        else "at step 1 of 2; 10% of the change had moved (a 100% -> 90%, b 0% -> 10%)"
+    )
+    assert str(error) == (
+        f"traffic shift rolled back: preparing step {failing_k + 1} failed: RuntimeError: green "
+        f"replica shop-vb-g2-2 did not become ready {where}; the starting table is live again on "
+        f"every router (revision {rollback})"
+    )
+    assert events.kinds()[-2:] == ["RollingBack", "RolledBack"]
+
+
+def test_a_before_step_past_the_deadline_rolls_back_as_a_timeout(clock: FakeClock) -> None:
+    start, _, steps = _canary_change()
+    routers = _routers(clock)
+
+    def before_step(k: int, step: PlannedStep) -> None:
+        clock.sleep(100 if k == 1 else 0)
+
+    with pytest.raises(ShiftRolledBack) as raised:
+        run_shift(
+            start,
+            steps,
+            start_revision=0,
+            routers=routers,
+            clock=clock,
+            policy=_policy(max_execution_seconds=60),
+            before_step=before_step,
+        )
+
+    assert raised.value.failure.kind == "timeout"
+    assert "the maximum execution timeout of 60 s passed while preparing step 2" in str(raised.value)
+    assert [revision for _, revision, _ in routers.writes] == [1, 2]
+    assert routers.last_table == start
+
+
+def test_an_interrupt_in_before_step_rolls_back_and_goes_through(clock: FakeClock) -> None:
+    start, _, steps = _canary_change()
+    routers = _routers(clock)
+
+    def before_step(k: int, step: PlannedStep) -> None:
+        if k == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_shift(
+            start,
+            steps,
+            start_revision=0,
+            routers=routers,
+            clock=clock,
+            policy=_policy(),
+            before_step=before_step,
+        )
+    assert routers.last_table == start

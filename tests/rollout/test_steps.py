@@ -4,6 +4,7 @@ properties over any two tables and any policy."""
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -358,3 +359,57 @@ def test_moved_percent_is_what_the_versions_gaining_share_gain() -> None:
     assert moved_percent(before, joined) == 5.0
     left = routing_table({"a": 0}, "a")  # b leaves, its 10% goes to a
     assert moved_percent(before, left) == 10.0
+
+
+# --- explicit percents (a policy sized in pods, converted with its fleet)
+
+
+def _count_routing(type_: str, pods: int, wait: int = 300) -> TrafficRoutingConfiguration:
+    field = "canary_size" if type_ == "CANARY" else "linear_step_size"
+    return TrafficRoutingConfiguration.model_validate(
+        {"type": type_, "wait_interval_in_seconds": wait, field: {"type": "INSTANCE_COUNT", "value": pods}}
+    )
+
+
+def test_explicit_percents_replace_the_policys_and_may_be_exact_fractions() -> None:
+    current = _table({"a": 100, "b": 0}, "a")
+    new = _table({"a": 0, "b": 100}, "a")
+    thirds = [Fraction(100, 3), Fraction(200, 3), 100]
+    steps = plan_steps(current, new, _count_routing("LINEAR", 1, wait=45), percents=thirds)
+    assert _tables(steps) == [
+        {"a": 66.67, "b": 33.33},
+        {"a": 33.33, "b": 66.67},
+        {"a": 0.0, "b": 100.0},
+    ]
+    assert [step.wait_seconds for step in steps] == [45] * 3
+    assert [step.percent_of_change for step in steps] == [33.33, 66.67, 100.0]
+    # the same as a percent policy's when the percents are the same
+    assert plan_steps(current, new, None, percents=(25, 100)) == plan_steps(
+        current, new, _routing("CANARY", 25, wait=0)
+    )
+
+
+def test_a_half_unit_rounds_up_exactly() -> None:
+    # 3 units x 1/6 = 0.5 unit exactly: half up, one unit (a float 100/6 would say so by luck only)
+    current = RoutingTable({"a": TOTAL_STEPS - 3, "b": 3}, "a")
+    new = RoutingTable({"a": TOTAL_STEPS, "b": 0}, "a")
+    (first, _) = plan_steps(current, new, None, percents=[Fraction(100, 6), 100])
+    assert first.table.steps == {"a": TOTAL_STEPS - 2, "b": 2}
+
+
+@pytest.mark.parametrize("percents", [[], [50], [50, 50, 100], [0, 100], [60, 40, 100], [50, 101]])
+def test_percents_must_rise_to_exactly_100(percents: list[int]) -> None:
+    current, new = _table({"a": 100, "b": 0}, "a"), _table({"a": 0, "b": 100}, "a")
+    with pytest.raises(ValueError, match="step percents must rise strictly from above 0 to exactly 100"):
+        plan_steps(current, new, None, percents=percents)
+
+
+def test_a_policy_sized_in_pods_needs_its_percents_only_when_traffic_moves() -> None:
+    routing = _count_routing("CANARY", 1)
+    current = _table({"a": 100, "b": 0}, "a")
+    assert plan_steps(current, current, routing) == []
+    # a new default alone moves no share: one step, no fleet needed
+    (only,) = plan_steps(current, _table({"a": 100, "b": 0}, "b"), routing)
+    assert only.table.default_version == "b"
+    with pytest.raises(ValueError, match=r"canary_size\.value: an INSTANCE_COUNT size counts pods"):
+        plan_steps(current, _table({"a": 90, "b": 10}, "a"), routing)

@@ -1,8 +1,10 @@
 """Tests for specification.deployment_config: the shift policy's structure, every limit with its
-field path, the steps a policy takes and the total wait the timeout must exceed."""
+field path, the steps a policy takes (an INSTANCE_COUNT converted with a fleet) and the total
+wait the timeout must exceed."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -24,6 +26,10 @@ ROUTING = f"{POLICY}.traffic_routing_configuration"
 
 def _percent(value: int) -> dict[str, Any]:
     return {"type": "CAPACITY_PERCENT", "value": value}
+
+
+def _count(value: int) -> dict[str, Any]:
+    return {"type": "INSTANCE_COUNT", "value": value}
 
 
 def _routing(type_: str = "CANARY", wait: int = 300, **fields: Any) -> dict[str, Any]:
@@ -87,7 +93,122 @@ def test_no_policy_means_no_steps_to_walk() -> None:
 def test_step_percents_are_cumulative_shares_of_the_change(
     routing: dict[str, Any], percents: tuple[int, ...]
 ) -> None:
-    assert TrafficRoutingConfiguration.model_validate(routing).step_percents == percents
+    configuration = TrafficRoutingConfiguration.model_validate(routing)
+    assert configuration.step_percents == percents
+    # a percent size needs no fleet, and ignores one
+    assert configuration.step_percents_for(None) == configuration.step_percents_for(7) == percents
+    assert all(type(percent) is int for percent in configuration.step_percents)
+
+
+def _count_routing(type_: str, value: int) -> TrafficRoutingConfiguration:
+    field = "canary_size" if type_ == "CANARY" else "linear_step_size"
+    return TrafficRoutingConfiguration.model_validate(_routing(type_, **{field: _count(value)}))
+
+
+@pytest.mark.parametrize(
+    ("type_", "value", "fleet", "percents"),
+    [
+        ("CANARY", 1, 2, (50, 100)),
+        ("CANARY", 1, 4, (25, 100)),
+        ("CANARY", 2, 4, (50, 100)),
+        ("CANARY", 1, 3, (Fraction(100, 3), 100)),
+        ("CANARY", 1, 100, (1, 100)),
+        ("CANARY", 1, 1000, (Fraction(1, 10), 100)),
+        ("LINEAR", 1, 2, (50, 100)),
+        ("LINEAR", 2, 5, (40, 80, 100)),
+        ("LINEAR", 3, 10, (30, 60, 90, 100)),
+        ("LINEAR", 1, 10, tuple(range(10, 101, 10))),
+        ("LINEAR", 1, 3, (Fraction(100, 3), Fraction(200, 3), 100)),
+    ],
+)
+def test_an_instance_count_is_a_share_of_the_fleet(
+    type_: str, value: int, fleet: int, percents: tuple[int | Fraction, ...]
+) -> None:
+    found = _count_routing(type_, value).step_percents_for(fleet)
+    assert found == percents
+    # exact: whole percents as ints, the others as fractions (never a float)
+    assert [type(p) for p in found] == [int if p == int(p) else Fraction for p in percents]
+
+
+CANARY_VALUE = f"{ROUTING}.canary_size.value"
+LINEAR_VALUE = f"{ROUTING}.linear_step_size.value"
+
+
+@pytest.mark.parametrize(
+    ("type_", "value", "fleet", "message"),
+    [
+        (
+            "CANARY", 3, 4,
+            f"{CANARY_VALUE}: an INSTANCE_COUNT canary is at most half the fleet (the seed's "
+            "rule), and 3 pods of a fleet of 4 pods is 75%; lower it to 2 or fewer",
+        ),
+        (
+            "CANARY", 2, 2,
+            f"{CANARY_VALUE}: an INSTANCE_COUNT canary is at most half the fleet (the seed's "
+            "rule), and 2 pods of a fleet of 2 pods is 100% (the whole fleet); lower it to 1 or "
+            "fewer",
+        ),
+        (
+            "CANARY", 1, 1,
+            f"{CANARY_VALUE}: an INSTANCE_COUNT canary is at most half the fleet (the seed's "
+            "rule), and 1 pod of a fleet of 1 pod is 100% (the whole fleet); a fleet of 1 pod "
+            "has no canary: use CAPACITY_PERCENT or ALL_AT_ONCE",
+        ),
+        (
+            "LINEAR", 1, 11,
+            f"{LINEAR_VALUE}: an INSTANCE_COUNT linear step is 10-50% of the fleet (the seed's "
+            "limits), and 1 pod of a fleet of 11 pods is 9.091%; use 2-5 pods",
+        ),
+        (
+            "LINEAR", 3, 5,
+            f"{LINEAR_VALUE}: an INSTANCE_COUNT linear step is 10-50% of the fleet (the seed's "
+            "limits), and 3 pods of a fleet of 5 pods is 60%; use 1-2 pods",
+        ),
+        (
+            "LINEAR", 2, 3,
+            f"{LINEAR_VALUE}: an INSTANCE_COUNT linear step is 10-50% of the fleet (the seed's "
+            "limits), and 2 pods of a fleet of 3 pods is 66.67%; use 1 pod",
+        ),
+        (
+            "LINEAR", 1, 1,
+            f"{LINEAR_VALUE}: an INSTANCE_COUNT linear step is 10-50% of the fleet (the seed's "
+            "limits), and 1 pod of a fleet of 1 pod is 100%; a fleet of 1 pod cannot be stepped: "
+            "use CAPACITY_PERCENT, CANARY or ALL_AT_ONCE",
+        ),
+    ],
+)
+def test_an_instance_count_breaking_the_seeds_rule_names_field_rule_and_fleet(
+    type_: str, value: int, fleet: int, message: str
+) -> None:
+    with pytest.raises(ValueError) as error:
+        _count_routing(type_, value).step_percents_for(fleet)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize("type_", ["CANARY", "LINEAR"])
+def test_an_instance_count_needs_a_fleet(type_: str) -> None:
+    routing = _count_routing(type_, 1)
+    field = "canary_size" if type_ == "CANARY" else "linear_step_size"
+    for read in (lambda: routing.step_percents_for(None), lambda: routing.step_percents):
+        needs_a_fleet = rf"^{ROUTING}\.{field}\.value: an INSTANCE_COUNT size counts pods"
+        with pytest.raises(ValueError, match=needs_a_fleet):
+            read()
+    with pytest.raises(ValueError, match="needs a fleet of at least 1 pod to be a share of, got 0"):
+        routing.step_percents_for(0)
+
+
+@pytest.mark.parametrize(
+    ("routing", "counts"),
+    [
+        (_routing("ALL_AT_ONCE"), (1, 1)),
+        (_routing("CANARY"), (2, 2)),
+        (_routing("CANARY", canary_size=_count(3)), (2, 2)),
+        (_routing("LINEAR", linear_step_size=_percent(30)), (4, 4)),
+        (_routing("LINEAR", linear_step_size=_count(3)), (2, 10)),
+    ],
+)
+def test_the_step_count_range_covers_every_fleet(routing: dict[str, Any], counts: tuple[int, int]) -> None:
+    assert TrafficRoutingConfiguration.model_validate(routing).step_count_range == counts
 
 
 # --- the type decides which size is required
@@ -122,14 +243,23 @@ def test_an_unknown_type_is_refused() -> None:
     ]
 
 
+@pytest.mark.parametrize("value", [1, 20, 100])
 @pytest.mark.parametrize("field", ["canary_size", "linear_step_size"])
-def test_instance_count_sizes_are_refused_with_the_percent_to_use(field: str) -> None:
+def test_instance_count_sizes_are_accepted_from_one_pod_without_a_percent_range(
+    field: str, value: int
+) -> None:
     type_ = "CANARY" if field == "canary_size" else "LINEAR"
-    routing = _routing(type_, **{field: {"type": "INSTANCE_COUNT", "value": 20}})
-    problem = _one_problem(_config(routing))
-    assert problem.startswith(f"{ROUTING}.{field}.type: INSTANCE_COUNT sizes")
-    assert "are not supported yet" in problem
-    assert "both step by CAPACITY_PERCENT, a share of the traffic that moves" in problem
+    config = DeploymentConfig.model_validate(_config(_routing(type_, **{field: _count(value)})))
+    routing = config.traffic_routing_configuration
+    assert routing is not None and routing.counts_instances
+    assert routing.size is not None and (routing.size.type, routing.size.value) == ("INSTANCE_COUNT", value)
+
+
+@pytest.mark.parametrize("field", ["canary_size", "linear_step_size"])
+def test_an_instance_count_of_no_pod_is_refused(field: str) -> None:
+    type_ = "CANARY" if field == "canary_size" else "LINEAR"
+    problem = _one_problem(_config(_routing(type_, **{field: _count(0)})))
+    assert problem == f"{ROUTING}.{field}.value: Input should be greater than or equal to 1 (got 0)"
 
 
 def test_a_size_needs_its_type_and_value() -> None:
@@ -250,6 +380,24 @@ def test_a_total_wait_beyond_the_seeds_timeout_says_to_shorten_it() -> None:
         "36000 s (10 steps x 3600 s wait_interval_in_seconds + 0 s termination_wait_in_seconds); "
         "the timeout can be at most 28800, so shorten the waits or take bigger steps"
     )
+
+
+def test_a_linear_instance_count_is_timed_at_its_fewest_steps_here_and_its_most_at_the_longest() -> None:
+    # ceil(fleet / k) steps, 2 to 10: the spec refuses only what no fleet fits (2 x 600 + 0 = 1200)
+    routing = _routing("LINEAR", wait=600, linear_step_size=_count(2))
+    assert _one_problem(_config(routing, maximum_execution_timeout_in_seconds=1200)) == (
+        f"{POLICY}.maximum_execution_timeout_in_seconds: 1200 s must exceed the total wait of "
+        "1200 s (2 steps at the fewest (an INSTANCE_COUNT step is at most half the fleet) x 600 s "
+        "wait_interval_in_seconds + 0 s termination_wait_in_seconds); raise it above 1200"
+    )
+    policy = DeploymentConfig.model_validate(_config(routing, maximum_execution_timeout_in_seconds=1201))
+    assert policy.blue_green_update_policy is not None
+    assert policy.blue_green_update_policy.longest_wait_seconds == 10 * 600
+
+
+def test_an_instance_count_canary_is_timed_at_two_steps() -> None:
+    routing = _routing("CANARY", wait=600, canary_size=_count(1))
+    assert "(2 steps x 600 s" in _one_problem(_config(routing, maximum_execution_timeout_in_seconds=1200))
 
 
 def test_an_all_at_once_step_counts_once() -> None:
