@@ -134,7 +134,8 @@ class Endpoint(pulumi.ComponentResource):
         in_namespace = [self.namespace_resource] if self.namespace_resource is not None else []
 
         config = spec.deployment_config
-        blue_green = config is not None and config.blue_green_update_policy is not None
+        # a version's new definition walked in by the router: blue/green, or guarded rolling
+        blue_green = config is not None and config.guards_version_updates
         self.versions: dict[str, Version] = {}
         for version, script in zip(spec.versions, scripts, strict=True):
             pool_deps = (

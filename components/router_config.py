@@ -44,12 +44,12 @@ def version_replicas(spec: EndpointSpec, cluster_domain: str = "cluster.local") 
 
 def green_replicas(spec: EndpointSpec, cluster_domain: str = "cluster.local") -> dict[str, DnsReplicas]:
     """Each version's green replicas, through the headless Service a blue/green replacement
-    creates (`components.manifests.green`), for an endpoint with a `blue_green_update_policy`
-    (none without one). Its router keeps a `be_<v>_green` backend for every version: the name
+    creates (`components.manifests.green`), for an endpoint whose version updates are guarded
+    (a `blue_green_update_policy`, or a `rolling_update_policy` with alarms; none otherwise). Its router keeps a `be_<v>_green` backend for every version: the name
     resolves to nothing (no server up) except while `v` is replaced, and a replacement then
     needs no router restart. Setting the policy rolls the router pods once."""
     config = spec.deployment_config
-    if config is None or config.blue_green_update_policy is None:
+    if config is None or not config.guards_version_updates:
         return {}
     return {
         version.name: DnsReplicas(

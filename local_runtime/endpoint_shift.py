@@ -17,7 +17,7 @@ the live table: nothing moves, and the event says which declared table was not a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from local_runtime.alarm_sources import local_prometheus_query, local_router_stats
 from local_runtime.apply_events import (
@@ -53,6 +53,7 @@ from rollout import (
     run_shift,
     shift_step_percents,
 )
+from rollout.replacement import ReplacementPlan
 from rollout.shift_engine import BeforeStep
 from rollout.shift_progress import LastFailure
 from router.endpoint_router import CONFIG_FILE
@@ -301,15 +302,23 @@ class EndpointShift:
             return declared
         return RoutingTable(start.steps, declared.default_version, declared.control_version)
 
-    def policy(self) -> ShiftPolicy:
-        """The engine's limits: the endpoint's policy with the local timings."""
+    def policy(self, plan: ReplacementPlan | None = None) -> ShiftPolicy:
+        """The engine's limits: the endpoint's policy (or a replacement `plan`'s termination wait
+        and deadline, a guarded rolling update's among them) with the local timings."""
         config = self.spec.deployment_config
         timings = self.timings
-        return ShiftPolicy.from_spec(
+        policy = ShiftPolicy.from_spec(
             config.blue_green_update_policy if config is not None else None,
             check_interval_seconds=timings.check_interval_seconds,
             poll_interval_seconds=timings.poll_interval_seconds,
             rollback_timeout_seconds=timings.rollback_timeout_seconds,
+        )
+        if plan is None:
+            return policy
+        return replace(
+            policy,
+            termination_wait_seconds=plan.termination_wait_seconds,
+            max_execution_seconds=plan.max_execution_seconds,
         )
 
     def walk(
@@ -321,14 +330,16 @@ class EndpointShift:
         control: LocalRouterControl,
         description: str,
         before_step: BeforeStep | None = None,
+        plan: ReplacementPlan | None = None,
     ) -> ShiftResult:
         """Walk `steps` from `start` (live as `start_revision`) on `control` with the endpoint's
         policy and alarms (the routers' own metrics and agents; PromQL from `prometheus_url`),
-        the record following every event; `before_step` as `run_shift` takes it. The engine's
+        the record following every event; `before_step` as `run_shift` takes it; a replacement
+        passes its `plan` (its limits are the engine's). The engine's
         failures propagate: the caller records them (what is live after a rollback is the
         caller's to say)."""
         timings = self.timings
-        policy = self.policy()
+        policy = self.policy(plan)
         alarms = _alarms(self.spec)
         stats = None
         if any(isinstance(alarm, RouterMetricAlarm) for alarm in alarms):

@@ -41,10 +41,10 @@ from local_runtime.routing_change import (
     serving_differences,
     stack_differences,
 )
-from local_runtime.venvs import venv_cache_dir
-from local_runtime.version_update import VersionReplacement
 from local_runtime.run_directory import RunLayout
 from local_runtime.run_record import RunState, read_state
+from local_runtime.venvs import venv_cache_dir
+from local_runtime.version_update import VersionReplacement
 from rollout import Clock, ShiftFailed, SystemClock
 from specification.endpoint import EndpointSpec
 from specification.stack_config import LoadedStack, load_stack
@@ -160,7 +160,7 @@ def _replacements(
         if not changed:
             continue
         config = spec.deployment_config
-        if config is None or config.blue_green_update_policy is None:
+        if config is None or not config.guards_version_updates:
             refused += [f"{name}: {line}" for lines in changed.values() for line in lines]
             continue
         found[name] = changed
@@ -170,8 +170,9 @@ def _replacements(
             [
                 *refused,
                 "(a version's serving definition is replaced blue/green under the endpoint's "
-                "deployment_config.blue_green_update_policy, which this endpoint lacks: add one "
-                "to replace it without a restart)",
+                "deployment_config.blue_green_update_policy, or in batches under a "
+                "rolling_update_policy with alarms, which this endpoint lacks: add one to "
+                "replace it without a restart)",
             ],
         )
     return found

@@ -31,7 +31,7 @@ a traffic change of the same endpoint are applied separately.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from local_runtime.apply_events import EndpointOutcome, GreenGrown
@@ -55,50 +55,18 @@ from rollout import (
     RollbackFailed,
     ShiftRolledBack,
     declared_fleet,
-    green_pods_per_step,
-    plan_steps,
-    replacement_schedule,
 )
+from rollout.replacement import ReplacementTables, plan_replacement
 from rollout.shift_progress import LastFailure
 from router.endpoint_router import CONFIG_FILE, RouterSite, render_endpoint_router
 from router.model import StaticReplicas
-from router.names import green_target
 from specification.endpoint import EndpointSpec
 from specification.routing import RoutingTable
 from specification.stack_config import LoadedStack
 
-__all__ = ["ReplacementTables", "VersionReplacement", "replacement_tables"]
+__all__ = ["VersionReplacement"]
 
 REPLICA_START_SECONDS = 120.0  # as `local up`'s default --timeout
-
-
-@dataclass(frozen=True)
-class ReplacementTables:
-    """The tables of replacing `version`: `start` (its share on blue, green at 0), `target` (its
-    share on green) and `final` (the endpoint's own table again, green serving as `version`)."""
-
-    version: str
-    start: RoutingTable
-    target: RoutingTable
-    final: RoutingTable
-
-
-def replacement_tables(live: RoutingTable, version: str) -> ReplacementTables:
-    """The tables that move `version`'s share in `live` from its blue to its green replicas."""
-    green = green_target(version)
-    steps = dict(live.steps)
-    share = steps[version]
-    start = RoutingTable({**steps, green: 0}, live.default_version, live.control_version)
-    target = RoutingTable(
-        {**steps, version: 0, green: share}, live.default_version, live.control_version
-    )
-    return ReplacementTables(version, start, target, live)
-
-
-def _without_green(table: RoutingTable, version: str) -> RoutingTable:
-    """`table` without `version`'s green entry (which must be at 0%)."""
-    steps = {name: count for name, count in table.steps.items() if name != green_target(version)}
-    return RoutingTable(steps, table.default_version, table.control_version)
 
 
 class VersionReplacement:
@@ -326,22 +294,21 @@ class VersionReplacement:
         blue = self._replicas(max(r.generation for r in self.entry.replicas if r.version == self.version))
         blue_generation = blue[0].generation
         generation = blue_generation + 1
-        tables = replacement_tables(live, self.version)
         config = shift.spec.deployment_config
         policy = config.blue_green_update_policy if config is not None else None
+        rolling = config.rolling_update_policy if config is not None else None
         routing = policy.traffic_routing_configuration if policy is not None else None
         fleet = declared_fleet(self.spec.version(self.version))
         try:
-            schedule = replacement_schedule(policy, fleet)
+            plan = plan_replacement(live, self.version, fleet, policy, rolling)
         except ValueError as error:
             raise LocalRunError(
                 f"endpoint {shift.name}: version {self.version} ({fleet} declared replica(s)) "
                 f"cannot be replaced blue/green: {error}; nothing was started"
             ) from None
-        percents = [step.percent for step in schedule]
-        steps = tuple(plan_steps(tables.start, tables.target, routing, percents=percents))
+        tables, steps = plan.tables, plan.steps
         # green's replicas before each step: the schedule's, the whole fleet before the last
-        pods = green_pods_per_step(schedule, steps, green_target(self.version)) or (fleet,)
+        pods = plan.green_pods
         old_spec = EndpointSpec.model_validate(self.entry.spec)
         old_local = local_endpoint_spec(old_spec)
         assert old_local is not None
@@ -356,9 +323,14 @@ class VersionReplacement:
             raise
         control = LocalRouterControl(shift.routers, before_write=shift.recorder.before_write)
         grows = f", growing to {fleet}" if pods[0] < fleet else ""
+        how = (
+            describe_policy(routing, fleet)
+            if policy is not None or rolling is None
+            else f"guarded rolling update, batches of {pods[0]} of {fleet} pods; "
+            f"{rolling.wait_interval_in_seconds} s bake after each step"
+        )
         description = (
-            f"blue/green replacement of {self.version} ({len(green)} new replica(s){grows}): "
-            + describe_policy(routing, fleet)
+            f"blue/green replacement of {self.version} ({len(green)} new replica(s){grows}): {how}"
         )
 
         def before_step(k: int, step: PlannedStep) -> None:
@@ -371,7 +343,7 @@ class VersionReplacement:
         try:
             result = shift.walk(
                 tables.start, live_revision, tables.target, steps, control, description,
-                before_step,
+                before_step, plan,
             )
         except ShiftRolledBack as rolled:
             # every router serves the start again: all of the version on blue

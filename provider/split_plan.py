@@ -12,7 +12,9 @@ from provider.replacement_rules import changed_versions
 from provider.split_retention import effective_split, live_split
 from provider.split_rules import TrafficSplitInputs, routing
 from rollout import PlannedStep, plan_steps
-from rollout.replacement import replacement_tables
+from rollout.capacity import shift_step_percents
+from rollout.replacement import ReplacementPlan, plan_replacement
+from specification.routing import RoutingTable
 
 __all__ = [
     "PLAN_FIELDS",
@@ -30,18 +32,20 @@ PLAN_FIELDS = (
     "control_version",
     "is_default_set",
     "blue_green_update_policy",
+    "rolling_update_policy",
     "retain_weights",
+    "versions_serving",
 )
 
 
 # What decides a replacement, beside the plan's fields.
-REPLACEMENT_FIELDS = ("versions_serving", "serving_digests", "endpoint", "namespace")
+REPLACEMENT_FIELDS = ("serving_digests", "endpoint", "namespace", "alarms")
 
 
 def replacement_candidates(old: TrafficSplitInputs | None, new: TrafficSplitInputs) -> list[str]:
     """The versions whose serving definition changed and that take traffic in the table the
     routers run, under a policy with live routing (`provider.replacement_rules`)."""
-    if old is None or new.blue_green_update_policy is None or new.endpoint is None:
+    if old is None or not new.guards_version_updates() or new.endpoint is None:
         return []
     live = routing(live_split(old))
     changed = changed_versions(old.serving_digests, new.versions_serving)
@@ -54,12 +58,20 @@ def replaced_version(old: TrafficSplitInputs | None, new: TrafficSplitInputs) ->
     return candidates[0] if len(candidates) == 1 else None
 
 
-def planned_replacement(old: TrafficSplitInputs, new: TrafficSplitInputs, version: str) -> list[PlannedStep]:
-    """The steps that move `version`'s share from its blue to its green pods under `new`'s policy."""
-    policy = new.blue_green_update_policy
-    configuration = policy.traffic_routing_configuration if policy is not None else None
-    tables = replacement_tables(routing(live_split(old)), version)
-    return plan_steps(tables.start, tables.target, configuration)
+def planned_replacement(
+    old: TrafficSplitInputs, new: TrafficSplitInputs, version: str, live: RoutingTable | None = None
+) -> ReplacementPlan:
+    """How `version` is replaced (`rollout.plan_replacement`) from the table `live` (unset: the
+    one `old` left live), with the fleet it is declared with. Raises ValueError, naming the
+    field, for a size that fleet cannot honour."""
+    assert new.versions_serving is not None
+    return plan_replacement(
+        live if live is not None else routing(live_split(old)),
+        version,
+        new.versions_serving[version].fleet,
+        new.blue_green_update_policy,
+        new.rolling_update_policy,
+    )
 
 
 def planned_shift(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[PlannedStep]:
@@ -68,4 +80,7 @@ def planned_shift(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Plan
     policy = new.blue_green_update_policy
     configuration = policy.traffic_routing_configuration if policy is not None else None
     live = live_split(old)
-    return plan_steps(routing(live), routing(effective_split(live, new)), configuration)
+    current, target = routing(live), routing(effective_split(live, new))
+    fleets = {name: each.fleet for name, each in (new.versions_serving or {}).items()}
+    percents = shift_step_percents(policy, current, target, fleets)
+    return plan_steps(current, target, configuration, percents=percents)

@@ -32,6 +32,7 @@ from specification.alarms import PromQLAlarm
 from specification.deployment_config import BlueGreenUpdatePolicy
 from specification.endpoint import EndpointSpec
 from specification.names import Namespace, ResourceName
+from specification.rolling_update import RollingUpdatePolicy
 from specification.routing import (
     RoutingError,
     RoutingTable,
@@ -88,6 +89,12 @@ class TrafficSplitInputs(BaseModel):
         default=None,
         description="The spec's `deployment_config.blue_green_update_policy`: how a routing change "
         "is walked. Unset: in one step, no bake.",
+    )
+    rolling_update_policy: RollingUpdatePolicy | None = Field(
+        default=None,
+        description="The spec's `deployment_config.rolling_update_policy`: with alarms, how a "
+        "version's new definition is walked in (a guarded rolling update, batch by batch). "
+        "Without alarms it is Kubernetes' own, and the split leaves it alone.",
     )
     alarms: ShiftAlarms | None = Field(
         default=None,
@@ -150,6 +157,13 @@ class TrafficSplitInputs(BaseModel):
         "pack's guarded-shift rule reads it, since a policy sees only the new inputs.",
     )
 
+    def guards_version_updates(self) -> bool:
+        """A version's new definition is walked in by the router (`provider.replacement_rules`):
+        under a blue/green policy, or a rolling policy with alarms."""
+        return self.blue_green_update_policy is not None or (
+            self.rolling_update_policy is not None and bool(rollback_alarms(self.alarms))
+        )
+
     @classmethod
     def from_endpoint(cls, spec: EndpointSpec) -> TrafficSplitInputs:
         """The split an endpoint spec declares, with its shift settings (no credentials)."""
@@ -164,6 +178,7 @@ class TrafficSplitInputs(BaseModel):
             endpoint=spec.name,
             namespace=spec.effective_namespace,
             blue_green_update_policy=config.blue_green_update_policy if config is not None else None,
+            rolling_update_policy=config.rolling_update_policy if config is not None else None,
             alarms=alarm_inputs(alarms) if alarms else None,
             prometheus_url=spec.prometheus_url,
             retain_weights=True if spec.retains_weights else None,

@@ -28,6 +28,7 @@ from provider.shift_settings import rollback_alarms
 from provider.split_plan import planned_shift
 from provider.split_rules import TrafficSplitInputs, routing
 from rollout import (
+    BeforeStep,
     Clock,
     PlannedStep,
     PrometheusQuery,
@@ -101,10 +102,12 @@ def walk_tables(
     clock: Clock | None = None,
     on_event: Callable[[ShiftEvent], None],
     policy: ShiftPolicy | None = None,
+    before_step: BeforeStep | None = None,
 ) -> int:
     """Walk `steps` from `start` (live as `revision`) through `routers` with `new`'s policy (or
-    `policy`), alarms and Prometheus, recording the shift on the routing ConfigMap; the revision
-    every router reports at the end. Raises `TrafficShiftError` when it failed."""
+    `policy`), alarms and Prometheus, recording the shift on the routing ConfigMap (`before_step`
+    as `run_shift` takes it); the revision every router reports at the end. Raises
+    `TrafficShiftError` when it failed."""
     assert new.endpoint is not None and new.namespace is not None
     policy = policy or ShiftPolicy.from_spec(new.blue_green_update_policy)
     write_line(
@@ -139,6 +142,7 @@ def walk_tables(
             stats=stats,
             prom=prom,
             on_event=on_step_event,
+            before_step=before_step,
         )
     except ShiftFailed as failed:
         record.failed(failed)

@@ -82,6 +82,7 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
             transition_problems(live, applied)
             + retention_problems(live, new)
             + replacement_problems(replacement_candidates(old, new), routing_changed(live, applied))
+            + plan_problems(old, new)
         )
 
     def changed(self, old: TrafficSplitInputs, new: TrafficSplitInputs) -> bool:
@@ -122,15 +123,20 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
         the live table is retained); `moved_percent`: the share of all traffic it sends elsewhere
         (0 on a create, and when retained); `retained_shares`: the live shares kept, when
         retained."""
-        steps = planned_shift(old, new) if old is not None else []
-        derived: dict[str, Any] = {"planned_steps": planned_traffic(steps)}
+        derived: dict[str, Any] = {}
+        try:  # a size the fleet cannot honour is a check failure (`plan_problems`), planned never
+            steps = planned_shift(old, new) if old is not None else []
+            derived["planned_steps"] = planned_traffic(steps)
+            replaced = replaced_version(old, new)
+            if old is not None and replaced is not None:
+                derived["replaced_version"] = replaced
+                plan = planned_replacement(old, new, replaced)
+                derived["planned_replacement"] = planned_traffic(plan.steps)
+        except ValueError:
+            derived["planned_steps"] = []
         digests = _digests(new)
         if digests is not None:
             derived["serving_digests"] = digests
-        replaced = replaced_version(old, new)
-        if old is not None and replaced is not None:
-            derived["replaced_version"] = replaced
-            derived["planned_replacement"] = planned_traffic(planned_replacement(old, new, replaced))
         kept = effective_split(live_split(old), new).retained_shares if old is not None else None
         if kept is not None:
             derived["retained_shares"] = kept
@@ -164,7 +170,7 @@ class TrafficSplitArgs:
 
     The routing: `shares`, `default_version`, `control_version`, `is_default_set`. How a change
     reaches the routers: `endpoint` and `namespace` (unset: the split writes nothing live), the
-    spec's `blue_green_update_policy` (a dict or the model), `alarms` keyed by name
+    spec's `blue_green_update_policy` and `rolling_update_policy` (dicts or the models), `alarms` keyed by name
     (`shift_settings.alarm_inputs`), `prometheus_url`, and the cluster credentials the stack's
     Kubernetes provider uses, `kubeconfig` (a path or the text) and `kube_context`, which the
     resource marks secret (unset: `$KUBECONFIG` or `~/.kube/config` where `pulumi up` runs).
@@ -179,6 +185,7 @@ class TrafficSplitArgs:
     endpoint: pulumi.Input[str] | None = None
     namespace: pulumi.Input[str] | None = None
     blue_green_update_policy: pulumi.Input[Mapping[str, Any]] | None = None
+    rolling_update_policy: pulumi.Input[Mapping[str, Any]] | None = None
     alarms: pulumi.Input[Mapping[str, Mapping[str, Any]]] | None = None
     prometheus_url: pulumi.Input[str] | None = None
     kubeconfig: pulumi.Input[str] | None = None
@@ -197,6 +204,7 @@ class TrafficSplitArgs:
         """The split an endpoint declares, with its shift settings and the given credentials."""
         inputs = TrafficSplitInputs.from_endpoint(spec)
         policy = inputs.blue_green_update_policy
+        rolling = inputs.rolling_update_policy
         return cls(
             dict(inputs.shares),
             inputs.default_version,
@@ -206,6 +214,9 @@ class TrafficSplitArgs:
             namespace=inputs.namespace,
             blue_green_update_policy=(
                 policy.model_dump(mode="json", exclude_none=True) if policy is not None else None
+            ),
+            rolling_update_policy=(
+                rolling.model_dump(mode="json", exclude_none=True) if rolling is not None else None
             ),
             alarms=inputs.alarms,
             prometheus_url=inputs.prometheus_url,
@@ -256,6 +267,7 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
             "endpoint": args.endpoint,
             "namespace": args.namespace,
             "blue_green_update_policy": args.blue_green_update_policy,
+            "rolling_update_policy": args.rolling_update_policy,
             "alarms": args.alarms,
             "prometheus_url": args.prometheus_url,
             # secret in state and in every display; the provider gets them in clear (it does not
@@ -289,6 +301,24 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
         return pulumi.Output.all(self.effective_steps, self.default_version, self.control_version).apply(
             lambda values: RoutingTable.from_steps(values[0], values[1], values[2])
         )
+
+
+def plan_problems(old: TrafficSplitInputs, new: TrafficSplitInputs) -> list[Problem]:
+    """A traffic shift or replacement sized in pods that its fleet cannot honour (a canary of
+    more than half the pods, a linear step outside 10-50%, ...): the planner's own message."""
+    try:
+        planned_shift(old, new)
+    except ValueError as error:
+        return [Problem("blue_green_update_policy", str(error))]
+    replaced = replaced_version(old, new)
+    if replaced is None:
+        return []
+    try:
+        planned_replacement(old, new, replaced)
+    except ValueError as error:
+        field = "blue_green_update_policy" if new.blue_green_update_policy else "rolling_update_policy"
+        return [Problem(field, f"replacing version {replaced}: {error}")]
+    return []
 
 
 def _digests(inputs: TrafficSplitInputs) -> dict[str, str] | None:

@@ -36,10 +36,11 @@ from kube_adapter.names import version_deployment_name
 from provider.cluster_routers import ClusterRouters, config_map_revision
 from provider.replacement_rules import VersionServing
 from provider.shift_log import progress_printer, write_line
+from provider.split_plan import planned_replacement
 from provider.split_rules import TrafficSplitInputs
 from provider.split_walk import TrafficShiftError, walk_tables
-from rollout import Clock, PlannedStep, ShiftEvent, ShiftPolicy, SystemClock, plan_steps
-from rollout.replacement import green_shares, live_table, replacement_tables, settled_table
+from rollout import Clock, PlannedStep, ShiftEvent, ShiftPolicy, SystemClock
+from rollout.replacement import green_shares, live_table, settled_table
 from router.names import green_target, target_backend
 from router_agent.routing_dir import SPLIT_MAP_FILE
 from router_agent.split_table import RoutingTableError, SplitTable, parse_split_map
@@ -119,6 +120,14 @@ def _start_green(
     adapter.apply_service(serving.green_service)
     adapter.apply_deployment(manifest)
     write_line(f"green Deployment '{name}': {replicas} pod{'s' if replicas != 1 else ''} starting")
+    _wait_until_ready(adapter, namespace, name, replicas, deadline, clock)
+
+
+def _wait_until_ready(
+    adapter: ClusterAdapter, namespace: str, name: str, replicas: int, deadline: float, clock: Clock
+) -> None:
+    """Until the Deployment's rollout is complete with `replicas` ready pods; GreenNotReady at
+    `deadline` or past its progress deadline."""
     while True:
         rollout = adapter.read_deployment_rollout(namespace, name)
         if rollout.complete and rollout.replicas.ready >= replicas:
@@ -176,40 +185,61 @@ def replace_version(
         return None
 
     clock = clock or SystemClock()
-    policy = ShiftPolicy.from_spec(new.blue_green_update_policy)
     started = clock.now()
-    deadline = started + policy.max_execution_seconds
     revision = max(start_revision, live_revision)
-    tables = replacement_tables(live, version)
     # from the table the routers run: the recorded one (what the preview planned from), or one
     # a killed `up` left with part of the version's share on green already
-    steps = plan_steps(tables.start, tables.target, _configuration(new))
     try:
-        blue = adapter.read_deployment_replicas(new.namespace, version_deployment_name(new.endpoint, version))
-        replicas = max(serving.fleet, blue.desired)
+        plan = planned_replacement(old, new, version, live)
+    except ValueError as error:
+        raise TrafficShiftError(f"{who}: version {version!r} was not replaced: {error}") from None
+    policy = ShiftPolicy(
+        termination_wait_seconds=plan.termination_wait_seconds,
+        max_execution_seconds=plan.max_execution_seconds,
+    )
+    deadline = started + policy.max_execution_seconds
+    namespace = new.namespace
+    blue_name = version_deployment_name(new.endpoint, version)
+    green_name = serving.green_deployment["metadata"]["name"]
+    try:
+        blue = adapter.read_deployment_replicas(new.namespace, blue_name)
+        # the last step's green is as big as blue runs (an autoscaler may have given it more)
+        pods = (*plan.green_pods[:-1], max(plan.green_pods[-1], blue.desired))
+        count = len(plan.steps)
         write_line(
-            f"{who}: replacing version {version!r} blue/green: green gets {replicas} pods, then "
-            f"{len(steps)} step{'s' if len(steps) != 1 else ''} move its traffic"
+            f"{who}: replacing version {version!r} with new pods (green) beside the running ones: "
+            f"{pods[0]} to start{f', growing to {pods[-1]}' if pods[-1] > pods[0] else ''}, then "
+            f"{count} step{'s' if count != 1 else ''} move its traffic"
         )
-        _start_green(adapter, serving, replicas, deadline, clock)
+        _start_green(adapter, serving, pods[0], deadline, clock)
     except (GreenNotReady, ClusterError) as error:
         _give_up(adapter, routers, serving, live, revision, clock, new)
         raise TrafficShiftError(
             f"{who}: version {version!r} was not replaced: {error}; green was deleted and the "
             "version still runs its previous definition"
         ) from None
+
+    def grow_green(k: int, _step: PlannedStep) -> None:
+        """Before step k: green has the pods the step needs, all ready (raises: rolled back)."""
+        if k == 0 or pods[k] <= pods[k - 1]:
+            return
+        adapter.scale_deployment(namespace, green_name, pods[k])
+        write_line(f"green Deployment '{green_name}': growing to {pods[k]} pods for step {k + 1}")
+        _wait_until_ready(adapter, namespace, green_name, pods[k], deadline, clock)
+
     remaining = max(deadline - clock.now(), 1.0)
     try:
         return walk_tables(
             new,
             adapter,
             routers,
-            tables.start,
-            steps,
+            plan.tables.start,
+            list(plan.steps),
             revision,
             clock=clock,
             on_event=say,
             policy=replace(policy, max_execution_seconds=remaining),
+            before_step=grow_green,
         )
     except TrafficShiftError as failed:
         deleted = _delete_quietly(adapter, serving)
@@ -217,11 +247,6 @@ def replace_version(
             f"{failed}; version {version!r} was not replaced: its green pods were deleted "
             f"({', '.join(deleted) or 'already gone'}) and it still runs its previous definition"
         ) from None
-
-
-def _configuration(new: TrafficSplitInputs) -> Any:
-    policy = new.blue_green_update_policy
-    return policy.traffic_routing_configuration if policy is not None else None
 
 
 def _delete_quietly(adapter: ClusterAdapter, serving: VersionServing) -> list[str]:

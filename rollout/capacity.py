@@ -13,8 +13,9 @@ as blue. Pure: the callers (`local apply`, the review) bring the versions and th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from rollout.steps import PlannedStep, units_moved
 from specification.deployment_config import (
@@ -23,6 +24,7 @@ from specification.deployment_config import (
     StepPercent,
     total_wait_problem,
 )
+from specification.rolling_update import RollingUpdatePolicy
 from specification.routing import RoutingTable
 from specification.version import VersionSpec
 
@@ -33,6 +35,7 @@ __all__ = [
     "gaining_fleet",
     "green_pods_per_step",
     "replacement_schedule",
+    "rolling_schedule",
     "shift_step_percents",
 ]
 
@@ -44,18 +47,25 @@ def declared_fleet(version: VersionSpec) -> int:
     return version.num_replicas if version.num_replicas is not None else version.autoscale_min_replicas
 
 
-def gaining_fleet(current: RoutingTable, new: RoutingTable, versions: Iterable[VersionSpec]) -> int:
+def gaining_fleet(
+    current: RoutingTable, new: RoutingTable, versions: Iterable[VersionSpec] | Mapping[str, int]
+) -> int:
     """The declared pods of the versions whose share grows from `current` to `new` (a version
     joining counts), summed: the fleet a traffic shift's INSTANCE_COUNT sizes count in; 0 when
-    no version gains. ValueError when a gaining version is not among `versions`."""
-    declared = {version.name: version for version in versions}
+    no version gains. `versions`: the specs, or `{version: declared pods}` (a TrafficSplit has
+    no spec). ValueError when a gaining version is not among `versions`."""
+    declared = (
+        dict(versions)
+        if isinstance(versions, Mapping)
+        else {version.name: declared_fleet(version) for version in versions}
+    )
     fleet = 0
     for name, share in sorted(new.steps.items()):
         if share <= current.steps.get(name, 0):
             continue
         if name not in declared:
             raise ValueError(f"version {name!r} gains share but is not one of the declared versions")
-        fleet += declared_fleet(declared[name])
+        fleet += declared[name]
     return fleet
 
 
@@ -92,7 +102,7 @@ def shift_step_percents(
     policy: BlueGreenUpdatePolicy | None,
     current: RoutingTable,
     new: RoutingTable,
-    versions: Iterable[VersionSpec],
+    versions: Iterable[VersionSpec] | Mapping[str, int],
 ) -> tuple[StepPercent, ...]:
     """The percents of a traffic shift from `current` to `new` (for `rollout.plan_steps`): an
     INSTANCE_COUNT policy converted with the declared pods of the versions gaining share
@@ -132,6 +142,21 @@ def replacement_schedule(policy: BlueGreenUpdatePolicy | None, fleet: int) -> li
         ReplacementStep(percent, fleet if number == last else min(size.value * number, fleet))
         for number, percent in enumerate(percents, start=1)
     ]
+
+
+def rolling_schedule(policy: RollingUpdatePolicy, fleet: int) -> list[ReplacementStep]:
+    """The steps of a guarded rolling update (a `rolling_update_policy` with alarms) of a
+    version whose blue runs `fleet` pods: green grows one `maximum_batch_size` batch a step (a
+    percent batch rounded up, as Kubernetes rounds `maxSurge`), each batch taking its pods' share
+    of the version's traffic: 2 of 5 `[(40, 2), (80, 4), (100, 5)]`."""
+    if fleet < 1:
+        raise ValueError(f"a version replaced in batches runs at least 1 pod, got a fleet of {fleet}")
+    batch = policy.maximum_batch_size.pods(fleet)
+    steps = []
+    for number in range(1, policy.maximum_batch_size.batches(fleet) + 1):
+        pods = min(batch * number, fleet)
+        steps.append(ReplacementStep(100 if pods == fleet else Fraction(100 * pods, fleet), pods))
+    return steps
 
 
 def green_pods_per_step(

@@ -13,11 +13,23 @@ backend, so a replacement interrupted by a killed `up` is found and finished or 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from rollout.capacity import green_pods_per_step, replacement_schedule, rolling_schedule
+from rollout.steps import PlannedStep, plan_steps
+from specification.deployment_config import MIN_EXECUTION_TIMEOUT_SECONDS, BlueGreenUpdatePolicy
+from specification.rolling_update import RollingUpdatePolicy
 from specification.routing import RoutingTable
 
-__all__ = ["ReplacementTables", "green_shares", "live_table", "replacement_tables", "settled_table"]
+__all__ = [
+    "ReplacementPlan",
+    "ReplacementTables",
+    "green_shares",
+    "live_table",
+    "plan_replacement",
+    "replacement_tables",
+    "settled_table",
+]
 
 
 @dataclass(frozen=True)
@@ -102,3 +114,50 @@ def live_table(
 def green_shares(table: RoutingTable) -> dict[str, int]:
     """`{v: steps}` of every green entry in `table` (0.01% each), by the version it serves."""
     return {version_of_target(name): count for name, count in table.steps.items() if name.endswith(GREEN_SUFFIX)}
+
+
+@dataclass(frozen=True)
+class ReplacementPlan:
+    """How a version is replaced: its `tables`, the `steps` walked from `tables.start` to
+    `tables.target`, the green pods ready before each step (`green_pods`, one per step), and the
+    engine's limits: the last bake (`termination_wait_seconds`) and the deadline."""
+
+    tables: ReplacementTables
+    steps: tuple[PlannedStep, ...]
+    green_pods: tuple[int, ...]
+    termination_wait_seconds: int
+    max_execution_seconds: int
+
+
+def plan_replacement(
+    live: RoutingTable,
+    version: str,
+    fleet: int,
+    blue_green: BlueGreenUpdatePolicy | None,
+    rolling: RollingUpdatePolicy | None = None,
+) -> ReplacementPlan:
+    """The replacement of `version` (blue runs `fleet` declared pods) from the table `live`,
+    under the endpoint's `blue_green` policy (its steps, bakes, termination wait and deadline;
+    green sized like blue, or growing by an INSTANCE_COUNT size), or else a guarded rolling
+    update's `rolling` policy (green growing one `maximum_batch_size` batch a step, each baking
+    `wait_interval_in_seconds`; no termination wait; its `maximum_execution_timeout_in_seconds`).
+    Raises ValueError, naming the field, for a size the fleet cannot honour."""
+    tables = replacement_tables(live, version)
+    if blue_green is not None or rolling is None:
+        schedule = replacement_schedule(blue_green, fleet)
+        routing = blue_green.traffic_routing_configuration if blue_green is not None else None
+        wait = routing.wait_interval_in_seconds if routing is not None else 0
+        termination = blue_green.termination_wait_in_seconds if blue_green is not None else 0
+        deadline = (
+            blue_green.maximum_execution_timeout_in_seconds
+            if blue_green is not None
+            else MIN_EXECUTION_TIMEOUT_SECONDS
+        )
+    else:
+        schedule = rolling_schedule(rolling, fleet)
+        routing, wait, termination = None, rolling.wait_interval_in_seconds, 0
+        deadline = rolling.maximum_execution_timeout_in_seconds
+    planned = plan_steps(tables.start, tables.target, routing, percents=[s.percent for s in schedule])
+    steps = tuple(replace(step, wait_seconds=wait) for step in planned)
+    pods = green_pods_per_step(schedule, steps, green_target(version)) or (fleet,)
+    return ReplacementPlan(tables, steps, pods, termination, deadline)

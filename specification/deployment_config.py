@@ -125,9 +125,9 @@ class _TrafficShiftSize(BaseModel):
         description="`CAPACITY_PERCENT`: `value` is a percent of the traffic change. "
         "`INSTANCE_COUNT`: `value` is a number of pods of the fleet taking the traffic (the "
         "version replaced blue/green, or the versions gaining share in a traffic shift), "
-        "converted to a percent of it when the fleet is known (`local apply`, the review; a "
-        "deployed stack's TrafficSplit does not know its fleet yet, so its preview of a traffic "
-        "change fails)."
+        "converted to a percent of it with each version's declared pods (`num_replicas`, else "
+        "`autoscale_min_replicas`) when a change is planned: by the TrafficSplit at preview, by "
+        "`local apply` and by the review."
     )
     value: int
 
@@ -162,9 +162,9 @@ class _TrafficShiftSize(BaseModel):
         if fleet is None:
             raise ValueError(
                 f"{self.path}: an INSTANCE_COUNT size counts pods, so its steps depend on the "
-                "fleet taking the traffic, which this plan was made without; a deployed stack's "
-                "TrafficSplit does not know its versions' pods yet: use CAPACITY_PERCENT there "
-                "(`local apply` converts INSTANCE_COUNT with each version's declared replicas)"
+                "fleet taking the traffic, which this plan was made without (a TrafficSplit "
+                "created by a release before `versions_serving` knows no fleet: an `up` with "
+                "this release gives it one)"
             )
         if fleet < 1:
             raise ValueError(
@@ -410,9 +410,12 @@ class DeploymentConfig(BaseModel):
         default=None,
         description="How a version update (a new image, inference config, resources or env) "
         "replaces the version's pods: Kubernetes' rolling update in batches, each baking before "
-        "the next, with a deadline that fails `up`. Only one update policy, as in the seed: not "
-        "together with blue_green_update_policy (traffic shifts are then made in one step), nor "
-        "with alarms. Unset: one new pod at a time, none removed before its replacement is ready.",
+        "the next, with a deadline that fails `up`. With alarms, a guarded rolling update: the "
+        "new pods start beside the old ones a batch at a time, each batch taking its share of "
+        "the version's traffic through the router and baking with the alarms read, rolled back "
+        "on a breach. Only one update policy, as in the seed: not together with "
+        "blue_green_update_policy (traffic shifts are then made in one step). Unset: one new "
+        "pod at a time, none removed before its replacement is ready.",
     )
 
     @model_validator(mode="after")
@@ -425,21 +428,36 @@ class DeploymentConfig(BaseModel):
                 "blue_green_update_policy (stepped traffic shifts and blue/green version "
                 "updates) or rolling_update_policy (version updates in batches); unset one"
             )
-        rollback = self.auto_rollback_configuration
-        if rollback is not None and rollback.alarms:
-            raise ValueError(
-                "auto_rollback_configuration.alarms: alarms are not evaluated between the "
-                "batches of a rolling update (Kubernetes rolls the Deployment on its own; "
-                "pausing it between batches and rolling it back on a breach needs a controller "
-                "this project does not have yet); remove the alarms, or use "
-                "blue_green_update_policy, whose shifts evaluate them"
-            )
         return self
+
+    @property
+    def has_alarms(self) -> bool:
+        rollback = self.auto_rollback_configuration
+        return rollback is not None and bool(rollback.alarms)
+
+    @property
+    def guards_version_updates(self) -> bool:
+        """Whether a version's new serving definition is walked in by the router, guarded: under
+        a blue_green_update_policy (a blue/green replacement), or a rolling_update_policy with
+        alarms (a guarded rolling update: green grows batch by batch, each batch baked with the
+        alarms read). A rolling policy without alarms stays Kubernetes' own rolling update."""
+        return self.blue_green_update_policy is not None or (
+            self.rolling_update_policy is not None and self.has_alarms
+        )
 
     @model_validator(mode="after")
     def _alarms_have_a_bake(self) -> DeploymentConfig:
         rollback = self.auto_rollback_configuration
         if rollback is None or not rollback.alarms:
+            return self
+        rolling = self.rolling_update_policy
+        if rolling is not None:
+            if rolling.wait_interval_in_seconds == 0:
+                raise ValueError(
+                    "auto_rollback_configuration.alarms: a guarded rolling update evaluates the "
+                    "alarms while each batch bakes, and these batches never bake; set "
+                    "rolling_update_policy.wait_interval_in_seconds above 0"
+                )
             return self
         policy = self.blue_green_update_policy
         if policy is None or policy.longest_wait_seconds == 0:

@@ -89,10 +89,12 @@ class RollbackBatchSize(BaseModel):
     def _only_the_seeds_default(self) -> RollbackBatchSize:
         if (self.type, self.value) != ("CAPACITY_PERCENT", 100):
             raise ValueError(
-                "a rolling update is not rolled back in batches here: Kubernetes keeps a stalled "
-                "rollout where it stopped and `up` fails at maximum_execution_timeout_in_seconds; "
-                "the way back is an `up` with the previous definition, rolled in "
-                "maximum_batch_size batches. Only the seed's default (unset, or "
+                "a rolling update is not rolled back in batches here: without alarms Kubernetes "
+                "keeps a stalled rollout where it stopped and `up` fails at "
+                "maximum_execution_timeout_in_seconds (the way back is an `up` with the previous "
+                "definition, rolled in maximum_batch_size batches); with alarms a breach moves "
+                "all of the version's traffic back to its old pods at once. Only the seed's "
+                "default (unset, or "
                 f"{{type: CAPACITY_PERCENT, value: 100}}) is accepted; got {self.type} {self.value}"
             )
         return self
@@ -131,9 +133,10 @@ class RollingUpdatePolicy(BaseModel):
     rollback_maximum_batch_size: RollbackBatchSize | None = Field(
         default=None,
         description="The seed's rollback batch; only its default (unset, or "
-        "`{type: CAPACITY_PERCENT, value: 100}`) is accepted, since nothing rolls a failed "
-        "rolling update back on its own here: `up` fails and the Deployment stays where it "
-        "stopped, old pods still serving.",
+        "`{type: CAPACITY_PERCENT, value: 100}`) is accepted: without alarms nothing rolls a "
+        "failed rolling update back on its own (`up` fails and the Deployment stays where it "
+        "stopped, old pods still serving); with alarms a breach moves all of the version's "
+        "traffic back to its old pods at once.",
     )
 
     def longest_bake_seconds(self, replicas: int) -> int:

@@ -612,3 +612,49 @@ def test_an_instance_count_canary_starts_green_with_its_pods_and_grows_it_before
     assert {body for status, version, body in served if version == "vb"} == {b'{"served": "new"}'}
     vb = run.status()["versions"]["vb"]
     assert (vb["replicas"], vb["replicas_running"], vb["green"]) == (2, 2, None)
+
+
+def _rolling_policy(batch: int, wait: int) -> str:
+    return (
+        "          deployment_config:\n"
+        "            rolling_update_policy:\n"
+        f"              maximum_batch_size: {{type: INSTANCE_COUNT, value: {batch}}}\n"
+        f"              wait_interval_in_seconds: {wait}\n"
+        "            auto_rollback_configuration:\n              alarms:\n" + ROUTER_ALARM
+    )
+
+
+def test_a_rolling_policy_with_alarms_walks_the_new_definition_in_batch_by_batch(
+    two_replicas: ApplyRun,
+) -> None:
+    run = two_replicas
+    blue = _processes(run, "vb")
+    run.write(_stack(_versions(50, "new", vb_flags=TWO_VB_REPLICAS), _rolling_policy(1, wait=2)))
+    with ScoringLoad(run.port) as load:
+        result, document = run.apply()
+    assert result.returncode == 0, result.stderr
+    assert load.total >= 100 and load.failures() == []
+    shop = document["endpoints"]["shop"]
+    assert shop["outcome"] == "replaced"
+    # one batch of one new replica of two takes half of vb's share and bakes, then the rest
+    assert [step["traffic"] for step in shop["steps"]] == [
+        {"va": 50.0, "vb": 25.0, "vb_green": 25.0},
+        {"va": 50.0, "vb": 0.0, "vb_green": 50.0},
+    ]
+    assert "guarded rolling update, batches of 1 of 2 pods" in result.stderr
+    assert "alarm canary-5xx: ok 5xx_ratio of vb_green = 0" in result.stderr
+    assert not any(_alive(pid) for pid in blue.values())
+    assert sorted(_processes(run, "vb")) == ["shop-vb-g2-1", "shop-vb-g2-2"]
+
+
+def test_a_guarded_rolling_update_whose_first_batch_fails_is_rolled_back(two_replicas: ApplyRun) -> None:
+    run = two_replicas
+    blue = _processes(run, "vb")
+    run.write(_stack(_versions(50, "broken", vb_flags=TWO_VB_REPLICAS), _rolling_policy(1, wait=2)))
+    with ScoringLoad(run.port):
+        result, _ = run.apply()
+    assert result.returncode == 1
+    assert "alarm 'canary-5xx' breached: 5xx_ratio of vb_green = 1" in result.stderr
+    assert "at step 1 of 2" in result.stderr  # the first batch: the second never started
+    assert _processes(run, "vb") == blue and all(_alive(pid) for pid in blue.values())
+    assert run.routing()["buckets"] == {"be_va": 5000, "be_vb": 5000}

@@ -399,3 +399,22 @@ def test_without_a_policy_nothing_waits_for_the_split_and_there_is_no_settle() -
     ]
     # the digests are recorded all the same, so a policy added later compares with them
     assert set(split.inputs["versions_serving"]) == {"v1", "v2"}
+
+
+def test_a_rolling_policy_with_alarms_is_guarded_like_a_blue_green_one() -> None:
+    guarded_rolling = {
+        "rolling_update_policy": {
+            "maximum_batch_size": {"type": "INSTANCE_COUNT", "value": 1},
+            "wait_interval_in_seconds": 60,
+        },
+        "auto_rollback_configuration": GUARDED["auto_rollback_configuration"],
+    }
+    graph, _ = _build(
+        endpoint(version("v1", traffic_percentile=90, num_replicas=2), deployment_config=guarded_rolling)
+    )
+    split = graph.named("ep-traffic")
+    assert split.urn in graph.named("ep-v1-deployment").dependencies
+    assert graph.named("ep-v1-deployment").urn in graph.named("ep-settle").dependencies
+    assert split.inputs["rolling_update_policy"]["maximum_batch_size"] == {"type": "INSTANCE_COUNT", "value": 1.0}
+    config = graph.named("ep-router-config").inputs["data"]["haproxy.cfg"]
+    assert "backend be_v1_green" in config

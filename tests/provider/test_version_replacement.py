@@ -366,3 +366,105 @@ def test_settle_keeps_no_credentials_and_a_destroy_without_a_cluster_does_not_fa
     # a delete gets the outputs only, so it uses $KUBECONFIG, which reaches no cluster here:
     # said in a line, and the destroy goes on
     settler.delete(id_, outputs)
+
+
+# -- sizes in pods: green grows; a guarded rolling update; a shift sized by the fleets ----------
+
+CANARY_ONE_POD = {
+    "traffic_routing_configuration": {
+        "type": "CANARY",
+        "canary_size": {"type": "INSTANCE_COUNT", "value": 1},
+        "wait_interval_in_seconds": 0,
+    }
+}
+
+
+def test_an_instance_count_canary_starts_green_small_and_grows_it_before_the_last_step(
+    client: ProviderClient, api_server: FakeApiServer, kubeconfig_text: str
+) -> None:
+    cluster = Cluster(api_server)
+    id_, outputs, news = replacement(client, kubeconfig_text, blue_green_update_policy=CANARY_ONE_POD)
+    # one pod of versionb's two takes half of its traffic, then green is whole
+    assert news["planned_replacement"] == [
+        {"versiona": 90.0, "versionb": 5.0, "versionb_green": 5.0},
+        {"versiona": 90.0, "versionb": 0.0, "versionb_green": 10.0},
+    ]
+
+    client.update(id_, outputs, news, timeout=WALK_TIMEOUT)
+
+    created = next(r for r in api_server.requests if r.method == "POST" and r.path == DEPLOYMENTS)
+    assert created.body["spec"]["replicas"] == 1
+    scaled = [r for r in api_server.requests if r.method == "PATCH" and r.path == DEPLOYMENT_PATH]
+    assert [r.body for r in scaled] == [{"spec": {"replicas": 2}}]
+    writes = [r for r in api_server.requests if r.method == "PATCH" and "data" in (r.body or {})]
+    assert writes[0].at < scaled[0].at < writes[1].at, "green grows after the canary, before the rest"
+    assert cluster.writes()[-1] == green_files({"versiona": 90, "versionb": 0, "versionb_green": 10}, 3)
+
+
+def test_a_canary_of_more_pods_than_half_the_fleet_fails_the_preview(client: ProviderClient) -> None:
+    three = {
+        "traffic_routing_configuration": {
+            "type": "CANARY",
+            "canary_size": {"type": "INSTANCE_COUNT", "value": 2},
+            "wait_interval_in_seconds": 0,
+        }
+    }
+    _, inputs, _ = created(client, guarded(SHARES, "/a/kubeconfig", "registry.example.com/model:1", blue_green_update_policy=three))
+    refused = client.check(inputs, guarded(SHARES, "/a/kubeconfig", NEW_IMAGE, blue_green_update_policy=three))
+    message = refused.failures["blue_green_update_policy"]
+    assert message.startswith("replacing version versionb: ")
+    assert "canary_size.value" in message and "fleet of 2 pods" in message
+
+
+ROLLING = {"maximum_batch_size": {"type": "INSTANCE_COUNT", "value": 1}, "wait_interval_in_seconds": 1}
+
+
+def test_a_rolling_policy_with_alarms_is_a_guarded_rolling_update_batch_by_batch(
+    client: ProviderClient, api_server: FakeApiServer, kubeconfig_text: str
+) -> None:
+    cluster = Cluster(api_server, per_scrape={"versionb_green": (50, 0)})
+    id_, inputs, outputs = created(
+        client,
+        split_inputs(
+            SHARES, kubeconfig_text, versions_serving=serving(), rolling_update_policy=ROLLING, alarms=five_xx_alarm(0.05)
+        ),
+    )
+    news = client.check(
+        inputs,
+        split_inputs(
+            SHARES, kubeconfig_text, versions_serving=serving(NEW_IMAGE), rolling_update_policy=ROLLING, alarms=five_xx_alarm(0.05)
+        ),
+    ).inputs
+    assert news["replaced_version"] == "versionb"
+    assert news["planned_replacement"] == [
+        {"versiona": 90.0, "versionb": 5.0, "versionb_green": 5.0},  # one batch of one pod of two
+        {"versiona": 90.0, "versionb": 0.0, "versionb_green": 10.0},
+    ]
+
+    client.update(id_, outputs, news, timeout=WALK_TIMEOUT)
+
+    assert [r.body for r in api_server.requests if r.method == "PATCH" and r.path == DEPLOYMENT_PATH] == [
+        {"spec": {"replicas": 2}}
+    ]
+    assert cluster.writes()[-1] == green_files({"versiona": 90, "versionb": 0, "versionb_green": 10}, 3)
+    assert any(r.path.endswith("/proxy/metrics") for r in api_server.requests), "each batch baked with its alarm"
+
+
+def test_a_rolling_policy_without_alarms_stays_kubernetes_own(client: ProviderClient) -> None:
+    _, inputs, _ = created(client, split_inputs(SHARES, "/k", versions_serving=serving(), rolling_update_policy=ROLLING))
+    checked = client.check(inputs, split_inputs(SHARES, "/k", versions_serving=serving(NEW_IMAGE), rolling_update_policy=ROLLING))
+    assert checked.failures == {} and "replaced_version" not in checked.inputs
+
+
+def test_a_traffic_shift_sized_in_pods_counts_the_gaining_versions_declared_pods(client: ProviderClient) -> None:
+    _, inputs, _ = created(client, guarded(SHARES, "/k", "registry.example.com/model:1", blue_green_update_policy=CANARY_ONE_POD))
+    checked = client.check(
+        inputs,
+        guarded({"versiona": 50, "versionb": 50}, "/k", "registry.example.com/model:1", blue_green_update_policy=CANARY_ONE_POD),
+    )
+    assert checked.failures == {}
+    # versionb gains and is declared with 2 pods: a canary of 1 pod moves half the change
+    assert checked.inputs["planned_steps"] == [
+        {"versiona": 70.0, "versionb": 30.0},
+        {"versiona": 50.0, "versionb": 50.0},
+    ]

@@ -152,13 +152,18 @@ def test_only_one_update_policy() -> None:
     assert problem.startswith("deployment_config: rolling_update_policy: set one update policy")
 
 
-def test_alarms_are_refused_with_a_rolling_update() -> None:
+def test_alarms_with_a_rolling_update_make_it_guarded_and_need_a_bake() -> None:
     alarm = {"alarm_name": "errors", "metric": "5xx_ratio", "threshold": 0.01}
     config = {"rolling_update_policy": _policy(), "auto_rollback_configuration": {"alarms": [alarm]}}
-    problem = _one_problem(config)
+    guarded = _endpoint(config).deployment_config
+    assert guarded is not None and guarded.guards_version_updates
+    plain = _endpoint({"rolling_update_policy": _policy()}).deployment_config
+    assert plain is not None and not plain.guards_version_updates  # Kubernetes' own rolling update
+    unbaked = {**config, "rolling_update_policy": _policy(wait_interval_in_seconds=0)}
+    problem = _one_problem(unbaked)
     assert problem.startswith(
-        "deployment_config: auto_rollback_configuration.alarms: alarms are not evaluated between "
-        "the batches of a rolling update"
+        "deployment_config: auto_rollback_configuration.alarms: a guarded rolling update evaluates "
+        "the alarms while each batch bakes, and these batches never bake"
     )
 
 
