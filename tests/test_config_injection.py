@@ -183,10 +183,13 @@ ROUTER_CONFIG = (
     ("router.config", "data", CONFIG_FILE),
     ("router.deployment", "spec", "template", "metadata", "annotations", CONFIG_CHECKSUM),
 )
-# the code ConfigMap of version 1, and the digest of the code that rolls its pods
+# the code ConfigMap of version 1, and the digest of the code that rolls its pods and names the
+# ConfigMap (`<endpoint>-<version>-code-<10 hex of the digest>`, which the pods mount)
 CODE = (
     ("version1.code", "data", "**"),
+    ("version1.code", "metadata", "name"),
     ("version1.deployment", "spec", "template", "metadata", "annotations", CODE_CHECKSUM),
+    ("version1.deployment", "spec", "template", "spec", "volumes", 0, "configMap", "name"),
 )
 
 

@@ -12,9 +12,10 @@ import yaml
 
 import offline.program
 from offline.recording import RecordingMonitor
+from provider.traffic_split import TrafficSplitProvider
 from tests.kube_adapter.fake_api_server import FakeApiServer, running_api_server
 from tests.kube_adapter.kubeconfigs import kubeconfig
-from tests.provider.provider_server import ProviderServer
+from tests.provider.provider_server import ProviderClient, ProviderServer
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +50,14 @@ def secret_outputs(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 # A bearer token only the fake API server and the kubeconfig know: tests look for it (and for the
 # kubeconfig text) in every output and error message, where it must never appear.
 CLUSTER_TOKEN = "kubeconfig-token-4f1d9c0e7b"
+
+
+@pytest.fixture
+def client(provider_server: ProviderServer) -> ProviderClient:
+    """A TrafficSplit's provider, as the engine reaches it through the SDK's provider server."""
+    client = ProviderClient(provider_server, TrafficSplitProvider(), "TrafficSplit")
+    client.configure()
+    return client
 
 
 @pytest.fixture

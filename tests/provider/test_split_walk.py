@@ -12,7 +12,6 @@ import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.proto import provider_pb2
 
-from provider.traffic_split import TrafficSplitProvider
 from rollout.shift_annotations import LAST_FAILURE_ANNOTATION, SHIFT_ANNOTATION
 from router.split import render_split_map
 from router_agent.routing_dir import routing_files
@@ -126,13 +125,6 @@ class Cluster:
 
     def scrapes(self) -> list[RecordedRequest]:
         return [r for r in self.api_server.requests if r.path.endswith("/proxy/metrics")]
-
-
-@pytest.fixture
-def client(provider_server: ProviderServer) -> ProviderClient:
-    client = ProviderClient(provider_server, TrafficSplitProvider(), "TrafficSplit")
-    client.configure()
-    return client
 
 
 def created(client: ProviderClient, inputs: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:

@@ -14,7 +14,6 @@ import pytest
 from components.manifests.green import green_deployment, green_service, serving_digest
 from components.manifests.workload import deployment
 from provider.replacement_rules import VersionServing
-from provider.traffic_split import TrafficSplitProvider
 from provider.version_settle import VersionSettleProvider
 from router.split import render_split_map
 from router_agent.routing_dir import routing_files
@@ -30,6 +29,7 @@ from tests.provider.test_split_walk import (
     SOME,
     WALK_TIMEOUT,
     canary,
+    created,
     files,
     five_xx_alarm,
     split_inputs,
@@ -70,24 +70,10 @@ NEW_IMAGE = "registry.example.com/model:2"
 
 
 @pytest.fixture
-def client(provider_server: ProviderServer) -> ProviderClient:
-    client = ProviderClient(provider_server, TrafficSplitProvider(), "TrafficSplit")
-    client.configure()
-    return client
-
-
-@pytest.fixture
 def settler(provider_server: ProviderServer) -> ProviderClient:
     client = ProviderClient(provider_server, VersionSettleProvider(), "VersionSettle")
     client.configure()
     return client
-
-
-def created(client: ProviderClient, inputs: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    checked = client.check({}, inputs)
-    assert checked.failures == {}
-    id_, outputs = client.create(checked.inputs)
-    return id_, checked.inputs, outputs
 
 
 def guarded(shares: dict[str, float], kubeconfig: Any, image: str, **extra: Any) -> dict[str, Any]:
