@@ -44,16 +44,16 @@ from local_runtime.readiness import (
     wait_for_router,
     wait_for_routing,
 )
-from local_runtime.routing_record import LiveRouting
-from local_runtime.run_directory import RunLayout
-from local_runtime.run_ownership import check_created_by_local_up, mark_created_by_local_up
-from local_runtime.run_plan import EndpointPlan, LocalPlan, ReplicaPlan
 from local_runtime.routing_agent import (
     INITIAL_REVISION,
     agent_argv,
     agent_package_root,
     write_routing_table,
 )
+from local_runtime.routing_record import LiveRouting
+from local_runtime.run_directory import RunLayout
+from local_runtime.run_ownership import check_created_by_local_up, mark_created_by_local_up
+from local_runtime.run_plan import EndpointPlan, LocalPlan, ReplicaPlan
 from local_runtime.run_record import (
     EndpointState,
     ReplicaState,

@@ -58,6 +58,7 @@ __all__ = [
     "code_digest",
     "script_digest",
     "local_endpoint_spec",
+    "model_plans",
     "plan_local_run",
     "plan_version_replicas",
     "replica_count",
@@ -136,10 +137,15 @@ def local_endpoint_spec(spec: EndpointSpec) -> EndpointSpec | None:
     return spec if len(kept) == len(spec.versions) else _local_spec(spec, kept)
 
 
-def _model_plans(
-    stack: LoadedStack, layout: RunLayout, endpoint: EndpointSpec, version: VersionSpec
+def model_plans(
+    stack: LoadedStack,
+    layout: RunLayout,
+    endpoint: EndpointSpec,
+    version: VersionSpec,
+    generation: int = 1,
 ) -> list[ModelPlan]:
-    """Where each model of `version` is read from locally (`local_uri`, else `uri`)."""
+    """Where each model of `version` is read from locally (`local_uri`, else `uri`), and where
+    its replicas of `generation` find it (`RunLayout.models_dir`)."""
     plans = []
     for number, model in enumerate(version.models):
         source = model.local_uri or model.uri
@@ -164,7 +170,7 @@ def _model_plans(
                 source=source,
                 local_path=local_path,
                 sha256=model.sha256,
-                link=layout.models_dir(endpoint.name, version.name) / model.relative_dir,
+                link=layout.models_dir(endpoint.name, version.name, generation) / model.relative_dir,
             )
         )
     return plans
@@ -176,11 +182,12 @@ def _replica_env(
     version: VersionSpec,
     user_script: Path,
     qualified_data_files: bool,
+    generation: int = 1,
 ) -> dict[str, str]:
     env = {"AML_APP_ROOT": str(user_script.parent), **version.env}
     if version.models:
         env[MODEL_DIR_ENV] = model_dir(
-            version.models, str(layout.models_dir(endpoint.name, version.name))
+            version.models, str(layout.models_dir(endpoint.name, version.name, generation))
         )
     if version.collect_model_data:
         data_file = layout.model_data_file(
@@ -210,7 +217,7 @@ def plan_version_replicas(
     config = version.inference_config
     assert config is not None, "only inference-config versions run locally"
     user_script = _user_script(stack, endpoint, version, config.entry_script)
-    env = _replica_env(layout, endpoint, version, user_script, qualified_data_files)
+    env = _replica_env(layout, endpoint, version, user_script, qualified_data_files, generation)
     return [
         ReplicaPlan(
             endpoint=endpoint.name,
@@ -331,7 +338,7 @@ def plan_local_run(
             continue
         replicas: list[ReplicaPlan] = []
         for version in kept:
-            models += _model_plans(stack, layout, endpoint, version)
+            models += model_plans(stack, layout, endpoint, version)
             replicas += plan_version_replicas(
                 stack,
                 endpoint,

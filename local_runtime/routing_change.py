@@ -7,8 +7,8 @@ stepped and watched), and of `retain_all_variant_properties` and
 `exclude_retained_variant_properties` (whether declared weights are applied at all: with retained
 weights `local apply` keeps the live table, as `pulumi up` does; a retained replica count needs
 nothing here, a changed count being refused anyway) move traffic. Changes of a version's serving
-definition (`SERVING_FIELDS`: its image, inference config, environment and resources, and the
-entry script's content) replace the version blue/green (`serving_differences`). Anything else (a
+definition (`SERVING_FIELDS`: its image, inference config, environment, models and resources,
+and the entry script's content) replace the version blue/green (`serving_differences`). Anything else (a
 version or endpoint added or removed, replicas, auth, timeouts, ...) means another topology or
 router configuration: it is refused, every such difference listed as `path: old -> new`, with the
 way out (restart the run). Node pools never reach a local run and are not compared. The order of
@@ -48,6 +48,7 @@ SERVING_FIELDS = (
     "image",
     "inference_config",
     "env",
+    "models",
     "cpu_cores",
     "memory_gb",
     "cpu_cores_limit",
@@ -65,7 +66,7 @@ class RestartRequiredError(LocalRunError):
         super().__init__(
             f"the config of stack {stack} changed beyond what `local apply` changes (traffic: "
             "shares, default, control; a version's serving definition: image, inference config, "
-            f"environment, resources), so it changed nothing:\n{listed}\n"
+            f"environment, models, resources), so it changed nothing:\n{listed}\n"
             f"restart the run to apply these: `model-endpoints local down --stack {stack}` then "
             f"`model-endpoints local up --stack {stack}`"
         )

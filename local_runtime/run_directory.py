@@ -97,9 +97,12 @@ class RunLayout:
     def model_data_dir(self) -> Path:
         return self.root / "model-data"
 
-    def models_dir(self, endpoint: str, version: str) -> Path:
-        """The models root of one version: AZUREML_MODEL_DIR is it or a model under it."""
-        return self.root / "models" / endpoint / version
+    def models_dir(self, endpoint: str, version: str, generation: int = 1) -> Path:
+        """The models root of one version's replicas of `generation`: AZUREML_MODEL_DIR is it or
+        a model under it. A blue/green replacement's new replicas (generation 2, 3, ...) get a
+        tree of their own, `models-g<N>/`, so blue keeps its models while green has the new ones."""
+        tree = "models" if generation == 1 else f"models-g{generation}"
+        return self.root / tree / endpoint / version
 
     def router_dir(self, endpoint: str) -> Path:
         return self.root / "router" / endpoint

@@ -4,7 +4,8 @@ SageMaker's deployment guardrails exist for this: the model behind a variant cha
 fleet must take traffic gradually, with a way back. For version `v` of a running endpoint:
 
 1. green: `v`'s replicas for the new definition start beside the old ones (blue), in their own
-   virtualenv, as the next generation (`shop-vb-g2-1`, ...), each recorded as it starts: as
+   virtualenv, with their own model links (`models-g2/`: the new `models`, fetched and checked
+   as `local up` does), as the next generation (`shop-vb-g2-1`, ...), each recorded as it starts: as
    many as blue, or, under an INSTANCE_COUNT size, the canary's (or first linear step's) count
    of the version's declared replicas (`rollout.replacement_schedule`);
 2. the router is reloaded (hitless) with a second backend for `v`, `be_v_green`, answering as
@@ -39,7 +40,9 @@ from local_runtime.endpoint_shift import EndpointShift, describe_policy
 from local_runtime.errors import LocalRunError
 from local_runtime.key_files import read_credentials
 from local_runtime.launch import scoring_helper, start_replica
-from local_runtime.planner import code_digest, local_endpoint_spec, plan_version_replicas
+from local_runtime.local_models import link_models, resolve_models
+from local_runtime.model_cache import models_cache_dir
+from local_runtime.planner import code_digest, local_endpoint_spec, model_plans, plan_version_replicas
 from local_runtime.ports import free_ports
 from local_runtime.process_control import RecordedProcess, stop_recorded_processes
 from local_runtime.readiness import wait_for_replicas
@@ -81,11 +84,13 @@ class VersionReplacement:
         *,
         cache_dir: Path | None = None,
         replica_timeout: float = REPLICA_START_SECONDS,
+        models_cache: Path | None = None,
     ) -> None:
         self.stack = stack
         self.shift = shift
         self.version = version
         self.cache_dir = cache_dir if cache_dir is not None else venv_cache_dir()
+        self.models_cache_dir = models_cache if models_cache is not None else models_cache_dir()
         self.replica_timeout = replica_timeout
         new_spec = local_endpoint_spec(shift.spec)
         assert new_spec is not None
@@ -216,6 +221,15 @@ class VersionReplacement:
             )
         )
         venv = ensure_venv(plans[0].requirements, self.cache_dir, lambda line: None) if plans else None
+        if numbers.start == 1 and version.models:  # the generation's first replicas: its models
+            resolved = resolve_models(
+                tuple(model_plans(self.stack, self.layout, self.spec, version, generation)),
+                cache_dir=self.models_cache_dir,
+                venv_cache_dir=self.cache_dir,
+                say=lambda line: None,
+                pip_line=lambda line: None,
+            )
+            link_models(resolved)
         serve_local = scoring_helper("serve_local")
         self._save(replacement={"version": self.version, "generation": generation})
         starting = []

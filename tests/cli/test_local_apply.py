@@ -658,3 +658,63 @@ def test_a_guarded_rolling_update_whose_first_batch_fails_is_rolled_back(two_rep
     assert "at step 1 of 2" in result.stderr  # the first batch: the second never started
     assert _processes(run, "vb") == blue and all(_alive(pid) for pid in blue.values())
     assert run.routing()["buckets"] == {"be_va": 5000, "be_vb": 5000}
+
+
+MODEL_SCRIPT = """
+import json
+import os
+
+
+def init():
+    global WEIGHTS
+    with open(os.path.join(os.environ["AZUREML_MODEL_DIR"], "weights.json")) as handle:
+        WEIGHTS = json.load(handle)
+
+
+def run(raw_data):
+    return {"weights": WEIGHTS}
+"""
+
+
+def _model_versions(weights: str) -> str:
+    """va (good), and vb serving the model directory `weights/<weights>` as `linear`."""
+    return (
+        "            - name: va\n"
+        "              is_default: true\n"
+        "              period_seconds: 1\n"
+        "              inference_config: {entry_script: models/good.py}\n"
+        "            - name: vb\n"
+        "              traffic_percentile: 50\n"
+        "              period_seconds: 1\n"
+        "              inference_config: {entry_script: models/weights.py}\n"
+        "              models:\n"
+        f"                - {{name: linear, version: 1, uri: weights/{weights}}}\n"
+    )
+
+
+def test_new_models_replace_the_version_blue_green_with_their_own_links(
+    local_runs: LocalRuns, tmp_path: Path
+) -> None:
+    directory = tmp_path / "stack"
+    files = {
+        **SCRIPTS,
+        "models/weights.py": MODEL_SCRIPT,
+        "weights/a/weights.json": "[1, 2]",
+        "weights/b/weights.json": "[3, 4]",
+    }
+    write_stack(directory, "weights", "config: {}\n", files)
+    run = ApplyRun(local_runs, directory, "weights", _stack(_model_versions("a")))
+    blue = _processes(run, "vb")
+    run.write(_stack(_model_versions("b"), _bg_policy()))
+    with ScoringLoad(run.port) as load:
+        result, document = run.apply()
+    assert result.returncode == 0, result.stderr
+    assert load.total >= 50 and load.failures() == []
+    assert document["endpoints"]["shop"]["outcome"] == "replaced"
+    assert not any(_alive(pid) for pid in blue.values())
+    after = [score(run.port) for _ in range(30)]
+    assert {a.body for a in after if a.headers["x-model-version"] == "vb"} == {b'{"weights": [3, 4]}'}
+    # green linked its own models; blue's links are as they were
+    root = run.runs.run_dir("weights")
+    assert (root / "models" / "shop" / "vb" / "linear" / "1" / "weights.json").read_text() == "[1, 2]"
+    assert (root / "models-g2" / "shop" / "vb" / "linear" / "1" / "weights.json").read_text() == "[3, 4]"

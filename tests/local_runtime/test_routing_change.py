@@ -75,15 +75,15 @@ def test_everything_else_is_listed_with_its_path() -> None:
     assert endpoint_differences(three, old) == ["versions: version vc removed"]
 
 
-def test_a_models_change_is_a_restart_not_a_replacement() -> None:
-    """A blue/green replacement starts green replicas on the models blue has linked; until it
-    links a generation's own models, a change of `models` needs `local down` and `local up`."""
+def test_a_models_change_is_a_replacement() -> None:
+    """Green replicas link their generation's own models (`models-g2/`), so new `models` are a
+    new serving definition, replaced blue/green like a new entry script."""
     model = {"name": "iris", "version": "3", "uri": "s3://models/iris/3"}
     old = _with_version(0, models=[model])
     new = _with_version(0, models=[{**model, "version": "4", "uri": "s3://models/iris/4"}])
-    differences = endpoint_differences(old, new)
-    assert len(differences) == 1 and differences[0].startswith("versions[va].models: [{")
-    assert serving_differences(old, new) == {}
+    assert endpoint_differences(old, new) == []
+    (changed,) = serving_differences(old, new)["va"]
+    assert changed.startswith("versions[va].models: [{")
 
 
 def test_long_values_are_cut_and_endpoints_added_or_removed_are_named() -> None:
