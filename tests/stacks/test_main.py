@@ -122,6 +122,16 @@ def _invalid(config: dict[str, Any], mutate: Any) -> str:
     return str(caught.value)
 
 
+def test_the_gpu_stacks_versions_are_replaced_blue_green(gpu_config: dict[str, Any]) -> None:
+    graph = run_stack(gpu_config)
+    split, settle = graph.named("vision-traffic"), graph.named("vision-settle")
+    for name in ("resnet-gpu", "resnet-fpga"):
+        deployment = graph.named(f"vision-{name}-deployment")
+        assert split.urn in deployment.dependencies and deployment.urn in settle.dependencies
+        assert split.inputs["versions_serving"][name]["green_deployment"]["metadata"]["name"] == f"vision-{name}-green"
+    assert "backend be_resnet-gpu_green" in graph.named("vision-router-config").inputs["data"]["haproxy.cfg"]
+
+
 def test_invalid_config_fails_with_the_field_path_not_a_traceback(dev_config: dict[str, Any]) -> None:
     def too_much_traffic(config: dict[str, Any]) -> None:
         config[ENDPOINTS][0]["versions"][1]["traffic_percentile"] = 90
