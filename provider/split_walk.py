@@ -36,6 +36,7 @@ from rollout import (
     ShiftEvent,
     ShiftFailed,
     ShiftPolicy,
+    ShiftRolledBack,
     SystemClock,
     run_shift,
 )
@@ -50,7 +51,12 @@ RECORD_GRACE_SECONDS = 120.0
 
 class TrafficShiftError(RuntimeError):
     """A routing change that did not complete on the live routers; the message says why, what
-    moved, and what the routers run now."""
+    moved, and what the routers run now. `rolled_back`: every router serves the starting table
+    again (False: nothing was written, or the rollback itself is unconfirmed)."""
+
+    def __init__(self, message: str, *, rolled_back: bool = False) -> None:
+        super().__init__(message)
+        self.rolled_back = rolled_back
 
 
 def walk_shift(
@@ -146,7 +152,7 @@ def walk_tables(
         )
     except ShiftFailed as failed:
         record.failed(failed)
-        raise TrafficShiftError(str(failed)) from None
+        raise TrafficShiftError(str(failed), rolled_back=isinstance(failed, ShiftRolledBack)) from None
     record.completed()
     return result.revision
 

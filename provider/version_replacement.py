@@ -242,10 +242,17 @@ def replace_version(
             before_step=grow_green,
         )
     except TrafficShiftError as failed:
+        if not failed.rolled_back:  # some routers may still send green requests: it stays
+            raise TrafficShiftError(
+                f"{failed}; version {version!r}'s green pods ({green_name}) were kept, since "
+                "routers may still send them requests; the next `pulumi up` finishes or undoes "
+                "the replacement from the table the routers run"
+            ) from None
         deleted = _delete_quietly(adapter, serving)
         raise TrafficShiftError(
             f"{failed}; version {version!r} was not replaced: its green pods were deleted "
-            f"({', '.join(deleted) or 'already gone'}) and it still runs its previous definition"
+            f"({', '.join(deleted) or 'already gone'}) and it still runs its previous definition",
+            rolled_back=True,
         ) from None
 
 

@@ -454,3 +454,26 @@ def test_a_traffic_shift_sized_in_pods_counts_the_gaining_versions_declared_pods
         {"versiona": 70.0, "versionb": 30.0},
         {"versiona": 50.0, "versionb": 50.0},
     ]
+
+
+def test_green_is_kept_when_the_rollback_itself_is_unconfirmed(
+    client: ProviderClient, api_server: FakeApiServer, kubeconfig_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In-process (the walk's failure is made up): routers that may still send green requests
+    keep green; only a confirmed rollback deletes it."""
+    from provider import version_replacement
+    from provider.split_rules import TrafficSplitInputs
+    from provider.split_walk import TrafficShiftError
+
+    Cluster(api_server)
+    _, outputs, news = replacement(client, kubeconfig_text)
+
+    def unconfirmed(*_args: Any, **_kwargs: Any) -> int:
+        raise TrafficShiftError("traffic shift failed: the rollback is unconfirmed", rolled_back=False)
+
+    monkeypatch.setattr(version_replacement, "walk_tables", unconfirmed)
+    old = TrafficSplitInputs.model_validate({k: v for k, v in outputs.items() if k in TrafficSplitInputs.model_fields})
+    new = TrafficSplitInputs.model_validate({k: v for k, v in news.items() if k in TrafficSplitInputs.model_fields})
+    with pytest.raises(TrafficShiftError, match="green pods \\(fraud-versionb-green\\) were kept"):
+        version_replacement.replace_version(old, new, "versionb", 1)
+    assert (NAMESPACE, GREEN) in api_server.deployments
