@@ -107,6 +107,11 @@ class VersionSettleProvider(InputsProvider[VersionSettleInputs]):
 
     inputs_model = VersionSettleInputs
 
+    def changed(self, old: VersionSettleInputs, new: VersionSettleInputs) -> bool:
+        """A new serving definition (or another set of versions) runs the settle; credentials,
+        which the outputs never hold, and the default or control alone do not."""
+        return (old.serving_digests, old.versions) != (new.serving_digests, new.versions)
+
     def outputs(
         self,
         new: VersionSettleInputs,

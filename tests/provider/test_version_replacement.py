@@ -26,6 +26,7 @@ from tests.provider.provider_server import ProviderClient, ProviderServer
 from tests.provider.test_split_walk import (
     CONFIG_MAP,
     ROUTERS,
+    NONE,
     SOME,
     WALK_TIMEOUT,
     canary,
@@ -249,6 +250,8 @@ def test_a_replacement_creates_green_walks_onto_it_and_settle_folds_it_back_and_
     assert updated["effective_traffic"] == {"versiona": 90.0, "versionb": 10.0}
 
     # (Pulumi rolls blue's Deployment here.) VersionSettle folds green back, then deletes it.
+    same = settler.check(settle_outputs, settle_inputs(kubeconfig_text, "registry.example.com/model:1")).inputs
+    assert settler.diff(settle_id, settle_outputs, same) == NONE  # no new definition: no settle
     settled = settler.check(settle_outputs, settle_inputs(kubeconfig_text, NEW_IMAGE)).inputs
     assert settler.diff(settle_id, settle_outputs, settled) == SOME
     settler.update(settle_id, settle_outputs, settled, timeout=WALK_TIMEOUT)
