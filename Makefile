@@ -23,7 +23,7 @@ setup: $(VENV)/.installed
 
 test: setup
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 demo: setup
 	$(BIN)/python -m cli.local_demo

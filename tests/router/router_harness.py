@@ -17,6 +17,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -546,6 +547,10 @@ class RouterProcess:
         self.metrics_port = free_port()
         self.agent_port = free_port()
         self.revision = 0  # write() makes the first table revision 1
+        # HAProxy takes at most 97 bytes for the request log socket beside the admin socket, which
+        # a deep pytest temp dir (a worker's `popen-gw1/...`) exceeds: both live in a short
+        # private directory of their own, removed by stop()
+        self.socket_dir = Path(tempfile.mkdtemp(prefix="me-router-", dir="/tmp"))
         self.settings = RouterSettings(
             bind_address=LOOPBACK,
             port=self.port,
@@ -553,13 +558,13 @@ class RouterProcess:
             agent_port=self.agent_port,
             map_dir=str(workdir / "maps"),
             routing_dir=str(workdir / "routing"),
-            admin_socket=str(workdir / "admin.sock"),
+            admin_socket=str(self.socket_dir / "admin.sock"),
             **settings,
         )
         self.config: RouterConfig = render_router(spec, routing, replicas, auth, self.settings, green)
         self.cfg_path = workdir / "haproxy.cfg"
         self.write()
-        self.master_socket = workdir / "master.sock"
+        self.master_socket = self.socket_dir / "master.sock"
         self._process = HAProxyProcess(
             self.cfg_path,
             workdir / "haproxy.log",
@@ -628,6 +633,7 @@ class RouterProcess:
 
     def stop(self) -> None:
         self._process.stop()
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
 
     def log_text(self) -> str:
         return self._process.log_text()
