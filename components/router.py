@@ -17,11 +17,10 @@ import pulumi
 
 from components.kubernetes_objects import create_object
 from components.manifests.router import (
-    config_checksum,
     agent_code_checksum,
     agent_config_map,
+    config_checksum,
     config_map_data,
-    routing_config_map,
     router_autoscaler,
     router_config_map,
     router_deployment,
@@ -29,6 +28,7 @@ from components.manifests.router import (
     router_network_policy,
     router_secret,
     router_service,
+    routing_config_map,
     scoring_url,
     secret_data,
 )

@@ -107,6 +107,7 @@ class Version(pulumi.ComponentResource):
             fleet=fleet,
             green_deployment=green_deployment(endpoint, version, self.deployment_manifest, fleet),
             green_service=green_service(endpoint, version),
+            probe=f"{version.port} {version.health_path}",
         )
         self.service_host = pulumi.Output.from_input(service_host(endpoint, version))
         self.port = pulumi.Output.from_input(version.port)

@@ -8,7 +8,9 @@ with, and the green Deployment and Service a replacement creates. The split reco
 - the endpoint has a `blue_green_update_policy` and live routing (`endpoint`, `namespace`),
 - the version was recorded before (a digest to compare with), and
 - it takes traffic in the table the routers run (a version at 0% has only pinned requests: its
-  Deployment rolls in place, as without a policy).
+  Deployment rolls in place, as without a policy), and
+- its port and health path stay (`probe`): the routers' green backend probes the old ones until
+  the routers roll, after the split, so such a change rolls in place.
 
 A replacement moves one version's own share and nothing else, so a change of the routing, or of
 a second version's definition, in the same `up` is refused at preview: apply them one after the
@@ -23,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from provider.problems import Problem
 
-__all__ = ["VersionServing", "changed_versions", "replacement_problems"]
+__all__ = ["VersionServing", "changed_versions", "moved_probes", "replacement_problems"]
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
@@ -44,6 +46,12 @@ class VersionServing(BaseModel):
     )
     green_service: dict[str, Any] = Field(
         description="The green pods' headless Service, which the router's `be_<v>_green` resolves."
+    )
+    probe: str | None = Field(
+        default=None,
+        description="`<port> <health_path>`: where the router reaches and checks the version's "
+        "pods. A replacement that changes it rolls in place: the routers' green backend still "
+        "targets the old port and path until they roll, after the replacement.",
     )
 
     @field_validator("green_deployment", "green_service")
@@ -74,6 +82,17 @@ def changed_versions(
     return sorted(
         name for name, now in serving.items() if name in recorded and recorded[name] != now.digest
     )
+
+
+def moved_probes(recorded: dict[str, str] | None, serving: dict[str, VersionServing] | None) -> set[str]:
+    """The versions whose router-facing port or health path changed since recorded."""
+    if not recorded or not serving:
+        return set()
+    return {
+        name
+        for name, now in serving.items()
+        if now.probe is not None and name in recorded and recorded[name] != now.probe
+    }
 
 
 def replacement_problems(candidates: list[str], routing_changes: bool) -> list[Problem]:

@@ -8,7 +8,7 @@ plans no step.
 
 from __future__ import annotations
 
-from provider.replacement_rules import changed_versions
+from provider.replacement_rules import changed_versions, moved_probes
 from provider.split_retention import effective_split, live_split
 from provider.split_rules import TrafficSplitInputs, routing
 from rollout import PlannedStep, plan_steps
@@ -39,7 +39,7 @@ PLAN_FIELDS = (
 
 
 # What decides a replacement, beside the plan's fields.
-REPLACEMENT_FIELDS = ("serving_digests", "endpoint", "namespace", "alarms")
+REPLACEMENT_FIELDS = ("serving_digests", "serving_probes", "endpoint", "namespace", "alarms")
 
 
 def replacement_candidates(old: TrafficSplitInputs | None, new: TrafficSplitInputs) -> list[str]:
@@ -49,7 +49,8 @@ def replacement_candidates(old: TrafficSplitInputs | None, new: TrafficSplitInpu
         return []
     live = routing(live_split(old))
     changed = changed_versions(old.serving_digests, new.versions_serving)
-    return [name for name in changed if live.steps.get(name, 0) > 0]
+    moved = moved_probes(old.serving_probes, new.versions_serving)
+    return [name for name in changed if live.steps.get(name, 0) > 0 and name not in moved]
 
 
 def replaced_version(old: TrafficSplitInputs | None, new: TrafficSplitInputs) -> str | None:

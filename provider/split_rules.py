@@ -140,6 +140,11 @@ class TrafficSplitInputs(BaseModel):
         description="Computed by `check`, not given: `{version: digest}` of `versions_serving`, "
         "recorded in the outputs, so the next change can tell which definition changed.",
     )
+    serving_probes: dict[ResourceName, str] | None = Field(
+        default=None,
+        description="Computed by `check`, not given: `{version: '<port> <health_path>'}` of "
+        "`versions_serving`, recorded so a moved port or health path is noticed.",
+    )
     replaced_version: ResourceName | None = Field(
         default=None,
         description="Computed by `check`, not given: the version this change replaces "

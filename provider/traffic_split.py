@@ -63,6 +63,7 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
         "moved_percent",
         "retained_shares",
         "serving_digests",
+        "serving_probes",
         "replaced_version",
         "planned_replacement",
     )
@@ -137,6 +138,9 @@ class TrafficSplitProvider(InputsProvider[TrafficSplitInputs]):
         digests = _digests(new)
         if digests is not None:
             derived["serving_digests"] = digests
+        probes = {name: each.probe for name, each in (new.versions_serving or {}).items() if each.probe}
+        if probes:
+            derived["serving_probes"] = probes
         kept = effective_split(live_split(old), new).retained_shares if old is not None else None
         if kept is not None:
             derived["retained_shares"] = kept
@@ -284,6 +288,7 @@ class TrafficSplit(pulumi.dynamic.Resource, module="model-endpoints", name="Traf
                 }
             ),
             "serving_digests": None,
+            "serving_probes": None,
             "replaced_version": None,
             "planned_replacement": None,
             "treatments": None,

@@ -25,8 +25,8 @@ from tests.kube_adapter.scripted_routers import ScriptedAgent, ScriptedMetrics
 from tests.provider.provider_server import ProviderClient, ProviderServer
 from tests.provider.test_split_walk import (
     CONFIG_MAP,
-    ROUTERS,
     NONE,
+    ROUTERS,
     SOME,
     WALK_TIMEOUT,
     canary,
@@ -480,3 +480,19 @@ def test_green_is_kept_when_the_rollback_itself_is_unconfirmed(
     with pytest.raises(TrafficShiftError, match="green pods \\(fraud-versionb-green\\) were kept"):
         version_replacement.replace_version(old, new, "versionb", 1)
     assert (NAMESPACE, GREEN) in api_server.deployments
+
+
+def test_a_new_port_or_health_path_rolls_in_place_since_the_routers_probe_the_old_ones(
+    client: ProviderClient,
+) -> None:
+    def probed(image: str, probe: str) -> dict[str, Any]:
+        found = serving(image)
+        found["versionb"] = {**found["versionb"], "probe": probe}
+        return split_inputs(SHARES, "/k", versions_serving=found, blue_green_update_policy=canary(25, wait=0))
+
+    _, inputs, _ = created(client, probed("registry.example.com/model:1", "5001 /health"))
+    assert inputs["serving_probes"] == {"versionb": "5001 /health"}
+    same_probe = client.check(inputs, probed(NEW_IMAGE, "5001 /health"))
+    assert same_probe.inputs["replaced_version"] == "versionb"
+    moved = client.check(inputs, probed(NEW_IMAGE, "5001 /ready"))
+    assert moved.failures == {} and "replaced_version" not in moved.inputs
