@@ -130,6 +130,8 @@ def _version_lines(endpoint: EndpointReview) -> list[str]:
     for version in endpoint.versions_changed:
         lines.append(f"- changed: `{version.name}`")
         lines += _changes(version.changes, "  ")
+        if version.update is not None:
+            lines.append(f"  - **update**: {version.update}")
     return ["", "**Versions**", "", *lines] if lines else []
 
 

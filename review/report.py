@@ -28,10 +28,12 @@ Change = Literal["added", "removed", "changed", "unchanged"]
 
 @dataclass(frozen=True)
 class VersionChange:
-    """A version in both configs whose fields differ (only those listed)."""
+    """A version in both configs whose fields differ (only those listed), and what `up` does
+    with its pods when a change reaches them (`review.version_updates`)."""
 
     name: str
     changes: tuple[FieldChange, ...]
+    update: str | None = None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from review.traffic import (
     shift_policy,
     traffic_rows,
 )
+from review.version_updates import version_update
 from specification.endpoint import EndpointSpec
 from specification.node_pool import NodePoolSpec
 from specification.rotation import ROTATION_COUNTERS, lowered_counter_reason
@@ -78,9 +79,11 @@ def _endpoint_review(
     old_versions = {v.name: v for v in before.versions}
     new_versions = {v.name: v for v in after.versions}
     changed = tuple(
-        VersionChange(name, tuple(model_changes(old_versions[name], version)))
+        VersionChange(name, changes, version_update(before, after, name, changes))
         for name, version in new_versions.items()
-        if name in old_versions and model_changes(old_versions[name], version)
+        if name in old_versions
+        for changes in [tuple(model_changes(old_versions[name], version))]
+        if changes
     )
     endpoint_changes = tuple(model_changes(before, after, exclude=_OWN_SECTIONS))
     routing_moves = before.routing != after.routing

@@ -46,6 +46,11 @@ def _traffic_shift(config: Config) -> None:
     _version(config, "resnet-fpga")["traffic_percentile"] = 60
 
 
+def _new_image(config: Config) -> None:
+    """resnet-gpu gets a new image under the gpu stack's canary policy: a blue/green replacement."""
+    _version(config, "resnet-gpu")["image"] = "registry.example.com/vision/resnet50-gpu:1.5.0"
+
+
 def _new_version(config: Config) -> None:
     """A third version joins the dev endpoint at 0%, on an image."""
     _endpoint(config)["versions"].append(
@@ -120,6 +125,7 @@ class ReviewCase:
 
 CASES = (
     ReviewCase("traffic-shift", "gpu", _traffic_shift),
+    ReviewCase("new-image-blue-green", "gpu", _new_image),
     ReviewCase("new-version", "dev", _new_version),
     ReviewCase("removed-version", "dev", _removed_version, base=_drained),
     ReviewCase("key-rotation", "dev", _key_rotation),
