@@ -257,21 +257,30 @@ class EndpointShift:
         target = shift.driver.target if shift and shift.driver else self.local_spec.routing
         control = self.control(start, target)
         control.apply(start, revision)
-        clock = self.timings.clock
-        deadline = clock.now() + self.timings.rollback_timeout_seconds
-        while any(r != revision for r in control.applied_revisions()):
-            if clock.now() > deadline:
-                raise LocalRunError(
-                    f"endpoint {self.name}: rolling back the interrupted shift wrote its starting "
-                    f"table as revision {revision}, but not every router reported it within "
-                    f"{self.timings.rollback_timeout_seconds:g} s (reported: "
-                    f"{control.applied_revisions()}); the record stays, so the next "
-                    "`local apply` tries again"
-                )
-            clock.sleep(self.timings.poll_interval_seconds)
+        late = self.wait_reported(control, revision)
+        if late is not None:
+            raise LocalRunError(
+                f"endpoint {self.name}: rolling back the interrupted shift wrote its starting "
+                f"table as revision {revision}, but not every router reported it within "
+                f"{self.timings.rollback_timeout_seconds:g} s (reported: {late}); the record "
+                "stays, so the next `local apply` tries again"
+            )
         self.recorder.rolled_back(start, revision, _interrupted(shift, revision))
         self.emit(InterruptedShiftRolledBack(start, revision))
         return revision
+
+    def wait_reported(self, control: LocalRouterControl, revision: int) -> list[int | None] | None:
+        """Wait until every router reports `revision` (None), or, after the rollback timeout,
+        what they report instead."""
+        clock = self.timings.clock
+        deadline = clock.now() + self.timings.rollback_timeout_seconds
+        while True:
+            reported = list(control.applied_revisions())
+            if all(r == revision for r in reported):
+                return None
+            if clock.now() > deadline:
+                return reported
+            clock.sleep(self.timings.poll_interval_seconds)
 
     # ------------------------------------------------------------------ the shift
 

@@ -186,16 +186,12 @@ class VersionReplacement:
         return RouterReconfiguration(render, cfg_path, master, self.state.marker)
 
     def _wait_applied(self, control: LocalRouterControl, revision: int) -> None:
-        clock = self.shift.timings.clock
-        deadline = clock.now() + self.shift.timings.rollback_timeout_seconds
-        while any(r != revision for r in control.applied_revisions()):
-            if clock.now() > deadline:
-                raise LocalRunError(
-                    f"endpoint {self.shift.name}: the routers did not report revision {revision} "
-                    f"within {self.shift.timings.rollback_timeout_seconds:g} s (reported: "
-                    f"{control.applied_revisions()})"
-                )
-            clock.sleep(self.shift.timings.poll_interval_seconds)
+        late = self.shift.wait_reported(control, revision)
+        if late is not None:
+            raise LocalRunError(
+                f"endpoint {self.shift.name}: the routers did not report revision {revision} "
+                f"within {self.shift.timings.rollback_timeout_seconds:g} s (reported: {late})"
+            )
 
     # ------------------------------------------------------------------ green
 

@@ -92,14 +92,14 @@ def _routers_without(routers: ClusterRouters, backend: str) -> list[str]:
     return missing
 
 
-def delete_green(adapter: ClusterAdapter, serving: VersionServing) -> list[str]:
-    """Delete a version's green Deployment and Service; what was there to delete, as `Kind/name`."""
+def delete_green(adapter: ClusterAdapter, namespace: str, name: str) -> list[str]:
+    """Delete a version's green Deployment and Service `name` (both are named alike); what was
+    there to delete, as `Kind/name`."""
     deleted = []
-    deployment, service = serving.green_deployment["metadata"], serving.green_service["metadata"]
-    if adapter.delete_deployment(deployment["namespace"], deployment["name"]):
-        deleted.append(f"Deployment/{deployment['name']}")
-    if adapter.delete_service(service["namespace"], service["name"]):
-        deleted.append(f"Service/{service['name']}")
+    if adapter.delete_deployment(namespace, name):
+        deleted.append(f"Deployment/{name}")
+    if adapter.delete_service(namespace, name):
+        deleted.append(f"Service/{name}")
     return deleted
 
 
@@ -202,7 +202,7 @@ def replace_version(
     blue_name = version_deployment_name(new.endpoint, version)
     green_name = serving.green_deployment["metadata"]["name"]
     try:
-        blue = adapter.read_deployment_replicas(new.namespace, blue_name)
+        blue = adapter.read_deployment_replicas(namespace, blue_name)
         # the last step's green is as big as blue runs (an autoscaler may have given it more)
         pods = (*plan.green_pods[:-1], max(plan.green_pods[-1], blue.desired))
         count = len(plan.steps)
@@ -257,8 +257,9 @@ def replace_version(
 
 
 def _delete_quietly(adapter: ClusterAdapter, serving: VersionServing) -> list[str]:
+    metadata = serving.green_deployment["metadata"]
     try:
-        return delete_green(adapter, serving)
+        return delete_green(adapter, metadata["namespace"], metadata["name"])
     except ClusterError as error:
         write_line(f"could not delete the green pods: {error}; the next `pulumi up` deletes them")
         return []

@@ -29,7 +29,7 @@ from provider.cluster_routers import ClusterRouters
 from provider.lifecycle import InputsProvider
 from provider.shift_log import progress_printer, write_line
 from provider.shift_settings import SecretText
-from provider.version_replacement import read_live_table
+from provider.version_replacement import delete_green, read_live_table
 from rollout import PlannedStep, ShiftFailed, ShiftPolicy, SystemClock, run_shift
 from rollout.replacement import green_shares, settled_table
 from specification.names import Namespace, ResourceName
@@ -88,16 +88,18 @@ def settle(inputs: VersionSettleInputs) -> list[str]:
                     f"{who}: the routers did not take the table without green entries ({failed}); "
                     "green keeps serving, and the next `pulumi up` settles it"
                 ) from None
-    deleted = []
-    for version in inputs.versions:
-        name = green_object_name(inputs.endpoint, version)
-        if adapter.delete_deployment(inputs.namespace, name):
-            deleted.append(f"Deployment/{name}")
-        if adapter.delete_service(inputs.namespace, name):
-            deleted.append(f"Service/{name}")
+    deleted = _delete_every_green(adapter, inputs)
     if deleted:
         write_line(f"{who}: deleted {', '.join(deleted)}")
     return deleted
+
+
+def _delete_every_green(adapter: ClusterAdapter, inputs: VersionSettleInputs) -> list[str]:
+    return [
+        deleted
+        for version in inputs.versions
+        for deleted in delete_green(adapter, inputs.namespace, green_object_name(inputs.endpoint, version))
+    ]
 
 
 class VersionSettleProvider(InputsProvider[VersionSettleInputs]):
@@ -136,10 +138,7 @@ class VersionSettleProvider(InputsProvider[VersionSettleInputs]):
             return
         try:
             adapter = ClusterAdapter(ClusterCredentials(recorded.kubeconfig, recorded.kube_context))
-            for version in recorded.versions:
-                name = green_object_name(recorded.endpoint, version)
-                adapter.delete_deployment(recorded.namespace, name)
-                adapter.delete_service(recorded.namespace, name)
+            _delete_every_green(adapter, recorded)
         except ClusterError as error:
             write_line(
                 f"endpoint {recorded.endpoint!r}: could not delete any green Deployment and Service "

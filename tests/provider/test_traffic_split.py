@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.proto import provider_pb2
 
 from offline.program import run_under_mocks
-from provider.traffic_split import TrafficSplit, TrafficSplitArgs, TrafficSplitProvider
-from tests.provider.provider_server import ProviderClient, ProviderServer
+from provider.traffic_split import TrafficSplit, TrafficSplitArgs
+from tests.provider.provider_server import ProviderClient
 from tests.specs import endpoint, version
 
 SOME, NONE = provider_pb2.DiffResponse.DIFF_SOME, provider_pb2.DiffResponse.DIFF_NONE
-
-
-@pytest.fixture
-def client(provider_server: ProviderServer) -> ProviderClient:
-    client = ProviderClient(provider_server, TrafficSplitProvider(), "TrafficSplit")
-    client.configure()
-    return client
 
 
 def split(shares: dict[str, Any], default: str = "versiona", **extra: Any) -> dict[str, Any]:
